@@ -1,0 +1,39 @@
+CREATE TABLE core.programmes (
+    programme_id        VARCHAR PRIMARY KEY CHECK (regexp_full_match(programme_id, '[a-z0-9_]+')),
+    name_en             VARCHAR NOT NULL,
+    name_zh             VARCHAR,
+    name_zh_official    VARCHAR,
+    name_zh_source_id   VARCHAR REFERENCES core.sources (source_id),
+    kind                VARCHAR NOT NULL CHECK (kind IN ('project', 'initiative', 'institution', 'service_network',
+                                                         'policy', 'plan_period')),
+    domain_id           VARCHAR NOT NULL REFERENCES core.domains (domain_id),
+    region_id           VARCHAR NOT NULL REFERENCES core.regions (region_id),
+    edition             INTEGER CHECK (edition >= 1),
+    period_start        DATE,
+    period_end          DATE,
+    description         VARCHAR NOT NULL,
+    source_id           VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    quote               VARCHAR NOT NULL,
+    quote_start         INTEGER NOT NULL CHECK (quote_start >= 0),
+    quote_end           INTEGER NOT NULL,
+    CHECK (quote_end > quote_start),
+    CHECK (period_end >= period_start),
+    CHECK ((name_zh IS NULL AND name_zh_official IS NULL) = (name_zh_source_id IS NULL))
+);
+COMMENT ON TABLE core.programmes IS 'Programmes, policies, institutions and plan periods the article names, each tied to the words that name it.';
+COMMENT ON COLUMN core.programmes.programme_id IS 'Stable identifier, for example hundred_counties_thousand_products.';
+COMMENT ON COLUMN core.programmes.name_en IS 'English name as the article gives it.';
+COMMENT ON COLUMN core.programmes.name_zh IS 'Chinese short name, only where a cited source confirms it.';
+COMMENT ON COLUMN core.programmes.name_zh_official IS 'Chinese full official name, where a cited source gives it.';
+COMMENT ON COLUMN core.programmes.name_zh_source_id IS 'Source that confirms the Chinese names.';
+COMMENT ON COLUMN core.programmes.kind IS 'project, initiative, institution, service_network, policy or plan_period.';
+COMMENT ON COLUMN core.programmes.domain_id IS 'Policy area of the programme.';
+COMMENT ON COLUMN core.programmes.region_id IS 'Region the programme serves or is located in.';
+COMMENT ON COLUMN core.programmes.edition IS 'Ordinal in a series (15 for the 15th Five-Year Plan period); NULL when not part of a series.';
+COMMENT ON COLUMN core.programmes.period_start IS 'First day the programme or plan covers, when known.';
+COMMENT ON COLUMN core.programmes.period_end IS 'Last day the programme or plan covers, or its deadline, when known.';
+COMMENT ON COLUMN core.programmes.description IS 'What the programme is, in the words of this database.';
+COMMENT ON COLUMN core.programmes.source_id IS 'Source that names the programme.';
+COMMENT ON COLUMN core.programmes.quote IS 'The exact words of the source that name the programme.';
+COMMENT ON COLUMN core.programmes.quote_start IS 'Character offset (0-based) of the quote in the stored source text.';
+COMMENT ON COLUMN core.programmes.quote_end IS 'Character offset (exclusive) where the quote ends.';

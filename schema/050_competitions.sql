@@ -1,0 +1,55 @@
+CREATE TABLE core.competitions (
+    competition_id       VARCHAR PRIMARY KEY CHECK (regexp_full_match(competition_id, '[a-z0-9_]+')),
+    name_en              VARCHAR NOT NULL,
+    official_name_en     VARCHAR,
+    kind                 VARCHAR NOT NULL CHECK (kind IN ('summer_paralympics', 'winter_paralympics',
+                                                          'winter_deaflympics', 'national_games')),
+    edition              INTEGER NOT NULL CHECK (edition >= 1),
+    joint_event          VARCHAR,
+    joint_event_edition  INTEGER CHECK (joint_event_edition >= 1),
+    start_date           DATE NOT NULL,
+    end_date             DATE NOT NULL,
+    source_id            VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    note                 VARCHAR,
+    CHECK (end_date >= start_date),
+    CHECK ((joint_event IS NULL) = (joint_event_edition IS NULL))
+);
+COMMENT ON TABLE core.competitions IS 'Games the article reports results from, with edition, kind and dates from the cited sources.';
+COMMENT ON COLUMN core.competitions.competition_id IS 'Stable identifier, for example beijing_2022_winter_paralympics.';
+COMMENT ON COLUMN core.competitions.name_en IS 'Common English name.';
+COMMENT ON COLUMN core.competitions.official_name_en IS 'Official English name where it differs from name_en (the 20th Winter Deaflympics is officially the 2023 Winter Deaflympics).';
+COMMENT ON COLUMN core.competitions.kind IS 'summer_paralympics, winter_paralympics, winter_deaflympics or national_games.';
+COMMENT ON COLUMN core.competitions.edition IS 'Edition number of the games in its own series (16 for Tokyo 2020).';
+COMMENT ON COLUMN core.competitions.joint_event IS 'Event held together with these games, if any (the National Special Olympics).';
+COMMENT ON COLUMN core.competitions.joint_event_edition IS 'Edition number of the joint event.';
+COMMENT ON COLUMN core.competitions.start_date IS 'First day of competition.';
+COMMENT ON COLUMN core.competitions.end_date IS 'Last day of competition.';
+COMMENT ON COLUMN core.competitions.source_id IS 'Source of the dates and hosts.';
+COMMENT ON COLUMN core.competitions.note IS 'Free-text remarks.';
+
+CREATE TABLE core.competition_hosts (
+    competition_id  VARCHAR NOT NULL REFERENCES core.competitions (competition_id),
+    region_id       VARCHAR NOT NULL REFERENCES core.regions (region_id),
+    host_order      INTEGER NOT NULL CHECK (host_order >= 1),
+    PRIMARY KEY (competition_id, region_id),
+    UNIQUE (competition_id, host_order)
+);
+COMMENT ON TABLE core.competition_hosts IS 'Regions that hosted each competition, in the order the sources list them.';
+COMMENT ON COLUMN core.competition_hosts.competition_id IS 'The competition.';
+COMMENT ON COLUMN core.competition_hosts.region_id IS 'A host region or city.';
+COMMENT ON COLUMN core.competition_hosts.host_order IS 'Position of the host in the list, from 1.';
+
+CREATE TABLE core.delegations (
+    competition_id   VARCHAR NOT NULL REFERENCES core.competitions (competition_id),
+    region_id        VARCHAR NOT NULL REFERENCES core.regions (region_id),
+    counting_basis   VARCHAR NOT NULL CHECK (counting_basis IN ('per_athlete', 'per_event')),
+    source_id        VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    note             VARCHAR,
+    PRIMARY KEY (competition_id, region_id)
+);
+COMMENT ON TABLE core.delegations IS 'A delegation at a competition whose medal table row is recorded; its figures are facts (see facts.competition_id).';
+COMMENT ON COLUMN core.delegations.competition_id IS 'The competition.';
+COMMENT ON COLUMN core.delegations.region_id IS 'The region the delegation represents (hebei, china, ...).';
+COMMENT ON COLUMN core.delegations.counting_basis IS 'per_athlete: a team or relay medal counts once for each of the region''s athletes in it (how Chinese provinces count); per_event: once per event (how national delegations count). A per_athlete share of a per_event total is an upper bound.';
+COMMENT ON COLUMN core.delegations.source_id IS 'Source of the delegation''s figures.';
+COMMENT ON COLUMN core.delegations.note IS 'Free-text remarks.';

@@ -1,0 +1,82 @@
+CREATE TABLE core.facts (
+    fact_id          VARCHAR PRIMARY KEY CHECK (regexp_full_match(fact_id, '[a-z0-9_]+')),
+    indicator_id     VARCHAR NOT NULL REFERENCES core.indicators (indicator_id),
+    region_id        VARCHAR NOT NULL REFERENCES core.regions (region_id),
+    competition_id   VARCHAR REFERENCES core.competitions (competition_id),
+    programme_id     VARCHAR REFERENCES core.programmes (programme_id),
+    period_kind      VARCHAR NOT NULL CHECK (period_kind IN ('event', 'span', 'as_of', 'target')),
+    period_start     DATE,
+    period_end       DATE NOT NULL,
+    value            DECIMAL(18, 2) NOT NULL,
+    qualifier        VARCHAR NOT NULL REFERENCES core.qualifiers (qualifier),
+    value_low        DECIMAL(18, 2),
+    low_inclusive    BOOLEAN,
+    value_high       DECIMAL(18, 2),
+    high_inclusive   BOOLEAN,
+    is_cumulative    BOOLEAN NOT NULL,
+    is_inferred      BOOLEAN NOT NULL,
+    source_id        VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    quote            VARCHAR,
+    quote_start      INTEGER CHECK (quote_start >= 0),
+    quote_end        INTEGER,
+    note             VARCHAR,
+    CHECK (period_end >= period_start),
+    CHECK (period_kind NOT IN ('event', 'span') OR period_start IS NOT NULL),
+    CHECK ((quote IS NULL) = (quote_start IS NULL) AND (quote IS NULL) = (quote_end IS NULL)),
+    CHECK (quote_end > quote_start),
+    CHECK (NOT is_inferred OR note IS NOT NULL),
+    CHECK ((value_low IS NULL) = (low_inclusive IS NULL)),
+    CHECK ((value_high IS NULL) = (high_inclusive IS NULL))
+);
+COMMENT ON TABLE core.facts IS 'One row per numeric claim: what is measured, where, when, the stated value with its qualifier and implied interval, and the exact words it comes from.';
+COMMENT ON COLUMN core.facts.fact_id IS 'Stable identifier of the claim.';
+COMMENT ON COLUMN core.facts.indicator_id IS 'What the value measures; the indicator fixes the unit and domain.';
+COMMENT ON COLUMN core.facts.region_id IS 'Region the value describes (for medal figures, the delegation).';
+COMMENT ON COLUMN core.facts.competition_id IS 'For results at a competition: the competition; NULL otherwise.';
+COMMENT ON COLUMN core.facts.programme_id IS 'Programme or policy the figure belongs to, where the source ties it to one.';
+COMMENT ON COLUMN core.facts.period_kind IS 'event: the dates of a competition; span: a stated span of time; as_of: a level or cumulative total as of period_end, start not stated; target: a deadline such as "by 2027".';
+COMMENT ON COLUMN core.facts.period_start IS 'First day of the period the figure describes; NULL when the source does not state it (as_of and target periods).';
+COMMENT ON COLUMN core.facts.period_end IS 'Last day of the period the figure describes; for as_of figures the publication date of the source.';
+COMMENT ON COLUMN core.facts.value IS 'The stated value as a plain number in the indicator''s unit (1.3 million persons is 1300000; 98% is 98).';
+COMMENT ON COLUMN core.facts.qualifier IS 'The qualifying word of the source (over, above, exceeding, surpassing, nearly, at_least) or exact when there is none.';
+COMMENT ON COLUMN core.facts.value_low IS 'Lower end of the interval the qualifier implies; NULL when unbounded below. Derived by the build from qualifier and unit.';
+COMMENT ON COLUMN core.facts.low_inclusive IS 'Whether value_low itself is possible (closed end); NULL when unbounded.';
+COMMENT ON COLUMN core.facts.value_high IS 'Upper end of the interval the qualifier implies; NULL when unbounded above (percentages stop at 100). Derived by the build.';
+COMMENT ON COLUMN core.facts.high_inclusive IS 'Whether value_high itself is possible (closed end); NULL when unbounded.';
+COMMENT ON COLUMN core.facts.is_cumulative IS 'True when the source calls the figure cumulative ("cumulatively", "a cumulative").';
+COMMENT ON COLUMN core.facts.is_inferred IS 'True when the source implies but does not state part of the fact (for example which games it refers to); note says what was inferred and why.';
+COMMENT ON COLUMN core.facts.source_id IS 'Source of the claim.';
+COMMENT ON COLUMN core.facts.quote IS 'The exact words of a document source that state the value; NULL for reference sources, which are cited, not quoted.';
+COMMENT ON COLUMN core.facts.quote_start IS 'Character offset (0-based, Unicode code points) of the quote in the stored source text.';
+COMMENT ON COLUMN core.facts.quote_end IS 'Character offset (exclusive) where the quote ends.';
+COMMENT ON COLUMN core.facts.note IS 'Remarks: for inferred facts what was inferred; for reference facts what the citation says.';
+
+CREATE TABLE core.exclusions (
+    exclusion_id     VARCHAR PRIMARY KEY CHECK (regexp_full_match(exclusion_id, '[a-z0-9_]+')),
+    source_id        VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    token            VARCHAR NOT NULL,
+    token_start      INTEGER NOT NULL CHECK (token_start >= 0),
+    token_end        INTEGER NOT NULL,
+    reason_kind      VARCHAR NOT NULL CHECK (reason_kind IN ('publication_date', 'edition', 'date', 'period',
+                                                             'repeat', 'name', 'descriptor')),
+    reason           VARCHAR NOT NULL,
+    fact_id          VARCHAR REFERENCES core.facts (fact_id),
+    competition_id   VARCHAR REFERENCES core.competitions (competition_id),
+    programme_id     VARCHAR REFERENCES core.programmes (programme_id),
+    CHECK (token_end > token_start),
+    CHECK (reason_kind <> 'repeat' OR fact_id IS NOT NULL),
+    CHECK (reason_kind <> 'name' OR programme_id IS NOT NULL),
+    CHECK (reason_kind <> 'edition' OR competition_id IS NOT NULL OR programme_id IS NOT NULL),
+    CHECK (reason_kind <> 'date' OR competition_id IS NOT NULL OR fact_id IS NOT NULL)
+);
+COMMENT ON TABLE core.exclusions IS 'Numbers in a document body that are not claims of their own (edition numbers, dates, repeats, parts of names), each with the reason and the row that holds it; the coverage check accepts a number only as a fact or as an exclusion.';
+COMMENT ON COLUMN core.exclusions.exclusion_id IS 'Stable identifier.';
+COMMENT ON COLUMN core.exclusions.source_id IS 'Document the number stands in.';
+COMMENT ON COLUMN core.exclusions.token IS 'The number exactly as written ("12th", "five", "2025").';
+COMMENT ON COLUMN core.exclusions.token_start IS 'Character offset (0-based) of the number in the stored text.';
+COMMENT ON COLUMN core.exclusions.token_end IS 'Character offset (exclusive) where the number ends.';
+COMMENT ON COLUMN core.exclusions.reason_kind IS 'publication_date, edition, date, period, repeat (of a fact stated earlier), name (part of a programme name) or descriptor.';
+COMMENT ON COLUMN core.exclusions.reason IS 'Why the number is not a fact of its own and where its information is kept.';
+COMMENT ON COLUMN core.exclusions.fact_id IS 'For a repeat: the fact it repeats (the values must agree); for a date: the fact whose period it gives.';
+COMMENT ON COLUMN core.exclusions.competition_id IS 'For an edition or date of a competition: the competition (the numbers must agree).';
+COMMENT ON COLUMN core.exclusions.programme_id IS 'For an edition or name of a programme: the programme (the numbers or words must agree).';

@@ -1,0 +1,251 @@
+-- Views computed from the base tables. The checks, the reports and the public views read them;
+-- nothing here is typed in by hand.
+
+-- Every number written in a stored text, in digits ("96,700", "1.3 million", "12th") or in words
+-- ("nine", "Thirty-one", "second"), with its character offsets and its value. The pattern is built
+-- from core.number_words, so teaching the checks a new word is a seed change.
+CREATE VIEW core.number_tokens AS
+WITH pattern AS (
+    SELECT '(?i)\d+(?:st|nd|rd|th)\b'
+        || '|\d+(?:,\d{3})*(?:\.\d+)?(?:\s+(?:'
+        || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words WHERE kind = 'scale')
+        || '))?'
+        || '|\b(?:'
+        || (SELECT string_agg(word, '|' ORDER BY length(word) DESC, word) FROM core.number_words)
+        || ')(?:-(?:'
+        || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words
+            WHERE kind = 'cardinal' AND value BETWEEN 1 AND 9)
+        || '))?\b' AS regex
+),
+split AS (
+    SELECT t.source_id,
+           string_split_regex(t.text, p.regex) AS gaps,
+           regexp_extract_all(t.text, p.regex) AS tokens
+    FROM core.source_texts AS t, pattern AS p
+),
+numbered AS (
+    SELECT source_id, token_index, tokens[token_index] AS token, gaps[token_index] AS gap
+    FROM split, generate_series(1, len(tokens)) AS g(token_index)
+),
+positioned AS (
+    SELECT source_id, token_index, token,
+           CAST(sum(length(gap)) OVER running
+                + coalesce(sum(length(token)) OVER (running ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                AS INTEGER) AS token_start
+    FROM numbered
+    WINDOW running AS (PARTITION BY source_id ORDER BY token_index)
+),
+parsed AS (
+    SELECT p.*,
+           CAST(p.token_start + length(p.token) AS INTEGER) AS token_end,
+           lower(p.token) AS lowered,
+           regexp_matches(p.token, '^\d') AS is_digits,
+           regexp_matches(lower(p.token), '^\d+(st|nd|rd|th)$') AS is_ordinal_digits
+    FROM positioned AS p
+)
+SELECT p.source_id,
+       p.token_index,
+       p.token,
+       p.token_start,
+       p.token_end,
+       p.token_start >= s.body_start AND p.token_end <= s.body_end AS in_body,
+       CASE
+           WHEN p.is_ordinal_digits THEN TRY_CAST(regexp_extract(p.token, '^\d+') AS DECIMAL(18, 2))
+           WHEN p.is_digits THEN
+               TRY_CAST(replace(regexp_extract(p.token, '^[\d,.]+'), ',', '') AS DECIMAL(18, 2))
+               * coalesce(scale.value, 1)
+           WHEN p.lowered LIKE '%-%' THEN tens.value + units.value
+           ELSE word.value
+       END AS value,
+       CASE
+           WHEN p.is_ordinal_digits THEN 'ordinal'
+           WHEN p.is_digits THEN 'digits'
+           ELSE coalesce(word.kind, tens.kind)
+       END AS written_as
+FROM parsed AS p
+JOIN core.sources AS s USING (source_id)
+LEFT JOIN core.number_words AS scale
+       ON p.is_digits AND scale.kind = 'scale' AND scale.word = regexp_extract(p.lowered, '([a-z]+)$', 1)
+LEFT JOIN core.number_words AS word
+       ON NOT p.is_digits AND word.word = p.lowered
+LEFT JOIN core.number_words AS tens
+       ON NOT p.is_digits AND p.lowered LIKE '%-%' AND tens.word = split_part(p.lowered, '-', 1)
+LEFT JOIN core.number_words AS units
+       ON NOT p.is_digits AND p.lowered LIKE '%-%' AND units.word = split_part(p.lowered, '-', 2);
+COMMENT ON VIEW core.number_tokens IS 'Every number written in a stored document text, in digits or words, with offsets, value and whether it stands in the article body.';
+
+-- Which token of its quote each document fact rests on: a number inside the quote span whose value
+-- equals the fact's value. A fact without one fails the provenance check.
+CREATE VIEW core.fact_tokens AS
+SELECT f.fact_id, t.source_id, t.token, t.token_start, t.token_end, t.value
+FROM core.facts AS f
+JOIN core.number_tokens AS t
+  ON t.source_id = f.source_id
+ AND t.token_start >= f.quote_start
+ AND t.token_end <= f.quote_end
+ AND t.value = f.value;
+COMMENT ON VIEW core.fact_tokens IS 'For each document fact, the numbers inside its quote that state its value.';
+
+-- Every number in a document body and what accounts for it.
+CREATE VIEW core.number_coverage AS
+WITH captured AS (
+    SELECT source_id, token_start, string_agg(fact_id, ',' ORDER BY fact_id) AS fact_ids
+    FROM core.fact_tokens
+    GROUP BY source_id, token_start
+)
+SELECT t.source_id, t.token_index, t.token, t.token_start, t.token_end, t.value,
+       c.fact_ids,
+       e.exclusion_id,
+       e.reason_kind,
+       CASE
+           WHEN c.fact_ids IS NOT NULL THEN 'fact'
+           WHEN e.exclusion_id IS NOT NULL THEN 'excluded'
+           ELSE 'uncovered'
+       END AS status
+FROM core.number_tokens AS t
+LEFT JOIN captured AS c
+       ON c.source_id = t.source_id AND c.token_start = t.token_start
+LEFT JOIN core.exclusions AS e
+       ON e.source_id = t.source_id AND e.token_start = t.token_start AND e.token_end = t.token_end
+WHERE t.in_body;
+COMMENT ON VIEW core.number_coverage IS 'Every number in the body of a document source, with the facts that capture it or the exclusion that explains it.';
+
+-- Medal tables pivoted from the facts: one row per delegation at a competition.
+CREATE VIEW core.tally_figures AS
+SELECT d.competition_id,
+       d.region_id,
+       max(f.value) FILTER (WHERE i.tally_column = 'gold') AS gold,
+       max(f.value) FILTER (WHERE i.tally_column = 'silver') AS silver,
+       max(f.value) FILTER (WHERE i.tally_column = 'bronze') AS bronze,
+       max(f.value) FILTER (WHERE i.tally_column = 'total') AS stated_total,
+       max(f.value) FILTER (WHERE i.tally_column = 'world_records') AS world_records,
+       max(f.value) FILTER (WHERE i.tally_column = 'rank_gold') AS rank_gold,
+       max(f.value) FILTER (WHERE i.tally_column = 'rank_total') AS rank_total,
+       max(f.value) FILTER (WHERE i.tally_column = 'athletes') AS athletes,
+       max(f.value) FILTER (WHERE i.tally_column = 'sports') AS sports,
+       max(f.value) FILTER (WHERE i.tally_column = 'events') AS events,
+       coalesce(bool_or(f.is_inferred), false) AS is_inferred
+FROM core.delegations AS d
+LEFT JOIN core.facts AS f
+       ON f.competition_id = d.competition_id AND f.region_id = d.region_id
+LEFT JOIN core.indicators AS i
+       ON i.indicator_id = f.indicator_id AND i.measure_kind <> 'share'
+GROUP BY d.competition_id, d.region_id;
+COMMENT ON VIEW core.tally_figures IS 'Each delegation''s medal-table figures gathered from its facts.';
+
+-- Every cross-check of one figure against others: medal sums, stated shares against reference
+-- totals, parts against wholes, repeated figures against their first statement, and each value
+-- against the interval its qualifier implies.
+CREATE VIEW core.cross_checks AS
+WITH sums AS (
+    SELECT 'medal_sum:' || t.competition_id || ':' || t.region_id AS check_id,
+           'medal_sum' AS check_kind,
+           f.fact_id AS fact_id,
+           t.stated_total AS stated_value,
+           t.gold + t.silver + t.bronze AS computed_value,
+           CAST(0 AS DECIMAL(18, 2)) AS tolerance,
+           'stated total of ' || t.region_id || ' at ' || t.competition_id || ' against gold + silver + bronze'
+               AS description
+    FROM core.tally_figures AS t
+    JOIN core.facts AS f ON f.competition_id = t.competition_id AND f.region_id = t.region_id
+    JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.tally_column = 'total'
+                              AND i.measure_kind <> 'share'
+),
+shares AS (
+    SELECT 'share:' || f.fact_id AS check_id,
+           'share' AS check_kind,
+           f.fact_id,
+           f.value AS stated_value,
+           CAST(round(100 * CASE i.tally_column
+                    WHEN 'gold' THEN part.gold
+                    WHEN 'silver' THEN part.silver
+                    WHEN 'bronze' THEN part.bronze
+                    ELSE coalesce(part.stated_total, part.gold + part.silver + part.bronze) END
+                / CASE i.tally_column
+                    WHEN 'gold' THEN whole.gold
+                    WHEN 'silver' THEN whole.silver
+                    WHEN 'bronze' THEN whole.bronze
+                    ELSE coalesce(whole.stated_total, whole.gold + whole.silver + whole.bronze) END, 2)
+                AS DECIMAL(18, 2)) AS computed_value,
+           CASE WHEN f.value = round(f.value) THEN 1.00
+                WHEN f.value * 10 = round(f.value * 10) THEN 0.10
+                ELSE 0.01 END AS tolerance,
+           'share of ' || nat.region_id || '''s ' || i.tally_column || ' at ' || f.competition_id
+               || ' stated by ' || f.region_id || ' (an upper bound: ' || f.region_id
+               || ' counts medals per athlete, ' || nat.region_id || ' per event)' AS description
+    FROM core.facts AS f
+    JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.measure_kind = 'share'
+    LEFT JOIN core.tally_figures AS part
+           ON part.competition_id = f.competition_id AND part.region_id = f.region_id
+    LEFT JOIN core.delegations AS nat
+           ON nat.competition_id = f.competition_id AND nat.counting_basis = 'per_event'
+    LEFT JOIN core.tally_figures AS whole
+           ON whole.competition_id = nat.competition_id AND whole.region_id = nat.region_id
+),
+parts AS (
+    SELECT 'part_of_whole:' || f.fact_id || ':' || w.fact_id AS check_id,
+           'part_of_whole' AS check_kind,
+           f.fact_id,
+           f.value AS stated_value,
+           w.value AS computed_value,
+           CAST(0 AS DECIMAL(18, 2)) AS tolerance,
+           f.indicator_id || ' of ' || f.region_id || ' must not exceed ' || w.indicator_id || ' of '
+               || w.region_id || ' at ' || f.competition_id AS description
+    FROM core.facts AS f
+    JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.part_of_indicator_id IS NOT NULL
+    JOIN core.facts AS w ON w.indicator_id = i.part_of_indicator_id
+                        AND w.competition_id IS NOT DISTINCT FROM f.competition_id
+),
+repeats AS (
+    SELECT 'repeat:' || e.exclusion_id AS check_id,
+           'repeat' AS check_kind,
+           e.fact_id,
+           t.value AS stated_value,
+           f.value AS computed_value,
+           CAST(0 AS DECIMAL(18, 2)) AS tolerance,
+           '"' || e.token || '" at offset ' || e.token_start || ' repeats fact ' || e.fact_id AS description
+    FROM core.exclusions AS e
+    JOIN core.facts AS f ON f.fact_id = e.fact_id
+    LEFT JOIN core.number_tokens AS t
+           ON t.source_id = e.source_id AND t.token_start = e.token_start AND t.token_end = e.token_end
+    WHERE e.reason_kind = 'repeat'
+),
+intervals AS (
+    SELECT 'interval:' || f.fact_id AS check_id,
+           'interval' AS check_kind,
+           f.fact_id,
+           f.value AS stated_value,
+           f.value AS computed_value,
+           CAST(0 AS DECIMAL(18, 2)) AS tolerance,
+           'value within the interval its qualifier ' || f.qualifier || ' implies: '
+               || CASE WHEN f.low_inclusive THEN '[' ELSE '(' END || coalesce(CAST(f.value_low AS VARCHAR), '-inf')
+               || ', ' || coalesce(CAST(f.value_high AS VARCHAR), '+inf')
+               || CASE WHEN f.high_inclusive THEN ']' ELSE ')' END AS description,
+           (f.value_low IS NULL OR f.value >= f.value_low)
+           AND (f.value_high IS NULL OR f.value <= f.value_high)
+           AND (f.value_low IS NULL OR f.value_high IS NULL OR f.value_low < f.value_high
+                OR (f.low_inclusive AND f.high_inclusive))
+               AS holds
+    FROM core.facts AS f
+),
+numeric_checks AS (
+    SELECT *, stated_value = computed_value AS holds FROM sums
+    UNION ALL BY NAME
+    SELECT *, abs(computed_value - stated_value) < tolerance AS holds FROM shares
+    UNION ALL BY NAME
+    SELECT *, stated_value <= computed_value AS holds FROM parts
+    UNION ALL BY NAME
+    SELECT *, stated_value = computed_value AS holds FROM repeats
+    UNION ALL BY NAME
+    SELECT * FROM intervals
+)
+SELECT check_id,
+       check_kind,
+       fact_id,
+       CAST(stated_value AS DECIMAL(18, 2)) AS stated_value,
+       CAST(computed_value AS DECIMAL(18, 2)) AS computed_value,
+       CAST(tolerance AS DECIMAL(18, 2)) AS tolerance,
+       CASE WHEN coalesce(holds, false) THEN 'pass' ELSE 'fail' END AS verdict,
+       description
+FROM numeric_checks;
+COMMENT ON VIEW core.cross_checks IS 'Every cross-check of a figure against others, with stated value, computed value, tolerance and verdict.';

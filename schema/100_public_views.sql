@@ -1,0 +1,134 @@
+-- The public contract: plain names in the default schema. Column names and meanings here are
+-- stable; add columns at the end, never rename. The README documents each view.
+
+CREATE VIEW sources AS
+SELECT s.source_id,
+       s.kind,
+       s.title,
+       s.publisher,
+       s.published_on,
+       s.url,
+       s.sha256,
+       s.published_precision,
+       s.language,
+       s.text_path,
+       t.n_chars,
+       s.note
+FROM core.sources AS s
+LEFT JOIN core.source_texts AS t USING (source_id)
+ORDER BY s.kind, s.source_id;
+COMMENT ON VIEW sources IS 'Every source cited: the article (document) and the reference publications.';
+
+CREATE VIEW facts AS
+SELECT f.fact_id,
+       i.domain_id AS domain,
+       f.indicator_id AS indicator,
+       i.label_en AS label,
+       f.region_id AS region,
+       f.period_start,
+       f.period_end,
+       f.value,
+       f.value_low,
+       f.value_high,
+       f.qualifier,
+       i.unit_id AS unit,
+       f.is_cumulative,
+       f.is_inferred,
+       f.source_id,
+       f.quote,
+       f.low_inclusive,
+       f.high_inclusive,
+       i.measure_kind,
+       f.period_kind,
+       f.competition_id,
+       f.programme_id,
+       f.quote_start,
+       f.quote_end,
+       f.note
+FROM core.facts AS f
+JOIN core.indicators AS i USING (indicator_id)
+ORDER BY f.source_id, f.quote_start NULLS LAST, f.fact_id;
+COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance.';
+
+CREATE VIEW medal_tallies AS
+SELECT c.competition_id,
+       c.name_en AS competition,
+       c.kind,
+       c.edition,
+       c.start_date,
+       c.end_date,
+       (SELECT string_agg(r.name_en, ', ' ORDER BY h.host_order)
+          FROM core.competition_hosts AS h JOIN core.regions AS r USING (region_id)
+         WHERE h.competition_id = c.competition_id) AS host,
+       d.region_id AS delegation,
+       CAST(t.gold AS DECIMAL(7, 1)) AS gold,
+       CAST(t.silver AS DECIMAL(7, 1)) AS silver,
+       CAST(t.bronze AS DECIMAL(7, 1)) AS bronze,
+       CAST(coalesce(t.stated_total, t.gold + t.silver + t.bronze) AS DECIMAL(7, 1)) AS total,
+       CAST(t.world_records AS INTEGER) AS world_records,
+       CAST(t.rank_gold AS INTEGER) AS rank_gold,
+       CAST(t.rank_total AS INTEGER) AS rank_total,
+       d.source_id,
+       CAST(t.athletes AS INTEGER) AS athletes,
+       CAST(t.sports AS INTEGER) AS sports,
+       CAST(t.events AS INTEGER) AS events,
+       t.stated_total IS NOT NULL AS total_is_stated,
+       d.counting_basis,
+       t.is_inferred,
+       d.note
+FROM core.delegations AS d
+JOIN core.competitions AS c USING (competition_id)
+JOIN core.tally_figures AS t USING (competition_id, region_id)
+ORDER BY c.start_date, d.region_id;
+COMMENT ON VIEW medal_tallies IS 'Medal table rows per competition and delegation (Hebei, China, ...), built from the facts.';
+
+CREATE VIEW competitions AS
+SELECT c.competition_id,
+       c.name_en AS competition,
+       c.official_name_en,
+       c.kind,
+       c.edition,
+       c.joint_event,
+       c.joint_event_edition,
+       c.start_date,
+       c.end_date,
+       (SELECT string_agg(r.name_en, ', ' ORDER BY h.host_order)
+          FROM core.competition_hosts AS h JOIN core.regions AS r USING (region_id)
+         WHERE h.competition_id = c.competition_id) AS host,
+       c.source_id,
+       c.note
+FROM core.competitions AS c
+ORDER BY c.start_date;
+COMMENT ON VIEW competitions IS 'Games with edition, kind, dates and hosts.';
+
+CREATE VIEW programmes AS
+SELECT p.programme_id,
+       p.name_en,
+       p.name_zh,
+       p.name_zh_official,
+       p.kind,
+       p.domain_id AS domain,
+       p.region_id AS region,
+       p.edition,
+       p.period_start,
+       p.period_end,
+       p.description,
+       p.source_id,
+       p.quote
+FROM core.programmes AS p
+ORDER BY p.quote_start;
+COMMENT ON VIEW programmes IS 'Programmes, policies, institutions and plan periods named in the article.';
+
+CREATE VIEW cross_checks AS
+SELECT * FROM core.cross_checks ORDER BY check_kind, check_id;
+COMMENT ON VIEW cross_checks IS 'Every cross-check with stated value, computed value, tolerance and verdict.';
+
+CREATE VIEW numbers AS
+SELECT source_id, token, token_start, token_end, value, status, fact_ids, exclusion_id, reason_kind
+FROM core.number_coverage
+ORDER BY source_id, token_start;
+COMMENT ON VIEW numbers IS 'Every number in the article body and what accounts for it: the facts that capture it or the exclusion that explains it.';
+
+CREATE VIEW build_info AS
+SELECT * FROM core.build_info;
+COMMENT ON VIEW build_info IS 'How and from what this database file was built.';

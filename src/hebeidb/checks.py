@@ -1,0 +1,81 @@
+"""The checks every build runs on the loaded data: provenance, coverage and arithmetic.
+
+Each check is a SQL file in ``hebeidb/checks/`` that returns one row per failure with the columns
+``table_name, row_key, column_name, value, expected, problem`` and optionally ``file, line`` (for
+failures located in a source text rather than in a seed row). The runner turns each row into a
+:class:`~hebeidb.errors.Problem` naming the seed file and its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .errors import Problem
+from .inputs import CHECKS_DIR, Inputs
+from .loading import SCHEMA, Table, quote_identifier, seed_file
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    problems: list[Problem]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def check_files() -> list[Path]:
+    return sorted(CHECKS_DIR.glob("*.sql"))
+
+
+def check_name(path: Path) -> str:
+    return path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: list[Table]) -> list[CheckResult]:
+    """Run every check; staging tables ``stage_<table>`` must still exist to find seed lines."""
+    by_name = {t.name: t for t in tables}
+    results = []
+    for path in check_files():
+        name = check_name(path)
+        relation = con.sql(path.read_text(encoding="utf-8"))
+        columns = relation.columns
+        problems = []
+        for values in relation.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            problems.append(_locate(con, inputs, by_name, name, row))
+        results.append(CheckResult(name, problems))
+    return results
+
+
+def _locate(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: dict[str, Table], check: str, row: dict) -> Problem:
+    file = row.get("file")
+    line = row.get("line")
+    table = tables.get(row["table_name"])
+    if file is None:
+        file = inputs.relative(seed_file(inputs, row["table_name"]))
+        if table is not None and row.get("row_key") is not None and table.primary_key:
+            key = " || '/' || ".join(f"CAST({quote_identifier(c)} AS VARCHAR)" for c in table.primary_key)
+            found = con.execute(
+                f"SELECT min(csv_line) FROM {table.stage} WHERE {key} = $key", {"key": str(row["row_key"])}
+            ).fetchone()
+            line = found[0] if found else None
+    return Problem(
+        check=check,
+        file=file,
+        message=row["problem"],
+        line=line,
+        column=row.get("column_name"),
+        value=None if row.get("value") is None else str(row["value"]),
+        expected=row.get("expected"),
+    )
+
+
+def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How the numbers in the document bodies are accounted for: fact, excluded, uncovered."""
+    counts = dict(con.execute(f"SELECT status, count(*) FROM {SCHEMA}.number_coverage GROUP BY status").fetchall())
+    return {status: int(counts.get(status, 0)) for status in ("fact", "excluded", "uncovered")}

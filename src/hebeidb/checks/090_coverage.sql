@@ -1,0 +1,41 @@
+-- Every number in an article body is a fact or a listed exclusion, and every exclusion points at a
+-- real number that no fact already captures.
+WITH located AS (
+    SELECT c.*, s.text_path, t.text,
+           length(substring(t.text, 1, c.token_start))
+               - length(replace(substring(t.text, 1, c.token_start), chr(10), '')) + 1 AS text_line,
+           c.token_start - coalesce(nullif(strpos(reverse(substring(t.text, 1, c.token_start)), chr(10)), 0) - 1,
+                                    c.token_start) + 1 AS text_column
+    FROM core.number_coverage AS c
+    JOIN core.sources AS s USING (source_id)
+    JOIN core.source_texts AS t USING (source_id)
+)
+SELECT 'source_texts' AS table_name,
+       NULL AS row_key,
+       CAST(text_column AS VARCHAR) AS column_name,
+       token AS value,
+       'a fact whose quote contains it with value ' || value || ', or a row of seeds/exclusions.csv with token_start '
+           || token_start || ' and the reason' AS expected,
+       'number in the article body is neither a fact nor an exclusion: "...'
+           || replace(substring(text, greatest(token_start - 30, 0) + 1, least(token_start, 30) + length(token) + 20),
+                      chr(10), ' ') || '..."' AS problem,
+       'seeds/' || text_path AS file,
+       text_line AS line
+FROM located
+WHERE status = 'uncovered'
+UNION ALL
+SELECT 'exclusions', e.exclusion_id, 'token_start', e.token || ' at ' || e.token_start || '-' || e.token_end,
+       'the offsets of a number in the body; the text there reads "'
+           || substring(t.text, e.token_start + 1, e.token_end - e.token_start) || '"',
+       'no number of the body stands at these offsets', NULL, NULL
+FROM core.exclusions AS e
+JOIN core.source_texts AS t USING (source_id)
+WHERE NOT EXISTS (SELECT 1 FROM core.number_coverage AS c
+                  WHERE c.source_id = e.source_id AND c.token_start = e.token_start
+                    AND c.token_end = e.token_end AND c.token = e.token)
+UNION ALL
+SELECT 'exclusions', c.exclusion_id, 'exclusion_id', c.exclusion_id,
+       'either a fact or an exclusion, not both',
+       'excluded number is also captured by fact ' || c.fact_ids, NULL, NULL
+FROM core.number_coverage AS c
+WHERE c.exclusion_id IS NOT NULL AND c.fact_ids IS NOT NULL

@@ -1,0 +1,99 @@
+"""Where the build inputs live: schema/, seeds/ and queries/, in a checkout or inside the wheel."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+INPUT_DIRS = ("schema", "seeds", "queries")
+CHECKS_DIR = PACKAGE_DIR / "checks"
+
+
+def _default_root() -> Path:
+    # A wheel carries the inputs inside the package; a checkout (editable install or running
+    # from src/) keeps them at the top of the repository, two levels up.
+    if (PACKAGE_DIR / "schema").is_dir():
+        return PACKAGE_DIR
+    checkout = PACKAGE_DIR.parent.parent
+    if (checkout / "schema").is_dir():
+        return checkout
+    raise FileNotFoundError(
+        f"cannot find the schema/, seeds/ and queries/ folders in {PACKAGE_DIR} or {checkout}; reinstall hebeidb"
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A set of build inputs: a folder holding schema/, seeds/ and queries/."""
+
+    root: Path
+
+    @classmethod
+    def installed(cls) -> Inputs:
+        """The inputs shipped with this installation of hebeidb."""
+        return cls(_default_root())
+
+    @classmethod
+    def at(cls, root: str | Path | None) -> Inputs:
+        """Inputs in ``root``, or the installed ones when ``root`` is None."""
+        if root is None:
+            return cls.installed()
+        path = Path(root).resolve()
+        missing = [name for name in ("schema", "seeds") if not (path / name).is_dir()]
+        if missing:
+            raise FileNotFoundError(f"{path} has no {' or '.join(f'{m}/' for m in missing)} folder")
+        return cls(path)
+
+    @property
+    def schema_dir(self) -> Path:
+        return self.root / "schema"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def relative(self, path: Path) -> str:
+        """``path`` as the user knows it: relative to the inputs root, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def schema_files(self) -> list[Path]:
+        """The DDL files in the order they run (their names start with a number)."""
+        return sorted(self.schema_dir.glob("*.sql"))
+
+    def files(self) -> list[Path]:
+        """Every input file the database is built from, in a stable order."""
+        found: list[Path] = []
+        for name in INPUT_DIRS:
+            folder = self.root / name
+            if folder.is_dir():
+                found += [p for p in folder.rglob("*") if p.is_file() and not _ignored(p, folder)]
+        found += sorted(CHECKS_DIR.glob("*.sql"))
+        return sorted(found, key=lambda p: self._hash_name(p))
+
+    def _hash_name(self, path: Path) -> str:
+        if path.is_relative_to(CHECKS_DIR):
+            return "checks/" + path.relative_to(CHECKS_DIR).as_posix()
+        return path.relative_to(self.root).as_posix()
+
+    def sha256(self) -> str:
+        """sha256 over every input file's path and bytes; equal inputs give equal hashes."""
+        digest = hashlib.sha256()
+        for path in self.files():
+            digest.update(self._hash_name(path).encode() + b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+def _ignored(path: Path, folder: Path) -> bool:
+    parts = path.relative_to(folder).parts
+    return any(part.startswith(".") or part == "__pycache__" for part in parts) or path.suffix == ".pyc"

@@ -1,0 +1,422 @@
+"""Run the schema and load the seeds into a DuckDB connection, validating every row first.
+
+Seeds are CSV files named after their table (``seeds/facts.csv`` fills ``core.facts``). Each is read
+with DuckDB's ``read_csv`` using the column types of its table, into a temporary staging table that
+remembers each row's line. An optional ``seeds/<table>.sql`` turns the staged rows into table rows
+(for example to derive columns). The rows are then checked against every constraint the DDL declares,
+so that a violation is reported with its file, line and column instead of as a bare constraint
+error, and only then inserted with ``INSERT ... SELECT``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .errors import BuildError, Problem
+from .inputs import Inputs
+
+SCHEMA = "core"
+# Tables the build fills itself rather than from a CSV file.
+BUILD_FILLED_TABLES = ("source_texts", "build_info")
+CSV_OPTIONS = (
+    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, nullstr = ''"
+)
+MAX_PROBLEMS_PER_CONSTRAINT = 20
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: dict[str, str]  # column name -> DuckDB type, in table order
+    primary_key: tuple[str, ...]
+
+    @property
+    def stage(self) -> str:
+        return f"stage_{self.name}"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, inputs: Inputs) -> None:
+    """Run every statement of a SQL file; an error names the file and the statement's line."""
+    text = _read_text(path, inputs)
+    try:
+        statements = con.extract_statements(text)
+    except duckdb.Error as error:
+        raise BuildError([_sql_problem(inputs.relative(path), text, 0, error)]) from None
+    offset = 0
+    for statement in statements:
+        query = statement.query
+        try:
+            con.execute(query)
+        except duckdb.Error as error:
+            raise BuildError([_sql_problem(inputs.relative(path), text, offset, error, query)]) from None
+        offset += len(query)
+
+
+def _read_text(path: Path, inputs: Inputs) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        data = path.read_bytes()
+        line = data[: error.start].count(b"\n") + 1
+        raise BuildError(
+            [
+                Problem(
+                    "encoding",
+                    inputs.relative(path),
+                    f"byte 0x{data[error.start]:02x} is not valid UTF-8",
+                    line=line,
+                    expected="UTF-8 text",
+                )
+            ]
+        ) from None
+    except OSError as error:
+        raise BuildError([Problem("files", inputs.relative(path), f"cannot read: {error.strerror}")]) from None
+
+
+def _sql_problem(file: str, text: str, offset: int, error: duckdb.Error, query: str | None = None) -> Problem:
+    message = str(error).strip()
+    first_line = message.splitlines()[0] if message else type(error).__name__
+    start = offset
+    if query is not None:
+        start += len(query) - len(query.lstrip())
+        # Skip comment lines that precede the statement itself.
+        while text.startswith("--", start):
+            next_line = text.find("\n", start)
+            if next_line < 0:
+                break
+            start = next_line + 1 + (len(text[next_line + 1 :]) - len(text[next_line + 1 :].lstrip()))
+    line = text.count("\n", 0, start) + 1
+    match = re.search(r"LINE (\d+):", message)
+    if match:
+        line += int(match.group(1)) - 1
+    return Problem("sql", file, first_line, line=line)
+
+
+def core_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
+    """The base tables in the order they were created, which respects their foreign keys."""
+    rows = con.execute(
+        """
+        SELECT t.table_name,
+               list(c.column_name ORDER BY c.column_index),
+               list(c.data_type ORDER BY c.column_index)
+        FROM duckdb_tables() AS t
+        JOIN duckdb_columns() AS c USING (database_name, schema_name, table_name)
+        WHERE t.database_name = current_database() AND t.schema_name = $schema
+        GROUP BY t.table_name, t.table_oid
+        ORDER BY t.table_oid
+        """,
+        {"schema": SCHEMA},
+    ).fetchall()
+    keys = dict(
+        con.execute(
+            """
+            SELECT table_name, constraint_column_names
+            FROM duckdb_constraints()
+            WHERE database_name = current_database() AND schema_name = $schema
+              AND constraint_type = 'PRIMARY KEY'
+            """,
+            {"schema": SCHEMA},
+        ).fetchall()
+    )
+    return [
+        Table(name, dict(zip(columns, types, strict=True)), tuple(keys.get(name, ()))) for name, columns, types in rows
+    ]
+
+
+def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> list[Table]:
+    """Stage, validate and insert every seed CSV; returns the tables loaded from CSV."""
+    tables = [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES]
+    problems: list[Problem] = []
+    for table in tables:
+        problems += _stage(con, inputs, table)
+    if problems:
+        raise BuildError(problems)
+    for table in tables:
+        problems = _validate_and_insert(con, inputs, table)
+        if problems:
+            raise BuildError(problems)
+    return tables
+
+
+def seed_file(inputs: Inputs, table: str) -> Path:
+    return inputs.seeds_dir / f"{table}.csv"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+    path = seed_file(inputs, table.name)
+    rel = inputs.relative(path)
+    expected_header = ",".join(table.columns)
+    if not path.is_file():
+        return [Problem("files", rel, "file is missing", expected=f"a CSV file with header {expected_header}")]
+    header, problem = _read_header(path, rel, expected_header)
+    if problem:
+        return [problem]
+    unknown = [name for name in header if name not in table.columns]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if unknown or duplicated:
+        what = f"unknown column {', '.join(unknown)}" if unknown else f"repeated column {', '.join(duplicated)}"
+        return [
+            Problem(
+                "header",
+                rel,
+                what,
+                line=1,
+                value=",".join(header),
+                expected=f"columns of core.{table.name}: {expected_header}",
+            )
+        ]
+    types = "{" + ", ".join(f"'{name}': '{table.columns[name]}'" for name in header) + "}"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table.stage} AS "
+            f"SELECT CAST(row_number() OVER () + 1 AS INTEGER) AS csv_line, * "
+            f"FROM read_csv($path, {CSV_OPTIONS}, columns = {types})",
+            {"path": str(path)},
+        )
+    except duckdb.Error as error:
+        return [_csv_problem(rel, table, error)]
+    return []
+
+
+def _read_header(path: Path, rel: str, expected: str) -> tuple[list[str], Problem | None]:
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return [], Problem(
+            "header", rel, "file is empty or starts with a blank line", line=1, expected=f"header {expected}"
+        )
+    try:
+        decoded = first.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return [], Problem(
+            "encoding", rel, f"byte 0x{first[error.start]:02x} is not valid UTF-8", line=1, expected="UTF-8 text"
+        )
+    header = next(csv.reader([decoded.rstrip("\r\n")]))
+    return [name.strip() for name in header], None
+
+
+def _csv_problem(rel: str, table: Table, error: duckdb.Error) -> Problem:
+    message = str(error)
+    line_match = re.search(r"CSV Error on Line: (\d+)", message)
+    line = int(line_match.group(1)) if line_match else None
+    convert = re.search(r'Error when converting column "([^"]+)"\. Could not convert string "(.*?)" to', message)
+    if convert:
+        column, value = convert.group(1), convert.group(2)
+        return Problem(
+            "types",
+            rel,
+            "value has the wrong type",
+            line=line,
+            column=column,
+            value=value,
+            expected=_describe_type(table.columns.get(column, "?")),
+        )
+    count = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if count:
+        return Problem(
+            "csv",
+            rel,
+            f"row has {count.group(2)} fields",
+            line=line,
+            expected=f"{count.group(1)} fields, one per header column",
+        )
+    if "unterminated quote" in message:
+        return Problem(
+            "csv", rel, "quoted field is never closed", line=line, expected='a closing " before the end of the file'
+        )
+    if "not utf-8 encoded" in message or "Invalid unicode" in message:
+        return Problem("encoding", rel, "row is not valid UTF-8", line=line, expected="UTF-8 text")
+    reason = next(
+        (part.strip() for part in message.splitlines()[1:] if part.strip() and not part.startswith("Original Line")),
+        message.splitlines()[0],
+    )
+    return Problem("csv", rel, reason, line=line)
+
+
+def _describe_type(duckdb_type: str) -> str:
+    if duckdb_type.startswith("DECIMAL"):
+        return f"a number ({duckdb_type})"
+    return {
+        "DATE": "a date as YYYY-MM-DD",
+        "BOOLEAN": "true or false",
+        "INTEGER": "a whole number",
+        "BIGINT": "a whole number",
+        "VARCHAR": "text",
+    }.get(duckdb_type, duckdb_type)
+
+
+def _validate_and_insert(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+    rel = inputs.relative(seed_file(inputs, table.name))
+    rows = f"rows_{table.name}"
+    hook = inputs.seeds_dir / f"{table.name}.sql"
+    if hook.is_file():
+        select = _read_text(hook, inputs).strip().rstrip(";")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS {select}")
+        except duckdb.Error as error:
+            return [_sql_problem(inputs.relative(hook), select, 0, error)]
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT * FROM {table.stage}")
+    present = {name for (name,) in con.execute(f"SELECT column_name FROM (DESCRIBE {rows})").fetchall()}
+    missing = [name for name in table.columns if name not in present]
+    if missing:
+        return [
+            Problem(
+                "header",
+                rel,
+                f"missing column {', '.join(missing)}",
+                line=1,
+                expected=f"header {','.join(table.columns)}",
+            )
+        ]
+
+    problems = _constraint_problems(con, table, rows, rel)
+    if problems:
+        return problems
+    _insert(con, table, rows)
+    return []
+
+
+def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -> list[Problem]:
+    constraints = con.execute(
+        """
+        SELECT constraint_type, expression, constraint_column_names, referenced_table, referenced_column_names
+        FROM duckdb_constraints()
+        WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
+        ORDER BY CASE constraint_type WHEN 'NOT NULL' THEN 0 WHEN 'PRIMARY KEY' THEN 1 WHEN 'UNIQUE' THEN 2
+                                      WHEN 'FOREIGN KEY' THEN 3 ELSE 4 END, constraint_index
+        """,
+        {"schema": SCHEMA, "table": table.name},
+    ).fetchall()
+    problems: list[Problem] = []
+    limit = MAX_PROBLEMS_PER_CONSTRAINT
+    for kind, expression, columns, referenced, referenced_columns in constraints:
+        cols = [quote_identifier(c) for c in columns]
+        if kind == "NOT NULL":
+            for (line,) in con.execute(
+                f"SELECT csv_line FROM {rows} WHERE {cols[0]} IS NULL ORDER BY csv_line LIMIT {limit}"
+            ).fetchall():
+                problems.append(
+                    Problem(
+                        "not_null",
+                        rel,
+                        "required value is empty",
+                        line=line,
+                        column=columns[0],
+                        expected=_describe_type(table.columns[columns[0]]),
+                    )
+                )
+        elif kind in ("PRIMARY KEY", "UNIQUE"):
+            key = " || '/' || ".join(f"CAST({c} AS VARCHAR)" for c in cols)
+            not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+            for line, value, first in con.execute(
+                f"SELECT csv_line, key, first_line FROM ("
+                f"  SELECT csv_line, {key} AS key, min(csv_line) OVER (PARTITION BY {', '.join(cols)}) AS first_line"
+                f"  FROM {rows} WHERE {not_null}) WHERE csv_line > first_line ORDER BY csv_line LIMIT {limit}"
+            ).fetchall():
+                problems.append(
+                    Problem(
+                        "unique",
+                        rel,
+                        f"duplicate {'key' if kind == 'PRIMARY KEY' else 'value'} (first used on line {first})",
+                        line=line,
+                        column="/".join(columns),
+                        value=value,
+                        expected=f"a {'/'.join(columns)} not used on another line",
+                    )
+                )
+        elif kind == "FOREIGN KEY":
+            parent = rows if referenced == table.name else f"{SCHEMA}.{quote_identifier(referenced)}"
+            join = " AND ".join(
+                f"p.{quote_identifier(rc)} = r.{c}" for rc, c in zip(referenced_columns, cols, strict=True)
+            )
+            not_null = " AND ".join(f"r.{c} IS NOT NULL" for c in cols)
+            value = " || '/' || ".join(f"CAST(r.{c} AS VARCHAR)" for c in cols)
+            for line, found in con.execute(
+                f"SELECT r.csv_line, {value} FROM {rows} AS r WHERE {not_null} "
+                f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {join}) ORDER BY r.csv_line LIMIT {limit}"
+            ).fetchall():
+                problems.append(
+                    Problem(
+                        "foreign_key",
+                        rel,
+                        f"unknown {'/'.join(referenced_columns)}",
+                        line=line,
+                        column="/".join(columns),
+                        value=found,
+                        expected=f"a {'/'.join(referenced_columns)} listed in seeds/{referenced}.csv",
+                    )
+                )
+        elif kind == "CHECK":
+            involved = ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) or "NULL"
+            for line, *values in con.execute(
+                f"SELECT csv_line, {involved} FROM {rows} WHERE NOT coalesce(({expression}), true) "
+                f"ORDER BY csv_line LIMIT {limit}"
+            ).fetchall():
+                shown = ", ".join(f"{c}={v if v is not None else ''}" for c, v in zip(columns, values, strict=False))
+                problems.append(
+                    Problem(
+                        "check",
+                        rel,
+                        "values break a rule of the schema",
+                        line=line,
+                        column="/".join(columns),
+                        value=shown,
+                        expected=_plain_rule(expression),
+                    )
+                )
+    return problems
+
+
+def _plain_rule(expression: str) -> str:
+    return expression.replace("regexp_full_match", "matching").strip()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> None:
+    columns = ", ".join(quote_identifier(c) for c in table.columns)
+    target = f"{SCHEMA}.{quote_identifier(table.name)}"
+    self_references = con.execute(
+        """
+        SELECT constraint_column_names, referenced_column_names FROM duckdb_constraints()
+        WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
+          AND constraint_type = 'FOREIGN KEY' AND referenced_table = $table
+        """,
+        {"schema": SCHEMA, "table": table.name},
+    ).fetchall()
+    if not self_references:
+        con.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {rows}")
+        return
+    # DuckDB checks a foreign key to the same table against rows already stored, so insert
+    # parents before children, one generation at a time.
+    conditions = []
+    for child_cols, parent_cols in self_references:
+        child = " AND ".join(f"r.{quote_identifier(c)} IS NOT NULL" for c in child_cols)
+        join = " AND ".join(
+            f"t.{quote_identifier(p)} = r.{quote_identifier(c)}" for c, p in zip(child_cols, parent_cols, strict=True)
+        )
+        conditions.append(f"NOT ({child}) OR EXISTS (SELECT 1 FROM {target} AS t WHERE {join})")
+    ready = " AND ".join(f"({c})" for c in conditions)
+    pending = (
+        f"NOT EXISTS (SELECT 1 FROM {target} AS done WHERE "
+        + " AND ".join(f"done.{quote_identifier(k)} = r.{quote_identifier(k)}" for k in table.primary_key)
+        + ")"
+    )
+    while True:
+        inserted = con.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {', '.join('r.' + quote_identifier(c) for c in table.columns)} "
+            f"FROM {rows} AS r WHERE {pending} AND {ready}"
+        ).fetchone()
+        if not inserted or not inserted[0]:
+            break
+    left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {pending}").fetchone()
+    if left and left[0] is not None:
+        raise BuildError(f"core.{table.name}: rows from line {left[0]} on refer to each other in a cycle")
