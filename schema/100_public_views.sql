@@ -44,10 +44,19 @@ SELECT f.fact_id,
        f.programme_id,
        f.quote_start,
        f.quote_end,
-       f.note
+       f.note,
+       CASE WHEN q.qualifier = 'exact' THEN '' ELSE q.symbol || ' ' END
+           || CASE WHEN f.value = round(f.value) THEN format('{:,}', CAST(f.value AS BIGINT))
+                   ELSE format('{:,}', CAST(f.value AS DOUBLE)) END
+           || CASE WHEN i.unit_id = 'percent' THEN '%' ELSE '' END AS value_text,
+       CASE WHEN f.low_inclusive THEN '[' ELSE '(' END
+           || coalesce(CAST(CAST(f.value_low AS DOUBLE) AS VARCHAR), '-inf') || ', '
+           || coalesce(CAST(CAST(f.value_high AS DOUBLE) AS VARCHAR), '+inf')
+           || CASE WHEN f.high_inclusive THEN ']' ELSE ')' END AS interval_text
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
-ORDER BY f.source_id, f.quote_start NULLS LAST, f.fact_id;
+JOIN core.qualifiers AS q USING (qualifier)
+ORDER BY f.quote_start IS NULL, f.source_id, f.quote_start, f.fact_id;
 COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance.';
 
 CREATE VIEW medal_tallies AS
@@ -114,10 +123,26 @@ SELECT p.programme_id,
        p.period_end,
        p.description,
        p.source_id,
-       p.quote
+       p.quote,
+       p.name_zh_source_id
 FROM core.programmes AS p
 ORDER BY p.quote_start;
 COMMENT ON VIEW programmes IS 'Programmes, policies, institutions and plan periods named in the article.';
+
+CREATE VIEW domains AS
+SELECT domain_id AS domain, name_en AS name, description FROM core.domains ORDER BY domain_id;
+COMMENT ON VIEW domains IS 'Policy areas the facts belong to.';
+
+CREATE VIEW regions AS
+SELECT region_id AS region, name_en, name_zh, level, parent_region_id AS parent_region, note
+FROM core.regions ORDER BY region_id;
+COMMENT ON VIEW regions IS 'Regions with English and (where confirmed) Chinese names.';
+
+CREATE VIEW indicators AS
+SELECT i.indicator_id AS indicator, i.domain_id AS domain, i.label_en AS label, i.unit_id AS unit,
+       i.measure_kind, i.tally_column, i.part_of_indicator_id AS part_of_indicator, i.description
+FROM core.indicators AS i ORDER BY i.domain_id, i.indicator_id;
+COMMENT ON VIEW indicators IS 'What the facts measure, with unit and measure kind.';
 
 CREATE VIEW cross_checks AS
 SELECT * FROM core.cross_checks ORDER BY check_kind, check_id;

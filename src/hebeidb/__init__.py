@@ -1,15 +1,44 @@
 """hebeidb: a provenance-first statistical database of Hebei Province's support for people with disabilities.
 
 >>> import hebeidb
->>> hebeidb.build()  # doctest: +SKIP
-PosixPath('hebei.duckdb')
+>>> path = hebeidb.build("hebei.duckdb")  # doctest: +SKIP
+>>> with hebeidb.open(path) as db:  # doctest: +SKIP
+...     db.report("medals", kind="winter_paralympics").df()
+
+The package imports nothing heavy until a function is called: ``import hebeidb`` stays cheap.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .build import build  # noqa: E402
-from .errors import BuildError, HebeidbError, Problem  # noqa: E402
+if TYPE_CHECKING:
+    from .build import build
+    from .database import Database, open
+    from .errors import BuildError, DatabaseError, HebeidbError, ParameterError, Problem
 
-__all__ = ["BuildError", "HebeidbError", "Problem", "__version__", "build"]
+_LAZY = {
+    "build": "build",
+    "open": "database",
+    "Database": "database",
+    "BuildError": "errors",
+    "DatabaseError": "errors",
+    "HebeidbError": "errors",
+    "ParameterError": "errors",
+    "Problem": "errors",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hebeidb' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -22,6 +22,7 @@ from .checks import CheckResult, coverage_counts, run_checks
 from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs
 from .loading import SCHEMA, load_seeds, run_sql_file
+from .reports import create_report_views
 
 DEFAULT_FILENAME = "hebei.duckdb"
 DATABASE_ENV = "HEBEIDB_DATABASE"
@@ -150,6 +151,7 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     problems = [problem for result in results for problem in result.problems]
     if problems:
         raise BuildError(problems)
+    create_report_views(con, inputs.queries_dir, lambda path: inputs.relative(path))
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchone()[0]  # type: ignore[index]
     report = BuildReport(None, inputs.sha256(), checks=results, coverage=coverage, cross_checks=cross_checks)

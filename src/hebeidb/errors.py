@@ -66,3 +66,7 @@ class BuildLockedError(BuildError):
 
 class DatabaseError(HebeidbError):
     """A database file is missing, unreadable, or not a hebeidb database."""
+
+
+class ParameterError(HebeidbError, ValueError):
+    """A report name, parameter or query was refused; the message says what is allowed."""

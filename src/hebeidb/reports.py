@@ -1,0 +1,449 @@
+"""Reports: Jinja-templated SQL in ``queries/<name>.sql`` with metadata in ``queries/<name>.toml``.
+
+Jinja only shapes a query: it may include an optional filter or pick an allow-listed column.
+Values never pass through Jinja into the SQL; the template writes ``$name`` and the value is
+bound by DuckDB. Rendering refuses a template that prints a value, uses an undefined variable or
+an identifier outside its allow-list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError
+
+PARAMETER_TYPES = ("text", "integer", "number", "date", "boolean", "choice", "identifier")
+PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class ReportNotFoundError(ParameterError):
+    """No report has the name asked for."""
+
+
+class ReportParameterError(ParameterError):
+    """A parameter is unknown, missing, of the wrong type or outside its allowed values."""
+
+
+class TemplateError(ParameterError):
+    """A report template breaks the rendering rules (prints a value, undefined name, bad identifier)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a report, as declared in its metadata."""
+
+    name: str
+    type: str
+    help: str
+    default: Any = None
+    choices: tuple[Any, ...] | None = None
+    choices_from: str | None = None
+    minimum: Any = None
+    maximum: Any = None
+    required: bool = False
+
+    def describe(self) -> str:
+        """What values are allowed, in words."""
+        parts = [self.type]
+        if self.choices is not None:
+            parts.append("one of " + ", ".join(map(str, self.choices)))
+        elif self.choices_from:
+            parts.append(f"a value of {self.choices_from}")
+        if self.minimum is not None or self.maximum is not None:
+            parts.append(f"from {self.minimum if self.minimum is not None else '-inf'} "
+                         f"to {self.maximum if self.maximum is not None else '+inf'}")
+        if self.default is not None:
+            parts.append(f"default {self.default}")
+        elif not self.required:
+            parts.append("optional")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report: its name, title, description, parameters and template."""
+
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    template_path: Path
+    metadata_path: Path
+    portable: bool = True
+    portability_note: str = ""
+    example: str = ""
+    columns: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def view_name(self) -> str:
+        return f"report_{self.name}"
+
+    def parameter(self, name: str) -> Parameter:
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter
+        allowed = ", ".join(p.name for p in self.parameters) or "none"
+        raise ReportParameterError(f"report {self.name!r} has no parameter {name!r}; its parameters: {allowed}")
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters}
+
+
+def load_specs(queries_dir: Path) -> dict[str, ReportSpec]:
+    """Read every ``<name>.sql`` with its ``<name>.toml`` beside it; names in sorted order."""
+    specs = {}
+    for template in sorted(queries_dir.glob("*.sql")):
+        spec = load_spec(template)
+        specs[spec.name] = spec
+    return specs
+
+
+def load_spec(template: Path) -> ReportSpec:
+    name = template.stem
+    metadata_path = template.with_suffix(".toml")
+    where = str(metadata_path)
+    if not NAME.fullmatch(name):
+        raise TemplateError(f"{template}: report names are lower case letters, digits and underscores")
+    if not metadata_path.is_file():
+        raise TemplateError(f"{template}: no metadata file {metadata_path.name} beside it")
+    try:
+        meta = tomllib.loads(metadata_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise TemplateError(f"{where}: {error}") from None
+    for key in ("title", "description"):
+        if not isinstance(meta.get(key), str):
+            raise TemplateError(f"{where}: needs a text value for {key!r}")
+    parameters = tuple(_parameter(where, i, raw) for i, raw in enumerate(meta.get("params", []), 1))
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise TemplateError(f"{where}: a parameter name is used twice: {names}")
+    portable = meta.get("portable", True)
+    return ReportSpec(
+        name=name,
+        title=meta["title"],
+        description=meta["description"].strip(),
+        parameters=parameters,
+        template_path=template,
+        metadata_path=metadata_path,
+        portable=portable is True,
+        portability_note="" if portable is True else str(portable),
+        example=meta.get("example", ""),
+        columns=tuple(meta.get("columns", ())),
+    )
+
+
+def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
+    place = f"{where}: params[{index}]"
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise TemplateError(f"{place}: needs a name of lower case letters, digits and underscores")
+    kind = raw.get("type")
+    if kind not in PARAMETER_TYPES:
+        raise TemplateError(f"{place} ({name}): type must be one of {', '.join(PARAMETER_TYPES)}, not {kind!r}")
+    choices = raw.get("choices")
+    if kind in ("choice", "identifier") and choices is None and "choices_from" not in raw:
+        raise TemplateError(f"{place} ({name}): a {kind} parameter needs choices or choices_from")
+    if kind == "identifier" and "choices_from" in raw:
+        raise TemplateError(f"{place} ({name}): identifiers need a fixed list of choices")
+    if kind == "identifier" and not all(isinstance(c, str) and NAME.fullmatch(c) for c in choices or ()):
+        raise TemplateError(f"{place} ({name}): identifier choices must be plain lower-case names")
+    choices_from = raw.get("choices_from")
+    if choices_from is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", choices_from):
+        raise TemplateError(f"{place} ({name}): choices_from must be view.column")
+    parameter = Parameter(
+        name=name,
+        type=kind,
+        help=str(raw.get("help", "")),
+        choices=tuple(choices) if choices is not None else None,
+        choices_from=choices_from,
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        required=bool(raw.get("required", False)),
+    )
+    default = raw.get("default")
+    if default is not None:
+        default = coerce(parameter, default, lambda: ())
+    return Parameter(**{**parameter.__dict__, "default": default})
+
+
+def coerce(parameter: Parameter, value: Any, dynamic_choices: Callable[[], tuple[Any, ...]]) -> Any:
+    """Check and convert one parameter value; raise ReportParameterError saying what is allowed."""
+    if value is None:
+        if parameter.required:
+            raise ReportParameterError(f"parameter {parameter.name!r} is required: {parameter.describe()}")
+        return None
+    kind = parameter.type
+    try:
+        converted = _convert(kind, value)
+    except (TypeError, ValueError, OverflowError):
+        raise ReportParameterError(
+            f"parameter {parameter.name!r} got {_show(value)}, which is not {_article(kind)}: {parameter.describe()}"
+        ) from None
+    if parameter.minimum is not None and converted < _convert(kind, parameter.minimum):
+        raise ReportParameterError(f"parameter {parameter.name!r} got {_show(value)}, below {parameter.minimum}: "
+                                   f"{parameter.describe()}")
+    if parameter.maximum is not None and converted > _convert(kind, parameter.maximum):
+        raise ReportParameterError(f"parameter {parameter.name!r} got {_show(value)}, above {parameter.maximum}: "
+                                   f"{parameter.describe()}")
+    allowed = parameter.choices if parameter.choices is not None else (
+        dynamic_choices() if parameter.choices_from else None)
+    if allowed is not None and converted not in allowed:
+        raise ReportParameterError(
+            f"parameter {parameter.name!r} got {_show(value)}; allowed: {', '.join(map(str, allowed))}"
+        )
+    return converted
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if kind in ("text", "choice", "identifier"):
+        if not isinstance(value, str):
+            raise TypeError
+        if "\x00" in value or len(value) > 1000:
+            raise ValueError
+        return value
+    if kind == "integer":
+        if isinstance(value, bool) or isinstance(value, float):
+            raise TypeError
+        if isinstance(value, str):
+            if not re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
+                raise ValueError
+            return int(value)
+        if not isinstance(value, int):
+            raise TypeError
+        if abs(value) >= 10**18:
+            raise OverflowError
+        return value
+    if kind == "number":
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value) if isinstance(value, (int, float, str)) else _fail()
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError
+        return number
+    if kind == "date":
+        if isinstance(value, dt.datetime):
+            raise TypeError
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value.strip())
+        raise TypeError
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.lower() in ("true", "yes", "1")
+        raise ValueError
+    raise TypeError  # pragma: no cover - types are validated when metadata is read
+
+
+def _fail() -> Any:
+    raise TypeError
+
+
+def _article(kind: str) -> str:
+    return {"integer": "an integer", "identifier": "an identifier"}.get(kind, f"a {kind}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+class _Value:
+    """A parameter value inside a template: it can be tested, never printed."""
+
+    __slots__ = ("_name", "_value")
+
+    def __init__(self, name: str, value: Any) -> None:
+        self._name = name
+        self._value = value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return self._value == (other._value if isinstance(other, _Value) else other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __str__(self) -> str:
+        raise TemplateError(f"the template prints the value of {self._name!r}; write ${self._name} to bind it")
+
+    __repr__ = __str__
+
+
+class _Identifier(str):
+    """An allow-listed identifier; the only value a template may print."""
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, _Identifier):
+        return '"' + value + '"'
+    if isinstance(value, _Value):
+        str(value)  # raises TemplateError
+    if value is None or isinstance(value, (str, int, float, bool)):
+        raise TemplateError(f"the template prints {_show(value)}; values must be bound as $name, "
+                            "identifiers come from identifier parameters")
+    raise TemplateError(f"the template prints an object of type {type(value).__name__}")
+
+
+_ENVIRONMENT = None
+
+
+def environment() -> Any:
+    """The sandboxed Jinja environment shared by all reports (created on first use)."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        from jinja2 import StrictUndefined
+        from jinja2.sandbox import SandboxedEnvironment
+
+        _ENVIRONMENT = SandboxedEnvironment(
+            undefined=StrictUndefined,
+            finalize=_finalize,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _ENVIRONMENT
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A rendered report: SQL with ``$name`` placeholders and the values to bind to them."""
+
+    spec: ReportSpec
+    sql: str
+    params: dict[str, Any]
+
+    def inline_sql(self) -> str:
+        """The SQL with each placeholder replaced by a literal (for views; values are validated)."""
+        return PLACEHOLDER.sub(lambda m: sql_literal(self.params[m.group(1)]), self.sql)
+
+
+def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
+    """Render a report with already validated values (see :func:`validate`)."""
+    from jinja2 import TemplateError as JinjaTemplateError
+    from jinja2 import UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    try:
+        source = spec.template_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateError(f"{spec.template_path}: cannot read the template: {error}") from None
+    context: dict[str, Any] = {}
+    for parameter in spec.parameters:
+        value = values.get(parameter.name)
+        if parameter.type == "identifier":
+            context[parameter.name] = None if value is None else _Identifier(value)
+        else:
+            context[parameter.name] = None if value is None else _Value(parameter.name, value)
+    try:
+        sql = environment().from_string(source).render(context)
+    except UndefinedError as error:
+        raise TemplateError(f"{spec.template_path}: undefined name in template: {error.message}") from None
+    except SecurityError as error:
+        raise TemplateError(f"{spec.template_path}: unsafe template operation refused: {error}") from None
+    except TemplateError as error:
+        raise TemplateError(f"{spec.template_path}: {error}") from None
+    except JinjaTemplateError as error:
+        line = getattr(error, "lineno", None)
+        where = f"{spec.template_path}, line {line}" if line else str(spec.template_path)
+        raise TemplateError(f"{where}: {error.message or error}") from None
+    used = _placeholders(sql)
+    declared = {p.name for p in spec.parameters}
+    unknown = sorted(used - declared)
+    if unknown:
+        raise TemplateError(f"{spec.template_path}: placeholder ${unknown[0]} is not a parameter of the report")
+    bound = {name: values.get(name) for name in sorted(used) if spec.parameter(name).type != "identifier"}
+    if used - set(bound):
+        raise TemplateError(f"{spec.template_path}: identifier parameters are printed with {{{{ name }}}}, not bound")
+    return RenderedReport(spec, sql.strip() + "\n", bound)
+
+
+def _placeholders(sql: str) -> set[str]:
+    # Ignore text inside string literals and comments, where "$x" is not a placeholder.
+    stripped = re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S)
+    return set(PLACEHOLDER.findall(stripped))
+
+
+def sql_literal(value: Any) -> str:
+    """A SQL literal for a validated parameter value."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def validate(
+    spec: ReportSpec, params: Mapping[str, Any], dynamic_choices: Callable[[str], tuple[Any, ...]]
+) -> dict[str, Any]:
+    """Merge ``params`` over the defaults and check each; unknown names are refused."""
+    if not isinstance(params, Mapping):
+        raise ReportParameterError("parameters must be given as name=value pairs")
+    for name in params:
+        spec.parameter(name)  # raises with the list of parameters
+    values = spec.defaults()
+    for name, value in params.items():
+        values[name] = value
+    return {
+        p.name: coerce(p, values[p.name], lambda p=p: dynamic_choices(p.choices_from))  # type: ignore[misc]
+        for p in spec.parameters
+    }
+
+
+def create_report_views(con: Any, queries_dir: Path, relative: Callable[[Path], str]) -> list[str]:
+    """Create ``report_<name>`` for every report, rendered with its default parameters.
+
+    Default values become literals (a DuckDB view cannot hold parameters). Any error names the
+    template file; the build fails on it.
+    """
+    import duckdb
+
+    from .errors import BuildError, Problem
+
+    names = []
+    try:
+        specs = load_specs(queries_dir)
+    except TemplateError as error:
+        raise BuildError([Problem("reports", relative(queries_dir), str(error))]) from None
+    for spec in specs.values():
+        file = relative(spec.template_path)
+        try:
+            rendered = render(spec, validate(spec, {}, lambda source: ()))
+            sql = rendered.inline_sql()
+        except ParameterError as error:
+            raise BuildError([Problem("reports", file, str(error).replace(str(spec.template_path) + ": ", ""))]) from None
+        try:
+            con.execute(f'CREATE VIEW "{spec.view_name}" AS {sql}')
+            con.execute(f"COMMENT ON VIEW \"{spec.view_name}\" IS {sql_literal(spec.title + ': ' + spec.description)}")
+            con.execute(f'SELECT count(*) FROM "{spec.view_name}"').fetchall()
+        except duckdb.Error as error:
+            message = str(error).strip().splitlines()[0]
+            raise BuildError([Problem("reports", file, f"the report's SQL fails with its defaults: {message}")]) from None
+        names.append(spec.view_name)
+    return names
