@@ -34,10 +34,10 @@ WHERE 1 = 1
   AND m.kind = $kind
 {% endif %}
 {% if since is not none %}
-  AND EXTRACT(YEAR FROM m.end_date) >= $since
+  AND CAST(strftime(m.end_date, '%Y') AS INTEGER) >= $since
 {% endif %}
 {% if until is not none %}
-  AND EXTRACT(YEAR FROM m.start_date) <= $until
+  AND CAST(strftime(m.start_date, '%Y') AS INTEGER) <= $until
 {% endif %}
 {% if delegation is not none %}
   AND m.delegation = $delegation
