@@ -30,7 +30,17 @@ _LAZY = {
     "Problem": "errors",
 }
 
-__all__ = [*sorted(_LAZY), "__version__"]
+__all__ = [
+    "BuildError",
+    "Database",
+    "DatabaseError",
+    "HebeidbError",
+    "ParameterError",
+    "Problem",
+    "__version__",
+    "build",
+    "open",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -58,7 +58,8 @@ class BuildReport:
         total = sum(self.coverage.values())
         lines.append(
             f"coverage: {total} numbers in the article body, {self.coverage.get('fact', 0)} captured by facts, "
-            f"{self.coverage.get('excluded', 0)} excluded with a reason, {self.coverage.get('uncovered', 0)} unaccounted"
+            f"{self.coverage.get('excluded', 0)} excluded with a reason, "
+            f"{self.coverage.get('uncovered', 0)} unaccounted"
         )
         lines.append(f"cross-checks: {self.cross_checks} passed")
         return "\n".join(lines)

@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -60,13 +59,23 @@ def _parser() -> argparse.ArgumentParser:
             name, help=summary, description=summary, epilog=f"example:\n  {example}", formatter_class=formatter
         )
 
-    build = command("build", "Build the database from the schema, seeds and queries, running every check.",
-                    "hebeidb build --db hebei.duckdb")
+    build = command(
+        "build",
+        "Build the database from the schema, seeds and queries, running every check.",
+        "hebeidb build --db hebei.duckdb",
+    )
     build.add_argument("--db", metavar="PATH", help="file to write (default: $HEBEIDB_DATABASE or ./hebei.duckdb)")
-    build.add_argument("--storage-version", metavar="VERSION", help="DuckDB storage format to write (default: v1.0.0, "
-                       "which DuckDB 1.0 and later, the duckdb-cli shell included, can open)")
-    build.add_argument("--inputs", metavar="DIR", help="build from the schema/, seeds/ and queries/ in DIR instead of "
-                       "the installed ones")
+    build.add_argument(
+        "--storage-version",
+        metavar="VERSION",
+        help="DuckDB storage format to write (default: v1.0.0, "
+        "which DuckDB 1.0 and later, the duckdb-cli shell included, can open)",
+    )
+    build.add_argument(
+        "--inputs",
+        metavar="DIR",
+        help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
+    )
 
     check = command("check", "Run every check on the inputs without writing a database.", "hebeidb check")
     check.add_argument("--inputs", metavar="DIR", help="check the schema/, seeds/ and queries/ in DIR")
@@ -81,15 +90,21 @@ def _parser() -> argparse.ArgumentParser:
     _add_format(report)
     _add_db(report)
 
-    sql = command("sql", "Run one read-only SQL query.",
-                  "hebeidb sql \"SELECT label, value FROM facts WHERE domain = $d\" --param d=healthcare")
+    sql = command(
+        "sql",
+        "Run one read-only SQL query.",
+        'hebeidb sql "SELECT label, value FROM facts WHERE domain = $d" --param d=healthcare',
+    )
     sql.add_argument("query", help="a single SELECT statement; values bind as $name from --param")
     _add_params(sql)
     _add_format(sql)
     _add_db(sql)
 
-    render = command("render", "Print a report's SQL, optionally translated to another SQL dialect.",
-                     "hebeidb render medals --param kind=national_games --dialect postgres")
+    render = command(
+        "render",
+        "Print a report's SQL, optionally translated to another SQL dialect.",
+        "hebeidb render medals --param kind=national_games --dialect postgres",
+    )
     render.add_argument("name", help="report name")
     _add_params(render)
     from .sqltools import DIALECTS
@@ -167,7 +182,9 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> N
 def _cmd_build(args: argparse.Namespace) -> int:
     from .build import DEFAULT_STORAGE_VERSION, build_database
 
-    report = build_database(args.db, inputs=args.inputs, storage_version=args.storage_version or DEFAULT_STORAGE_VERSION)
+    report = build_database(
+        args.db, inputs=args.inputs, storage_version=args.storage_version or DEFAULT_STORAGE_VERSION
+    )
     print(report.summary())
     return EXIT_OK
 
@@ -183,8 +200,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_reports(args: argparse.Namespace) -> int:
     with _open(args) as db:
         rows = [
-            (spec.name, spec.title, ", ".join(f"{p.name} ({p.describe()})" for p in spec.parameters) or "-",
-             spec.view_name)
+            (
+                spec.name,
+                spec.title,
+                ", ".join(f"{p.name} ({p.describe()})" for p in spec.parameters) or "-",
+                spec.view_name,
+            )
             for spec in db.reports()
         ]
     _write(("name", "title", "parameters", "view"), rows, args.format)

@@ -27,9 +27,37 @@ from .reports import RenderedReport, ReportNotFoundError, ReportSpec, load_specs
 # refused before DuckDB sees it, wherever it hides (a CTE, a subquery).
 REFUSED_KEYWORDS = frozenset(
     {
-        "ALTER", "ATTACH", "BEGIN", "CALL", "CHECKPOINT", "COMMIT", "COPY", "CREATE", "DEALLOCATE", "DELETE",
-        "DETACH", "DROP", "EXECUTE", "EXPORT", "FORCE", "GRANT", "IMPORT", "INSERT", "INSTALL", "LOAD", "MERGE",
-        "PRAGMA", "PREPARE", "RESET", "REVOKE", "ROLLBACK", "SET", "TRUNCATE", "UPDATE", "USE", "VACUUM",
+        "ALTER",
+        "ATTACH",
+        "BEGIN",
+        "CALL",
+        "CHECKPOINT",
+        "COMMIT",
+        "COPY",
+        "CREATE",
+        "DEALLOCATE",
+        "DELETE",
+        "DETACH",
+        "DROP",
+        "EXECUTE",
+        "EXPORT",
+        "FORCE",
+        "GRANT",
+        "IMPORT",
+        "INSERT",
+        "INSTALL",
+        "LOAD",
+        "MERGE",
+        "PRAGMA",
+        "PREPARE",
+        "RESET",
+        "REVOKE",
+        "ROLLBACK",
+        "SET",
+        "TRUNCATE",
+        "UPDATE",
+        "USE",
+        "VACUUM",
     }
 )
 ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
@@ -40,7 +68,7 @@ class QueryRefusedError(ParameterError):
     """Ad-hoc SQL that is not exactly one read-only query."""
 
 
-def open(  # noqa: A001 - mirrors the built-in on purpose: hebeidb.open(path)
+def open(
     path: str | os.PathLike[str] | None = None,
     *,
     build: bool = True,

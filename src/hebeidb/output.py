@@ -42,7 +42,9 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def write_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, width: int | None = None) -> None:
+def write_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, width: int | None = None
+) -> None:
     """Write ``rows`` in format ``fmt`` (table, csv, json or markdown)."""
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -75,7 +77,9 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
     if sum(widths) + 2 * (len(widths) - 1) <= width:
-        right = [all(_numeric(row[i]) for row in rows if row[i]) and any(row[i] for row in rows) for i in range(len(columns))]
+        right = [
+            all(_numeric(row[i]) for row in rows if row[i]) and any(row[i] for row in rows) for i in range(len(columns))
+        ]
 
         def line(values: Sequence[str]) -> str:
             parts = [v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)]

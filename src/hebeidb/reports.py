@@ -57,8 +57,10 @@ class Parameter:
         elif self.choices_from:
             parts.append(f"a value of {self.choices_from}")
         if self.minimum is not None or self.maximum is not None:
-            parts.append(f"from {self.minimum if self.minimum is not None else '-inf'} "
-                         f"to {self.maximum if self.maximum is not None else '+inf'}")
+            parts.append(
+                f"from {self.minimum if self.minimum is not None else '-inf'} "
+                f"to {self.maximum if self.maximum is not None else '+inf'}"
+            )
         if self.default is not None:
             parts.append(f"default {self.default}")
         elif not self.required:
@@ -187,13 +189,16 @@ def coerce(parameter: Parameter, value: Any, dynamic_choices: Callable[[], tuple
             f"parameter {parameter.name!r} got {_show(value)}, which is not {_article(kind)}: {parameter.describe()}"
         ) from None
     if parameter.minimum is not None and converted < _convert(kind, parameter.minimum):
-        raise ReportParameterError(f"parameter {parameter.name!r} got {_show(value)}, below {parameter.minimum}: "
-                                   f"{parameter.describe()}")
+        raise ReportParameterError(
+            f"parameter {parameter.name!r} got {_show(value)}, below {parameter.minimum}: {parameter.describe()}"
+        )
     if parameter.maximum is not None and converted > _convert(kind, parameter.maximum):
-        raise ReportParameterError(f"parameter {parameter.name!r} got {_show(value)}, above {parameter.maximum}: "
-                                   f"{parameter.describe()}")
-    allowed = parameter.choices if parameter.choices is not None else (
-        dynamic_choices() if parameter.choices_from else None)
+        raise ReportParameterError(
+            f"parameter {parameter.name!r} got {_show(value)}, above {parameter.maximum}: {parameter.describe()}"
+        )
+    allowed = (
+        parameter.choices if parameter.choices is not None else (dynamic_choices() if parameter.choices_from else None)
+    )
     if allowed is not None and converted not in allowed:
         raise ReportParameterError(
             f"parameter {parameter.name!r} got {_show(value)}; allowed: {', '.join(map(str, allowed))}"
@@ -209,7 +214,7 @@ def _convert(kind: str, value: Any) -> Any:
             raise ValueError
         return value
     if kind == "integer":
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, (bool, float)):
             raise TypeError
         if isinstance(value, str):
             if not re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
@@ -297,8 +302,10 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, _Value):
         str(value)  # raises TemplateError
     if value is None or isinstance(value, (str, int, float, bool)):
-        raise TemplateError(f"the template prints {_show(value)}; values must be bound as $name, "
-                            "identifiers come from identifier parameters")
+        raise TemplateError(
+            f"the template prints {_show(value)}; values must be bound as $name, "
+            "identifiers come from identifier parameters"
+        )
     raise TemplateError(f"the template prints an object of type {type(value).__name__}")
 
 
@@ -437,13 +444,17 @@ def create_report_views(con: Any, queries_dir: Path, relative: Callable[[Path], 
             rendered = render(spec, validate(spec, {}, lambda source: ()))
             sql = rendered.inline_sql()
         except ParameterError as error:
-            raise BuildError([Problem("reports", file, str(error).replace(str(spec.template_path) + ": ", ""))]) from None
+            raise BuildError(
+                [Problem("reports", file, str(error).replace(str(spec.template_path) + ": ", ""))]
+            ) from None
         try:
             con.execute(f'CREATE VIEW "{spec.view_name}" AS {sql}')
-            con.execute(f"COMMENT ON VIEW \"{spec.view_name}\" IS {sql_literal(spec.title + ': ' + spec.description)}")
+            con.execute(f'COMMENT ON VIEW "{spec.view_name}" IS {sql_literal(spec.title + ": " + spec.description)}')
             con.execute(f'SELECT count(*) FROM "{spec.view_name}"').fetchall()
         except duckdb.Error as error:
             message = str(error).strip().splitlines()[0]
-            raise BuildError([Problem("reports", file, f"the report's SQL fails with its defaults: {message}")]) from None
+            raise BuildError(
+                [Problem("reports", file, f"the report's SQL fails with its defaults: {message}")]
+            ) from None
         names.append(spec.view_name)
     return names

@@ -42,9 +42,7 @@ def qualify(sql: str, schema: dict[str, dict[str, dict[str, str]]]) -> Any:
     from sqlglot.optimizer.qualify import qualify as sqlglot_qualify
 
     expression = sqlglot.parse_one(sql, read="duckdb")
-    return sqlglot_qualify(
-        expression, schema=schema, db=PUBLIC_SCHEMA, dialect="duckdb", validate_qualify_columns=True
-    )
+    return sqlglot_qualify(expression, schema=schema, db=PUBLIC_SCHEMA, dialect="duckdb", validate_qualify_columns=True)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,57 @@
+"""Shared fixtures: one database built per test session, copies of the inputs to break, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import hebeidb
+from hebeidb.inputs import Inputs
+
+CLI = [str(Path(sys.executable).with_name("hebeidb"))]
+
+
+@pytest.fixture(scope="session")
+def inputs_root() -> Path:
+    """The installed inputs (schema/, seeds/, queries/)."""
+    return Inputs.installed().root
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database built once from the installed inputs; tests must not modify it."""
+    return hebeidb.build(tmp_path_factory.mktemp("built") / "hebei.duckdb")
+
+
+@pytest.fixture(scope="session")
+def db(built_db: Path):
+    with hebeidb.open(built_db) as database:
+        yield database
+
+
+@pytest.fixture
+def inputs_copy(tmp_path: Path, inputs_root: Path) -> Path:
+    """A private copy of schema/, seeds/ and queries/ that a test may break."""
+    root = tmp_path / "inputs"
+    for name in ("schema", "seeds", "queries"):
+        shutil.copytree(inputs_root / name, root / name)
+    return root
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``hebeidb`` command as a user would, from a scratch directory."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, "COLUMNS": "80", **(env or {})}
+        return subprocess.run(
+            [*CLI, *args], capture_output=True, text=True, cwd=cwd or tmp_path, env=full_env, timeout=300
+        )
+
+    return run
