@@ -112,6 +112,20 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default: duckdb)")
     _add_db(render)
 
+    export = command(
+        "export",
+        "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json.",
+        "hebeidb export out/ --format parquet --only facts --only medal_tallies",
+    )
+    export.add_argument("directory", help="a new or empty folder, or an earlier export (replaced once complete)")
+    export.add_argument(
+        "--format", "-f", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)"
+    )
+    export.add_argument(
+        "--only", action="append", metavar="NAME", help="export only this view or table; repeat for more"
+    )
+    _add_db(export)
+
     lineage = command("lineage", "Show where each output column of a report comes from.", "hebeidb lineage medals")
     lineage.add_argument("name", help="report name")
     _add_format(lineage)
@@ -265,7 +279,15 @@ def _cmd_lineage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    with _open(args) as db:
+        paths = db.export(args.directory, format=args.format, only=args.only)
+    print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "export": _cmd_export,
     "build": _cmd_build,
     "check": _cmd_check,
     "reports": _cmd_reports,

@@ -202,6 +202,18 @@ class Database:
             self._choices[source] = tuple(value for (value,) in rows.fetchall())
         return self._choices[source]
 
+    # --- exports -----------------------------------------------------------------------------
+    def export(
+        self, directory: str | os.PathLike[str], format: str = "parquet", only: list[str] | None = None
+    ) -> list[Path]:
+        """Write every public view, report view and base table as one file each, with datapackage.json.
+
+        >>> db.export("out", format="csv", only=["facts", "medal_tallies"])  # doctest: +SKIP
+        """
+        from .export import export_database
+
+        return export_database(self.path, directory, format, only)
+
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyRelation:
         """Run one read-only query; values bind as ``$name`` from ``params``.
