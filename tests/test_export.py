@@ -1,0 +1,344 @@
+"""Exports: Parquet and CSV read back by every common reader, metadata, datapackage.json, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import hebeidb
+from hebeidb import export as export_module
+
+DUCKDB_SHELL = Path(sys.executable).with_name("duckdb")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def normalise(value: object) -> object:
+    """One comparable form for what DuckDB, pyarrow, pandas and polars return."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN from pandas
+        return None
+    if isinstance(value, decimal.Decimal):
+        return round(float(value), 6)
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        return value.to_pydatetime().astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def database_rows(db: hebeidb.Database, name: str) -> tuple[list[str], list[tuple]]:
+    """Rows in the order an export writes them: views in their own order, base tables by primary key."""
+    relation = db.con.sql(f"SELECT * FROM {_qualified(name)}")
+    rows = relation.fetchall()
+    if name.startswith("core."):
+        keys = db.con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'core' "
+            "AND table_name = $t AND constraint_type = 'PRIMARY KEY'",
+            {"t": name.split(".")[1]},
+        ).fetchall()
+        positions = [relation.columns.index(k) for k in keys[0][0]] if keys else range(len(relation.columns))
+        rows.sort(key=lambda row: tuple(row[i] for i in positions))
+    return relation.columns, rows
+
+
+@pytest.fixture(scope="module")
+def parquet_export(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with hebeidb.open(built_db) as db:
+        folder = tmp_path_factory.mktemp("export") / "parquet"
+        db.export(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def csv_export(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with hebeidb.open(built_db) as db:
+        folder = tmp_path_factory.mktemp("export") / "csv"
+        db.export(folder, format="csv")
+    return folder
+
+
+def exported_names(folder: Path, suffix: str) -> list[str]:
+    return sorted(p.name[: -len(suffix)] for p in folder.glob(f"*{suffix}"))
+
+
+def test_export_has_one_file_per_view_and_table(db: hebeidb.Database, parquet_export: Path) -> None:
+    views = {
+        r[0]
+        for r in db.con.sql("SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal").fetchall()
+    }
+    tables = {
+        "core." + r[0] for r in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
+    }
+    expected = (views | tables) - {"build_info", "core.build_info"}
+    assert set(exported_names(parquet_export, ".parquet")) == expected
+    assert {"facts", "sources", "medal_tallies", "report_medals", "core.facts"} <= expected
+
+
+def test_duckdb_reads_parquet_back_with_identical_rows_and_types(db: hebeidb.Database, parquet_export: Path) -> None:
+    for name in exported_names(parquet_export, ".parquet"):
+        path = parquet_export / f"{name}.parquet"
+        columns, rows = database_rows(db, name)
+        # read_parquet needs file access, which the read-only API connection refuses.
+        with duckdb.connect() as reader:
+            relation = reader.sql("SELECT * FROM read_parquet($p)", params={"p": str(path)})
+            assert relation.columns == columns, name
+            assert relation.fetchall() == rows, name
+            exported_types = [str(t) for t in relation.types]
+        original_types = [str(t) for t in db.con.sql(f"SELECT * FROM {_qualified(name)}").types]
+        assert exported_types == original_types, name
+
+
+def _qualified(name: str) -> str:
+    schema, _, table = name.rpartition(".")
+    return f'"{schema or "main"}"."{table}"'
+
+
+def test_pyarrow_keeps_decimal_and_date_types(db: hebeidb.Database, parquet_export: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet_export / "facts.parquet")
+    assert table.schema.field("value").type == pa.decimal128(18, 2)
+    assert table.schema.field("period_end").type == pa.date32()
+    assert table.schema.field("is_cumulative").type == pa.bool_()
+    columns, rows = database_rows(db, "facts")
+    assert table.column_names == columns
+    assert [tuple(r.values()) for r in table.to_pylist()] == rows
+
+
+def test_polars_and_pandas_read_the_same_rows(db: hebeidb.Database, parquet_export: Path) -> None:
+    import pandas as pd
+    import polars as pl
+
+    for name in ("facts", "medal_tallies", "sources", "report_medals", "core.facts"):
+        path = parquet_export / f"{name}.parquet"
+        columns, rows = database_rows(db, name)
+        expected = [tuple(normalise(v) for v in row) for row in rows]
+        frame = pl.read_parquet(path)
+        assert frame.columns == columns
+        assert [tuple(normalise(v) for v in row) for row in frame.iter_rows()] == expected, name
+        pandas_frame = pd.read_parquet(path)
+        assert list(pandas_frame.columns) == columns
+        pandas_rows = [tuple(normalise(v) for v in row) for row in pandas_frame.itertuples(index=False)]
+        assert pandas_rows == expected, name
+    assert pl.read_parquet(parquet_export / "facts.parquet").schema["value"] == pl.Decimal(18, 2)
+
+
+def test_parquet_files_carry_their_metadata(db: hebeidb.Database, parquet_export: Path) -> None:
+    import pyarrow.parquet as pq
+
+    info = db.build_info()
+    sources = dict(db.con.sql("SELECT source_id, sha256 FROM sources").fetchall())
+    for name in exported_names(parquet_export, ".parquet"):
+        metadata = {
+            k.decode(): v.decode() for k, v in pq.read_metadata(parquet_export / f"{name}.parquet").metadata.items()
+        }
+        assert metadata["hebeidb_version"] == hebeidb.__version__
+        assert metadata["hebeidb_build_sha256"] == info["inputs_sha256"]
+        assert metadata["hebeidb_object"] == name
+        cited = {s["source_id"]: s for s in json.loads(metadata["hebeidb_sources"])}
+        assert {k: v["sha256"] for k, v in cited.items()} == sources
+        assert "Deep News" in cited["deep_news_2026_02_10"]["citation"]
+        assert "2026-02-10" in cited["deep_news_2026_02_10"]["citation"]
+
+
+def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: Path) -> None:
+    manifest = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
+    assert manifest["hebeidb"]["build_sha256"] == db.build_info()["inputs_sha256"]
+    resources = {r["name"]: r for r in manifest["resources"]}
+    assert set(resources) == set(exported_names(parquet_export, ".parquet"))
+    for name, resource in resources.items():
+        path = parquet_export / resource["path"]
+        assert resource["hash"] == "sha256:" + sha256(path)
+        assert resource["bytes"] == path.stat().st_size
+        columns, _ = database_rows(db, name)
+        assert [f["name"] for f in resource["schema"]["fields"]] == columns
+    facts = resources["facts"]["schema"]
+    assert facts["primaryKey"] == ["fact_id"]
+    assert {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}} in facts[
+        "foreignKeys"
+    ]
+    assert all(f.get("description") for f in facts["fields"]), "every public column is described"
+    value = next(f for f in facts["fields"] if f["name"] == "value")
+    assert value["type"] == "number" and value["duckdbType"] == "DECIMAL(18,2)"
+    core_fields = {f["name"]: f for f in resources["core.facts"]["schema"]["fields"]}
+    assert core_fields["value"]["constraints"] == {"required": True}
+    assert "constraints" not in core_fields["note"]
+    assert resources["core.delegations"]["schema"]["primaryKey"] == ["competition_id", "region_id"]
+    assert {s["source_id"] for s in manifest["sources"]} == {
+        r[0] for r in db.con.sql("SELECT source_id FROM sources").fetchall()
+    }
+
+
+def test_view_keys_declared_for_the_datapackage_are_unique(db: hebeidb.Database) -> None:
+    for view, keys in export_module.VIEW_KEYS.items():
+        cols = ", ".join(f'"{k}"' for k in keys)
+        duplicates = db.con.sql(f'SELECT {cols}, count(*) FROM "{view}" GROUP BY ALL HAVING count(*) > 1').fetchall()
+        assert duplicates == [], view
+        nulls = db.con.sql(f'SELECT count(*) FROM "{view}" WHERE ' + " OR ".join(f'"{k}" IS NULL' for k in keys))
+        assert nulls.fetchall() == [(0,)], view
+
+
+def test_frictionless_validates_the_csv_export_with_its_data(csv_export: Path) -> None:
+    import frictionless
+
+    report = frictionless.validate(csv_export / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:10]
+
+
+def test_frictionless_accepts_the_parquet_descriptor(parquet_export: Path) -> None:
+    import frictionless
+
+    descriptor = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
+    errors = list(frictionless.Package.metadata_validate(descriptor))
+    assert errors == []
+    package = frictionless.Package(parquet_export / "datapackage.json")
+    assert {r.name for r in package.resources} == set(exported_names(parquet_export, ".parquet"))
+
+
+def test_csv_export_rows_match_the_database(db: hebeidb.Database, csv_export: Path) -> None:
+    columns, rows = database_rows(db, "medal_tallies")
+    with (csv_export / "medal_tallies.csv").open(encoding="utf-8", newline="") as handle:
+        read = list(csv.reader(handle))
+    assert read[0] == columns
+    assert len(read) - 1 == len(rows)
+    gold = columns.index("gold")
+    assert [r[gold] for r in read[1:]] == ["" if row[gold] is None else str(row[gold]) for row in rows]
+
+
+def test_exporting_the_same_build_twice_gives_identical_bytes(built_db: Path, tmp_path: Path) -> None:
+    with hebeidb.open(built_db) as db:
+        first = db.export(tmp_path / "one")
+        second = db.export(tmp_path / "two")
+    assert [p.name for p in first] == [p.name for p in second]
+    for a, b in zip(first, second, strict=True):
+        assert sha256(a) == sha256(b), a.name
+
+
+def test_two_builds_from_the_same_inputs_give_identical_parquet(tmp_path: Path) -> None:
+    folders = []
+    for name in ("a", "b"):
+        path = hebeidb.build(tmp_path / f"{name}.duckdb")
+        with hebeidb.open(path) as db:
+            db.export(tmp_path / f"export_{name}")
+        folders.append(tmp_path / f"export_{name}")
+    names = exported_names(folders[0], ".parquet")
+    assert names == exported_names(folders[1], ".parquet")
+    for name in names:
+        assert sha256(folders[0] / f"{name}.parquet") == sha256(folders[1] / f"{name}.parquet"), name
+
+
+def test_only_limits_the_export_and_drops_dangling_foreign_keys(db: hebeidb.Database, tmp_path: Path) -> None:
+    paths = db.export(tmp_path / "some", only=["facts"])
+    assert sorted(p.name for p in paths) == ["datapackage.json", "facts.parquet"]
+    manifest = json.loads((tmp_path / "some" / "datapackage.json").read_text("utf-8"))
+    assert "foreignKeys" not in manifest["resources"][0]["schema"]
+    with pytest.raises(ValueError, match=r"nothing to export named nope; names: .*facts"):
+        db.export(tmp_path / "other", only=["nope"])
+    assert not (tmp_path / "other").exists()
+
+
+def test_existing_folder_that_is_not_an_export_is_refused_and_left_alone(
+    built_db: Path, run_cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    result = run_cli("export", str(folder), "--db", str(built_db))
+    assert result.returncode == 2
+    assert "is not empty and holds no earlier hebeidb export" in result.stderr
+    assert result.stdout == ""
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_earlier_export_is_replaced_as_a_whole(built_db: Path, run_cli, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    assert run_cli("export", str(folder), "--db", str(built_db)).returncode == 0
+    result = run_cli("export", str(folder), "--db", str(built_db), "--format", "csv", "--only", "facts")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["datapackage.json", "facts.csv"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_empty_existing_folder_is_filled(db: hebeidb.Database, tmp_path: Path) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    db.export(folder, only=["sources"])
+    assert sorted(p.name for p in folder.iterdir()) == ["datapackage.json", "sources.parquet"]
+
+
+def test_failed_export_keeps_the_earlier_export_and_leaves_no_temporaries(
+    db: hebeidb.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "out"
+    db.export(folder, only=["facts", "sources"])
+    before = {p.name: sha256(p) for p in folder.iterdir()}
+    real_write = export_module._write
+    calls = []
+
+    def failing_write(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise export_module.ExportError("disk full (simulated)")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(export_module, "_write", failing_write)
+    with pytest.raises(hebeidb.HebeidbError, match="simulated"):
+        db.export(folder)
+    assert {p.name: sha256(p) for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_unwritable_location_fails_with_exit_code_1(built_db: Path, run_cli) -> None:
+    # /proc refuses new folders even to root, so this holds whoever runs the tests.
+    result = run_cli("export", "/proc/hebeidb-export-test", "--db", str(built_db))
+    assert result.returncode == 1
+    assert "cannot write to /proc" in result.stderr
+
+
+def test_duckdb_shell_from_pypi_reads_the_built_file(db: hebeidb.Database, built_db: Path) -> None:
+    query = "SELECT competition_id, delegation, gold, silver, bronze, total FROM medal_tallies ORDER BY ALL"
+    result = subprocess.run(
+        [str(DUCKDB_SHELL), "-readonly", "-csv", "-nullvalue", "", str(built_db), "-c", query],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    shell_rows = list(csv.reader(result.stdout.splitlines()))
+    relation = db.sql(query)
+    assert shell_rows[0] == relation.columns
+    api_rows = [["" if v is None else str(v) for v in row] for row in relation.fetchall()]
+    assert shell_rows[1:] == api_rows
+    assert len(api_rows) == db.sql("SELECT count(*) FROM medal_tallies").fetchall()[0][0]
+
+
+def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
+    path = hebeidb.build(tmp_path / "new.duckdb")
+    with hebeidb.open(path) as db:
+        assert db.build_info()["storage_version"] == "v1.0.0"
+    from hebeidb.build import build_database
+
+    build_database(tmp_path / "v15.duckdb", storage_version="v1.5.0")
+    with hebeidb.open(tmp_path / "v15.duckdb") as db:
+        assert db.build_info()["storage_version"] == "v1.5.0"
+    with pytest.raises(hebeidb.BuildError, match=r"storage version 'v0\.0\.1'"):
+        build_database(tmp_path / "bad.duckdb", storage_version="v0.0.1")
+    assert not (tmp_path / "bad.duckdb").exists()
