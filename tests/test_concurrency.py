@@ -1,0 +1,121 @@
+"""Crashes and concurrency: killed builds, readers during rebuilds, two builds at once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+import hebeidb
+
+BUILD = [sys.executable, "-m", "hebeidb", "build", "--db"]
+READER = r"""
+import sys, time, hebeidb
+path, seconds = sys.argv[1], float(sys.argv[2])
+deadline = time.monotonic() + seconds
+count = 0
+while time.monotonic() < deadline:
+    with hebeidb.open(path, build=False) as db:
+        facts = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
+        tallies = db.report("medals").fetchall()
+        texts = db.sql("SELECT count(*) FROM core.source_texts").fetchall()[0][0]
+    if facts != int(sys.argv[3]) or len(tallies) != int(sys.argv[4]) or texts != 1:
+        print(f"partial result: {facts} facts, {len(tallies)} tallies, {texts} texts", file=sys.stderr)
+        sys.exit(3)
+    count += 1
+print(count)
+"""
+
+
+def views_checksum(path: Path) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = [
+            con.sql(f"SELECT * FROM {view} ORDER BY ALL").fetchall() for view in ("facts", "sources", "medal_tallies")
+        ]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def leftovers(folder: Path, name: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{name}.") and not p.name.endswith(".lock"))
+
+
+def test_killed_builds_never_damage_the_previous_database(tmp_path: Path) -> None:
+    target = tmp_path / "hebei.duckdb"
+    hebeidb.build(target)
+    before_bytes = hashlib.sha256(target.read_bytes()).hexdigest()
+    before_rows = views_checksum(target)
+    started = time.monotonic()
+    subprocess.run([*BUILD, str(tmp_path / "timing.duckdb")], check=True, capture_output=True)
+    full_build = time.monotonic() - started
+    chooser = random.Random(20260210)
+    for _ in range(20):
+        process = subprocess.Popen([*BUILD, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chooser.uniform(0.0, full_build * 1.1))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if process.returncode == 0:
+            # The build finished before the kill: it must have replaced the file with an equal one.
+            assert views_checksum(target) == before_rows
+            before_bytes = hashlib.sha256(target.read_bytes()).hexdigest()
+        assert hashlib.sha256(target.read_bytes()).hexdigest() == before_bytes
+        with hebeidb.open(target, build=False) as db:
+            assert db.sql("SELECT count(*) FROM numbers WHERE status = 'uncovered'").fetchall() == [(0,)]
+        assert views_checksum(target) == before_rows
+    hebeidb.build(target)
+    assert leftovers(tmp_path, target.name) == []
+    assert views_checksum(target) == before_rows
+
+
+def test_readers_never_see_errors_or_partial_results_during_rebuilds(tmp_path: Path) -> None:
+    target = tmp_path / "hebei.duckdb"
+    hebeidb.build(target)
+    with hebeidb.open(target) as db:
+        facts = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
+        tallies = len(db.report("medals").fetchall())
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(target), "12", str(facts), str(tallies)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    rebuilds = 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and rebuilds < 5:
+        result = subprocess.run([*BUILD, str(target)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        rebuilds += 1
+    for reader in readers:
+        out, err = reader.communicate(timeout=120)
+        assert reader.returncode == 0, err
+        assert int(out.strip()) > 0
+    assert rebuilds >= 3
+
+
+def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path: Path) -> None:
+    target = tmp_path / "hebei.duckdb"
+    outcomes = []
+    for _ in range(3):
+        first = subprocess.Popen([*BUILD, str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        second = subprocess.Popen([*BUILD, str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        results = [(p.wait(timeout=120), p.stderr.read()) for p in (first, second)]  # type: ignore[union-attr]
+        codes = sorted(code for code, _ in results)
+        outcomes.append(codes)
+        assert codes in ([0, 0], [0, 1]), results
+        for code, err in results:
+            if code == 1:
+                assert "another build of" in err and "is running" in err
+        with hebeidb.open(target, build=False) as db:
+            assert db.sql("SELECT count(*) FROM numbers WHERE status = 'uncovered'").fetchall() == [(0,)]
+            assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
+    assert leftovers(tmp_path, target.name) == []
+    assert os.path.exists(target)
