@@ -1,10 +1,10 @@
 -- Views computed from the base tables. The checks, the reports and the public views read them;
 -- nothing here is typed in by hand.
 
--- Every number written in a stored text, in digits ("96,700", "1.3 million", "12th") or in words
+-- (Filled into core.number_tokens by the build.) Every number written in a stored text, in digits ("96,700", "1.3 million", "12th") or in words
 -- ("nine", "Thirty-one", "second"), with its character offsets and its value. The pattern is built
 -- from core.number_words, so teaching the checks a new word is a seed change.
-CREATE VIEW core.number_tokens AS
+CREATE VIEW core.number_tokens_scan AS
 WITH pattern AS (
     SELECT '(?i)\d+(?:st|nd|rd|th)\b'
         || '|\d+(?:,\d{3})*(?:\.\d+)?(?:\s+(?:'
@@ -72,11 +72,11 @@ LEFT JOIN core.number_words AS tens
        ON NOT p.is_digits AND p.lowered LIKE '%-%' AND tens.word = split_part(p.lowered, '-', 1)
 LEFT JOIN core.number_words AS units
        ON NOT p.is_digits AND p.lowered LIKE '%-%' AND units.word = split_part(p.lowered, '-', 2);
-COMMENT ON VIEW core.number_tokens IS 'Every number written in a stored document text, in digits or words, with offsets, value and whether it stands in the article body.';
+COMMENT ON VIEW core.number_tokens_scan IS 'Tokenises the stored texts; the build copies it into core.number_tokens.';
 
--- Which token of its quote each document fact rests on: a number inside the quote span whose value
+-- (Filled into core.fact_tokens by the build.) Which token of its quote each document fact rests on: a number inside the quote span whose value
 -- equals the fact's value. A fact without one fails the provenance check.
-CREATE VIEW core.fact_tokens AS
+CREATE VIEW core.fact_tokens_scan AS
 SELECT f.fact_id, t.source_id, t.token, t.token_start, t.token_end, t.value
 FROM core.facts AS f
 JOIN core.number_tokens AS t
@@ -84,7 +84,7 @@ JOIN core.number_tokens AS t
  AND t.token_start >= f.quote_start
  AND t.token_end <= f.quote_end
  AND t.value = f.value;
-COMMENT ON VIEW core.fact_tokens IS 'For each document fact, the numbers inside its quote that state its value.';
+COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
 
 -- Every number in a document body and what accounts for it.
 CREATE VIEW core.number_coverage AS

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from . import __version__
 from .checks import CheckResult, coverage_counts, run_checks
 from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs
-from .loading import SCHEMA, load_seeds, run_sql_file
+from .loading import SCHEMA, _timed, derived_tables, fill_derived_tables, load_seeds, run_sql_file
 from .reports import create_report_views
 
 DEFAULT_FILENAME = "hebei.duckdb"
@@ -30,6 +31,9 @@ DATABASE_ENV = "HEBEIDB_DATABASE"
 # the duckdb-cli shell from PyPI (1.5.x) included.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
 TEMP_SUFFIX = ".building"
+MEMORY_ENV = "HEBEIDB_MEMORY_LIMIT"
+# DuckDB spills to disk beyond this; with Python around it the process stays under 4 GiB.
+DEFAULT_MEMORY_LIMIT = "2GB"
 BUILD_ALIAS = "hebeidb_build"
 
 
@@ -43,6 +47,7 @@ class BuildReport:
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)
     cross_checks: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """A few lines for the terminal: tables, rows, checks passed, coverage."""
@@ -120,8 +125,16 @@ def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> Build
 
 
 def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> BuildReport:
-    con = duckdb.connect()
+    config = {"memory_limit": os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT}
+    if temporary is not None:
+        # Spill to disk beside the target (removed with the other leftovers of a killed build).
+        config["temp_directory"] = str(temporary.with_name(temporary.name + ".tmp"))
     try:
+        con = duckdb.connect(config=config)
+    except duckdb.Error as error:
+        raise BuildError(f"cannot start DuckDB with {config}: {error}") from None
+    try:
+        con.execute("SET enable_progress_bar = false")
         if temporary is not None:
             try:
                 con.execute(
@@ -135,27 +148,37 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
             con.execute(f"USE {BUILD_ALIAS}")
         report = _fill(con, inputs, storage_version or "in-memory")
         if temporary is not None:
-            con.execute("CHECKPOINT")
-            con.execute("USE memory")
-            con.execute(f"DETACH {BUILD_ALIAS}")
+            with _timed(report.timings, "write"):
+                con.execute("CHECKPOINT")
+                con.execute("USE memory")
+                con.execute(f"DETACH {BUILD_ALIAS}")
         return report
     finally:
         con.close()
 
 
 def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) -> BuildReport:
-    for path in inputs.schema_files():
-        run_sql_file(con, path, inputs)
-    tables = load_seeds(con, inputs)
-    _load_source_texts(con, inputs)
-    results = run_checks(con, inputs, tables)
+    timings: dict[str, float] = {}
+    with _timed(timings, "schema"):
+        for path in inputs.schema_files():
+            run_sql_file(con, path, inputs)
+    tables = load_seeds(con, inputs, timings)
+    with _timed(timings, "texts"):
+        _load_source_texts(con, inputs)
+    with _timed(timings, "derive"):
+        fill_derived_tables(con)
+    with _timed(timings, "checks"):
+        results = run_checks(con, inputs, tables)
     problems = [problem for result in results for problem in result.problems]
     if problems:
         raise BuildError(problems)
-    create_report_views(con, inputs.queries_dir, lambda path: inputs.relative(path))
+    with _timed(timings, "reports"):
+        create_report_views(con, inputs.queries_dir, lambda path: inputs.relative(path))
     coverage = coverage_counts(con)
-    cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchone()[0]  # type: ignore[index]
-    report = BuildReport(None, inputs.sha256(), checks=results, coverage=coverage, cross_checks=cross_checks)
+    cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
+    report = BuildReport(
+        None, inputs.sha256(), checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
+    )
     con.execute(
         f"""INSERT INTO {SCHEMA}.build_info VALUES
             ($version, $inputs, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded)""",
@@ -171,11 +194,11 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
             "excluded": coverage["excluded"],
         },
     )
-    for table in [t.name for t in tables] + ["source_texts", "build_info"]:
-        report.tables[table] = con.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchone()[0]  # type: ignore[index]
+    for table in [t.name for t in tables] + ["source_texts", *derived_tables(con), "build_info"]:
+        report.tables[table] = con.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
     for table in tables:
+        con.execute(f"DROP VIEW IF EXISTS temp.rows_{table.name}")
         con.execute(f"DROP TABLE IF EXISTS temp.{table.stage}")
-        con.execute(f"DROP TABLE IF EXISTS temp.rows_{table.name}")
     return report
 
 
@@ -279,13 +302,19 @@ def _build_lock(target: Path) -> Iterator[None]:
 def _remove_stale_temporaries(target: Path) -> None:
     # Holding the lock, no other build is writing: any temporary left is from a killed build.
     for stale in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}*"):
-        _remove(stale)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            _remove(stale)
 
 
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
+    spill = path.with_name(path.name + ".tmp")
+    if spill.is_dir():
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

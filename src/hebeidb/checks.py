@@ -8,6 +8,7 @@ failures located in a source text rather than in a seed row). The runner turns e
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .loading import SCHEMA, Table, quote_identifier, seed_file
 class CheckResult:
     name: str
     problems: list[Problem]
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -42,13 +44,14 @@ def run_checks(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: list[Tabl
     results = []
     for path in check_files():
         name = check_name(path)
+        started = time.perf_counter()
         relation = con.sql(path.read_text(encoding="utf-8"))
         columns = relation.columns
         problems = []
         for values in relation.fetchall():
             row = dict(zip(columns, values, strict=True))
             problems.append(_locate(con, inputs, by_name, name, row))
-        results.append(CheckResult(name, problems))
+        results.append(CheckResult(name, problems, time.perf_counter() - started))
     return results
 
 
@@ -62,8 +65,8 @@ def _locate(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: dict[str, Ta
             key = " || '/' || ".join(f"CAST({quote_identifier(c)} AS VARCHAR)" for c in table.primary_key)
             found = con.execute(
                 f"SELECT min(csv_line) FROM {table.stage} WHERE {key} = $key", {"key": str(row["row_key"])}
-            ).fetchone()
-            line = found[0] if found else None
+            ).fetchall()
+            line = found[0][0] if found else None
     return Problem(
         check=check,
         file=file,

@@ -244,7 +244,8 @@ def check_read_only_query(query: str) -> None:
         raise QueryRefusedError(f"give exactly one statement; this text holds {len(statements)}")
     kind = statements[0].type.name
     if kind not in ALLOWED_STATEMENTS:
-        raise QueryRefusedError(f"only read-only queries (SELECT) are allowed; this is a {kind} statement")
+        first = next((_word_at(query, p).upper() for p, t in duckdb.tokenize(query) if t.name == "keyword"), kind)
+        raise QueryRefusedError(f"only read-only queries (SELECT) are allowed, not {first} statements")
     for position, token in duckdb.tokenize(query):
         if token.name != "keyword":
             continue

@@ -255,8 +255,8 @@ def _order_by(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
            WHERE database_name = $db AND schema_name = $schema AND table_name = $table
              AND constraint_type = 'PRIMARY KEY'""",
         {"db": EXPORT_ALIAS, "schema": obj.schema, "table": obj.table},
-    ).fetchone()
-    columns = keys[0] if keys else []
+    ).fetchall()
+    columns = keys[0][0] if keys else []
     return " ORDER BY " + (", ".join(f'"{c}"' for c in columns) if columns else "ALL")
 
 

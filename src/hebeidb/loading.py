@@ -10,8 +10,11 @@ error, and only then inserted with ``INSERT ... SELECT``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,19 +135,56 @@ def core_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     ]
 
 
-def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> list[Table]:
-    """Stage, validate and insert every seed CSV; returns the tables loaded from CSV."""
-    tables = [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES]
+def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str, float] | None = None) -> list[Table]:
+    """Stage, validate and insert every seed CSV; returns the tables loaded from CSV.
+
+    ``timings`` (seconds per phase: stage, validate, insert) is filled in when given.
+    """
+    timings = timings if timings is not None else {}
+    derived = set(derived_tables(con))
+    tables = [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES and t.name not in derived]
     problems: list[Problem] = []
-    for table in tables:
-        problems += _stage(con, inputs, table)
+    with _timed(timings, "stage"):
+        for table in tables:
+            problems += _stage(con, inputs, table)
     if problems:
         raise BuildError(problems)
     for table in tables:
-        problems = _validate_and_insert(con, inputs, table)
+        problems = _validate_and_insert(con, inputs, table, timings)
         if problems:
             raise BuildError(problems)
     return tables
+
+
+@contextlib.contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+
+
+def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Base tables the build fills from a view ``core.<table>_scan``, in creation order."""
+    return [
+        name
+        for (name,) in con.execute(
+            """SELECT t.table_name FROM duckdb_tables() AS t
+               JOIN duckdb_views() AS v
+                 ON v.database_name = t.database_name AND v.schema_name = t.schema_name
+                AND v.view_name = t.table_name || '_scan'
+               WHERE t.database_name = current_database() AND t.schema_name = $schema
+               ORDER BY t.table_oid""",
+            {"schema": SCHEMA},
+        ).fetchall()
+    ]
+
+
+def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill every derived table from its ``_scan`` view (after the source texts are loaded)."""
+    for name in derived_tables(con):
+        con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"')
 
 
 def seed_file(inputs: Inputs, table: str) -> Path:
@@ -254,18 +294,22 @@ def _describe_type(duckdb_type: str) -> str:
     }.get(duckdb_type, duckdb_type)
 
 
-def _validate_and_insert(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+def _validate_and_insert(
+    con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table, timings: dict[str, float]
+) -> list[Problem]:
     rel = inputs.relative(seed_file(inputs, table.name))
     rows = f"rows_{table.name}"
     hook = inputs.seeds_dir / f"{table.name}.sql"
     if hook.is_file():
         select = _read_text(hook, inputs).strip().rstrip(";")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS {select}")
+            # A view, not a copy: the validation queries and the insert read through it.
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {rows} AS {select}")
+            con.execute(f"SELECT * FROM {rows} LIMIT 0").fetchall()
         except duckdb.Error as error:
             return [_sql_problem(inputs.relative(hook), select, 0, error)]
     else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT * FROM {table.stage}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {rows} AS SELECT * FROM {table.stage}")
     present = {name for (name,) in con.execute(f"SELECT column_name FROM (DESCRIBE {rows})").fetchall()}
     missing = [name for name in table.columns if name not in present]
     if missing:
@@ -279,10 +323,12 @@ def _validate_and_insert(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: 
             )
         ]
 
-    problems = _constraint_problems(con, table, rows, rel)
+    with _timed(timings, "validate"):
+        problems = _constraint_problems(con, table, rows, rel)
     if problems:
         return problems
-    _insert(con, table, rows)
+    with _timed(timings, "insert"):
+        _insert(con, table, rows, rel)
     return []
 
 
@@ -381,7 +427,7 @@ def _plain_rule(expression: str) -> str:
     return expression.replace("regexp_full_match", "matching").strip()
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -> None:
     columns = ", ".join(quote_identifier(c) for c in table.columns)
     target = f"{SCHEMA}.{quote_identifier(table.name)}"
     self_references = con.execute(
@@ -414,9 +460,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> None:
         inserted = con.execute(
             f"INSERT INTO {target} ({columns}) SELECT {', '.join('r.' + quote_identifier(c) for c in table.columns)} "
             f"FROM {rows} AS r WHERE {pending} AND {ready}"
-        ).fetchone()
-        if not inserted or not inserted[0]:
+        ).fetchall()
+        if not inserted or not inserted[0][0]:
             break
-    left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {pending}").fetchone()
-    if left and left[0] is not None:
-        raise BuildError(f"core.{table.name}: rows from line {left[0]} on refer to each other in a cycle")
+    left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {pending}").fetchall()
+    if left and left[0][0] is not None:
+        raise BuildError(
+            [
+                Problem(
+                    "foreign_key",
+                    rel,
+                    "rows refer to each other in a cycle",
+                    line=left[0][0],
+                    expected="parents that do not depend on their children",
+                )
+            ]
+        )

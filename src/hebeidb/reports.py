@@ -297,6 +297,10 @@ class _Identifier(str):
 
 
 def _finalize(value: Any) -> Any:
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        str(value)  # raises the undefined name's error (or the sandbox's SecurityError)
     if isinstance(value, _Identifier):
         return '"' + value + '"'
     if isinstance(value, _Value):
@@ -353,6 +357,7 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
         source = spec.template_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise TemplateError(f"{spec.template_path}: cannot read the template: {error}") from None
+    _refuse_unknown_names(spec, source)
     context: dict[str, Any] = {}
     for parameter in spec.parameters:
         value = values.get(parameter.name)
@@ -381,6 +386,26 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     if used - set(bound):
         raise TemplateError(f"{spec.template_path}: identifier parameters are printed with {{{{ name }}}}, not bound")
     return RenderedReport(spec, sql.strip() + "\n", bound)
+
+
+def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:
+    """Refuse a template that uses a name that is not a parameter, even in ``is none`` tests.
+
+    Jinja's strict mode lets ``{% if typo is none %}`` pass silently, which would quietly drop or
+    keep a filter; reading the template's free names closes that gap.
+    """
+    from jinja2 import TemplateSyntaxError, meta
+
+    try:
+        names = meta.find_undeclared_variables(environment().parse(source))
+    except TemplateSyntaxError as error:
+        raise TemplateError(f"{spec.template_path}, line {error.lineno}: {error.message}") from None
+    unknown = sorted(names - {p.name for p in spec.parameters})
+    if unknown:
+        allowed = ", ".join(p.name for p in spec.parameters) or "none"
+        raise TemplateError(
+            f"{spec.template_path}: undefined name {unknown[0]!r} in template; its parameters: {allowed}"
+        )
 
 
 def _placeholders(sql: str) -> set[str]:
@@ -416,7 +441,8 @@ def validate(
         spec.parameter(name)  # raises with the list of parameters
     values = spec.defaults()
     for name, value in params.items():
-        values[name] = value
+        if value is not None:  # None means "not given": the default applies
+            values[name] = value
     return {
         p.name: coerce(p, values[p.name], lambda p=p: dynamic_choices(p.choices_from))  # type: ignore[misc]
         for p in spec.parameters
@@ -450,7 +476,7 @@ def create_report_views(con: Any, queries_dir: Path, relative: Callable[[Path], 
         try:
             con.execute(f'CREATE VIEW "{spec.view_name}" AS {sql}')
             con.execute(f'COMMENT ON VIEW "{spec.view_name}" IS {sql_literal(spec.title + ": " + spec.description)}')
-            con.execute(f'SELECT count(*) FROM "{spec.view_name}"').fetchall()
+            con.execute(f'SELECT * FROM "{spec.view_name}" LIMIT 0').fetchall()
         except duckdb.Error as error:
             message = str(error).strip().splitlines()[0]
             raise BuildError(

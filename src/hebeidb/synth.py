@@ -134,8 +134,8 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
         f"""CREATE TABLE competitions AS
             SELECT c AS idx,
                    'games_' || c AS competition_id,
-                   'Synthetic ' || replace((({_sql_list(KINDS)})[1 + c % 4]), '_', ' ') || ' ' || chr(CAST(65 + c // 26 AS INTEGER))
-                       || chr(CAST(65 + c % 26 AS INTEGER)) AS name_en,
+                   'Synthetic ' || replace((({_sql_list(KINDS)})[1 + c % 4]), '_', ' ') || ' '
+                       || chr(CAST(65 + c // 26 AS INTEGER)) || chr(CAST(65 + c % 26 AS INTEGER)) AS name_en,
                    ({_sql_list(KINDS)})[1 + c % 4] AS kind,
                    1 + c // 4 AS edition,
                    make_date({FIRST_YEAR} + (c // 4) % {YEARS}, 2 + 3 * (c % 4), 1) AS start_date

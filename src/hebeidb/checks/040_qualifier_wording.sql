@@ -1,26 +1,30 @@
 -- The qualifier of a document fact is the one its source writes right before the number: "over
 -- 1.3 million" is over, "nearly 3,000" is nearly, a bare number is exact. A qualifier lost or
--- invented in transcription fails here.
+-- invented in transcription fails here. The last one and two words before the number are looked
+-- up among the qualifiers' phrases (a join, not a pattern per qualifier).
 WITH first_token AS (
     SELECT ft.fact_id, min(ft.token_start) AS token_start
     FROM core.fact_tokens AS ft
     GROUP BY ft.fact_id
 ),
 before AS (
-    SELECT f.fact_id, f.qualifier, ft.token_start,
+    SELECT f.fact_id, f.qualifier,
            lower(substring(t.text, greatest(ft.token_start - 24, 0) + 1, least(ft.token_start, 24))) AS preceding
     FROM core.facts AS f
     JOIN first_token AS ft USING (fact_id)
     JOIN core.source_texts AS t USING (source_id)
 ),
-detected AS (
+words AS (
     SELECT b.*,
-           coalesce((SELECT q.qualifier FROM core.qualifiers AS q
-                     WHERE q.phrase IS NOT NULL
-                       AND regexp_matches(b.preceding, '(^|[^a-z])' || q.phrase || '\s+$')
-                     ORDER BY length(q.phrase) DESC
-                     LIMIT 1), 'exact') AS written
+           regexp_extract(b.preceding, '([a-z]+)\s+$', 1) AS last_word,
+           regexp_extract(b.preceding, '([a-z]+\s+[a-z]+)\s+$', 1) AS last_two_words
     FROM before AS b
+),
+detected AS (
+    SELECT w.*, coalesce(two.qualifier, one.qualifier, 'exact') AS written
+    FROM words AS w
+    LEFT JOIN core.qualifiers AS two ON two.phrase = regexp_replace(w.last_two_words, '\s+', ' ', 'g')
+    LEFT JOIN core.qualifiers AS one ON one.phrase = w.last_word
 )
 SELECT 'facts' AS table_name,
        fact_id AS row_key,

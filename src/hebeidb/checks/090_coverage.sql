@@ -1,12 +1,16 @@
 -- Every number in an article body is a fact or a listed exclusion, and every exclusion points at a
 -- real number that no fact already captures.
-WITH located AS (
+WITH uncovered AS (
+    SELECT * FROM core.number_coverage WHERE status = 'uncovered'
+),
+located AS (
+    -- Line and column in the text file, computed only for the numbers that fail.
     SELECT c.*, s.text_path, t.text,
            length(substring(t.text, 1, c.token_start))
                - length(replace(substring(t.text, 1, c.token_start), chr(10), '')) + 1 AS text_line,
            c.token_start - coalesce(nullif(strpos(reverse(substring(t.text, 1, c.token_start)), chr(10)), 0) - 1,
                                     c.token_start) + 1 AS text_column
-    FROM core.number_coverage AS c
+    FROM uncovered AS c
     JOIN core.sources AS s USING (source_id)
     JOIN core.source_texts AS t USING (source_id)
 )
@@ -22,7 +26,6 @@ SELECT 'source_texts' AS table_name,
        'seeds/' || text_path AS file,
        text_line AS line
 FROM located
-WHERE status = 'uncovered'
 UNION ALL
 SELECT 'exclusions', e.exclusion_id, 'token_start', e.token || ' at ' || e.token_start || '-' || e.token_end,
        'the offsets of a number in the body; the text there reads "'
