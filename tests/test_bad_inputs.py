@@ -1,0 +1,693 @@
+"""Broken copies of the inputs: each must fail the build with a message that says where and what.
+
+Every case edits a private copy of schema/, seeds/ and queries/ (the ``inputs_copy`` fixture) with a
+small function that returns what the error must name: the file, the line and column where that makes
+sense, and phrases of what was found and expected. The build runs through the ``hebeidb`` command
+against a copy of a good database, which must come out of the failed build byte for byte unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import hebeidb
+
+ARTICLE = "seeds/sources/hebei-targeted-support-2026-02-10.txt"
+PUBLIC_VIEWS = ("facts", "sources", "medal_tallies")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What the error output must contain for one broken input."""
+
+    file: str
+    phrases: tuple[str, ...]
+    line: int | None = None
+    column: str | None = None
+
+    @property
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return where + ":"
+
+
+# --- editing helpers -------------------------------------------------------------------------------
+
+
+def _seed(root: Path, table: str) -> Path:
+    return root / "seeds" / f"{table}.csv"
+
+
+def _read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _fields(line: str) -> list[str]:
+    return next(csv.reader([line.rstrip("\r\n")]))
+
+
+def _unparse(fields: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(fields)
+    return buffer.getvalue()
+
+
+def _row_index(lines: list[str], key: str) -> int:
+    """0-based index of the row whose leading fields are ``key`` (comma-separated for composite keys)."""
+    wanted = key.split(",")
+    matches = [i for i, line in enumerate(lines[1:], 1) if _fields(line)[: len(wanted)] == wanted]
+    assert len(matches) == 1, f"test setup: expected one row with key {key!r}, found {len(matches)}"
+    return matches[0]
+
+
+def row_line(root: Path, table: str, key: str) -> int:
+    """1-based line of a row in ``seeds/<table>.csv`` (the header is line 1)."""
+    return _row_index(_read_lines(_seed(root, table)), key) + 1
+
+
+def set_field(root: Path, table: str, key: str, column: str, value: str) -> int:
+    """Set one field of one row of ``seeds/<table>.csv``; returns the edited line number."""
+    path = _seed(root, table)
+    lines = _read_lines(path)
+    header = _fields(lines[0])
+    index = _row_index(lines, key)
+    fields = _fields(lines[index])
+    assert fields[header.index(column)] != value, "test setup: the edit must change the value"
+    fields[header.index(column)] = value
+    lines[index] = _unparse(fields)
+    _write_lines(path, lines)
+    return index + 1
+
+
+def delete_row(root: Path, table: str, key: str) -> int:
+    path = _seed(root, table)
+    lines = _read_lines(path)
+    index = _row_index(lines, key)
+    del lines[index]
+    _write_lines(path, lines)
+    return index + 1
+
+
+def replace_line(root: Path, table: str, key: str, change: Callable[[str], str]) -> int:
+    """Replace the raw text of one row; returns its line number."""
+    path = _seed(root, table)
+    lines = _read_lines(path)
+    index = _row_index(lines, key)
+    new = change(lines[index])
+    assert new != lines[index], "test setup: the edit must change the line"
+    lines[index] = new
+    _write_lines(path, lines)
+    return index + 1
+
+
+def replace_text(path: Path, old: str, new: str) -> int:
+    """Replace the only occurrence of ``old`` in a text file; returns the 1-based line where it stood."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"test setup: {old!r} must occur once in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def text_position(root: Path, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset in the stored article."""
+    text = (root / ARTICLE).read_bytes().decode("utf-8")
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def token_offset(root: Path, token: str, after: str) -> int:
+    """Offset of ``token`` in the stored article, where it first follows the words ``after``."""
+    text = (root / ARTICLE).read_bytes().decode("utf-8")
+    start = text.index(after) + len(after)
+    return text.index(token, start)
+
+
+# --- the broken inputs -------------------------------------------------------------------------------
+
+
+def too_few_fields(root: Path) -> Expect:
+    line = replace_line(root, "facts", "medical_insurance_rate", lambda text: _unparse(_fields(text)[:-3]))
+    return Expect("seeds/facts.csv", ("row has 14 fields", "expected 17 fields"), line)
+
+
+def too_many_fields(root: Path) -> Expect:
+    line = replace_line(root, "regions", "baoding", lambda text: text.rstrip("\n") + ",surplus\n")
+    return Expect("seeds/regions.csv", ("row has 8 fields", "expected 7 fields"), line)
+
+
+def unclosed_quote(root: Path) -> Expect:
+    line = replace_line(
+        root,
+        "domains",
+        "healthcare",
+        lambda text: text.replace("Medical insurance", '"Medical insurance'),
+    )
+    return Expect("seeds/domains.csv", ("quoted field is never closed", 'expected a closing "'), line)
+
+
+def value_not_a_number(root: Path) -> Expect:
+    line = set_field(root, "facts", "insured_rehabilitation_items", "value", "abc")
+    return Expect("seeds/facts.csv", ("value has the wrong type", "found 'abc'", "expected a number"), line, "value")
+
+
+def impossible_date(root: Path) -> Expect:
+    line = set_field(root, "competitions", "national_games_2021", "start_date", "2021-02-30")
+    return Expect(
+        "seeds/competitions.csv",
+        ("value has the wrong type", "found '2021-02-30'", "expected a date as YYYY-MM-DD"),
+        line,
+        "start_date",
+    )
+
+
+def date_in_words(root: Path) -> Expect:
+    line = set_field(root, "facts", "persons_benefiting", "period_end", "10 Feb 2026")
+    return Expect(
+        "seeds/facts.csv",
+        ("value has the wrong type", "found '10 Feb 2026'", "expected a date as YYYY-MM-DD"),
+        line,
+        "period_end",
+    )
+
+
+def boolean_not_true_or_false(root: Path) -> Expect:
+    line = set_field(root, "facts", "autistic_children_served", "is_cumulative", "perhaps")
+    return Expect(
+        "seeds/facts.csv", ("value has the wrong type", "found 'perhaps'", "true or false"), line, "is_cumulative"
+    )
+
+
+def empty_indicator(root: Path) -> Expect:
+    line = set_field(root, "facts", "screening_network_counties", "indicator_id", "")
+    return Expect("seeds/facts.csv", ("required value is empty", "expected text"), line, "indicator_id")
+
+
+def empty_source_title(root: Path) -> Expect:
+    line = set_field(root, "sources", "cns_2024_09_09_paris_2024", "title", "")
+    return Expect("seeds/sources.csv", ("required value is empty",), line, "title")
+
+
+def duplicate_fact_id(root: Path) -> Expect:
+    path = _seed(root, "facts")
+    lines = _read_lines(path)
+    index = _row_index(lines, "accessibility_households")
+    lines.insert(index + 1, lines[index])
+    _write_lines(path, lines)
+    return Expect(
+        "seeds/facts.csv",
+        (f"duplicate key (first used on line {index + 1})", "found 'accessibility_households'"),
+        index + 2,
+        "fact_id",
+    )
+
+
+def duplicate_host_order(root: Path) -> Expect:
+    first = row_line(root, "competition_hosts", "beijing_2022_winter_paralympics,zhangjiakou")
+    set_field(root, "competition_hosts", "beijing_2022_winter_paralympics,yanqing", "host_order", "3")
+    assert first > row_line(root, "competition_hosts", "beijing_2022_winter_paralympics,yanqing")
+    return Expect(
+        "seeds/competition_hosts.csv",
+        ("duplicate value", "found 'beijing_2022_winter_paralympics/3'"),
+        first,
+        "competition_id/host_order",
+    )
+
+
+def unknown_region(root: Path) -> Expect:
+    line = set_field(root, "facts", "autism_school_span", "region_id", "atlantis")
+    return Expect(
+        "seeds/facts.csv",
+        ("unknown region_id", "found 'atlantis'", "expected a region_id listed in seeds/regions.csv"),
+        line,
+        "region_id",
+    )
+
+
+def unknown_indicator(root: Path) -> Expect:
+    line = set_field(root, "facts", "accessibility_households", "indicator_id", "happiness_index")
+    return Expect(
+        "seeds/facts.csv",
+        ("unknown indicator_id", "found 'happiness_index'", "indicator_id listed in seeds/indicators.csv"),
+        line,
+        "indicator_id",
+    )
+
+
+def unknown_source(root: Path) -> Expect:
+    line = set_field(root, "competitions", "paris_2024_paralympics", "source_id", "nowhere_news")
+    return Expect(
+        "seeds/competitions.csv",
+        ("unknown source_id", "found 'nowhere_news'", "listed in seeds/sources.csv"),
+        line,
+        "source_id",
+    )
+
+
+def unknown_competition(root: Path) -> Expect:
+    line = set_field(root, "facts", "tokyo2020_hebei_gold", "competition_id", "tokyo_1964_paralympics")
+    return Expect(
+        "seeds/facts.csv",
+        ("unknown competition_id", "found 'tokyo_1964_paralympics'", "listed in seeds/competitions.csv"),
+        line,
+        "competition_id",
+    )
+
+
+def unknown_qualifier(root: Path) -> Expect:
+    line = set_field(root, "facts", "handicraft_flexible_employment", "qualifier", "aprox")
+    return Expect(
+        "seeds/facts.csv",
+        ("unknown qualifier", "found 'aprox'", "expected a qualifier listed in seeds/qualifiers.csv"),
+        line,
+        "qualifier",
+    )
+
+
+def quote_not_in_text(root: Path) -> Expect:
+    line = set_field(root, "facts", "persons_benefiting", "quote", "benefiting over 1.3 million citizens")
+    return Expect(
+        "seeds/facts.csv",
+        ("quote does not appear in the source text", "benefiting over 1.3 million citizens"),
+        line,
+        "quote",
+    )
+
+
+def quote_at_wrong_offsets(root: Path) -> Expect:
+    set_field(root, "facts", "special_education_schools", "quote_start", "4482")
+    line = set_field(root, "facts", "special_education_schools", "quote_end", "4532")
+    return Expect(
+        "seeds/facts.csv",
+        ("quote is not at its recorded offsets", "4481-4531, where the quote first appears"),
+        line,
+        "quote_start",
+    )
+
+
+def value_not_in_quote(root: Path) -> Expect:
+    line = set_field(root, "facts", "new_jobs_created", "value", "97600")
+    return Expect(
+        "seeds/facts.csv",
+        ("value does not appear in its quote", "found '97600.00'", "96,700"),
+        line,
+        "value",
+    )
+
+
+def source_text_edited(root: Path) -> Expect:
+    replace_text(root / ARTICLE, "Hebei Province has prioritized", "Hebei Province has prioritised")
+    return Expect(
+        "seeds/sources.csv",
+        (f"the stored text {ARTICLE} does not match its pinned sha256", "expected a4ace8c3e861"),
+        row_line(root, "sources", "deep_news_2026_02_10"),
+        "sha256",
+    )
+
+
+def source_text_truncated(root: Path) -> Expect:
+    path = root / ARTICLE
+    path.write_bytes(path.read_bytes()[:5000])
+    return Expect(
+        "seeds/sources.csv",
+        (f"the stored text {ARTICLE} does not match its pinned sha256",),
+        row_line(root, "sources", "deep_news_2026_02_10"),
+        "sha256",
+    )
+
+
+def source_text_missing(root: Path) -> Expect:
+    (root / ARTICLE).unlink()
+    return Expect(
+        "seeds/sources.csv",
+        ("stored text file is missing", f"expected a file at {ARTICLE}"),
+        row_line(root, "sources", "deep_news_2026_02_10"),
+        "text_path",
+    )
+
+
+def seed_file_missing(root: Path) -> Expect:
+    _seed(root, "qualifiers").unlink()
+    return Expect(
+        "seeds/qualifiers.csv",
+        ("file is missing", "expected a CSV file with header qualifier,phrase,symbol,low_from_value"),
+    )
+
+
+def seed_file_empty(root: Path) -> Expect:
+    _seed(root, "domains").write_bytes(b"")
+    return Expect("seeds/domains.csv", ("file is empty", "expected header domain_id,name_en,description"), line=1)
+
+
+def unknown_header_column(root: Path) -> Expect:
+    replace_text(_seed(root, "regions"), "region_id,name_en,", "region_id,name_english,")
+    return Expect("seeds/regions.csv", ("unknown column name_english", "columns of core.regions"), line=1)
+
+
+def not_utf8(root: Path) -> Expect:
+    path = _seed(root, "facts")
+    lines = _read_lines(path)
+    index = _row_index(lines, "special_school_population_threshold")
+    data = "".join(lines[:index]).encode() + lines[index].replace("qualifies", "qualif\udcffies").encode(
+        "utf-8", "surrogateescape"
+    )
+    path.write_bytes(data + "".join(lines[index + 1 :]).encode())
+    return Expect("seeds/facts.csv", ("not valid UTF-8", "expected UTF-8 text"), index + 1)
+
+
+def period_ends_before_start(root: Path) -> Expect:
+    line = set_field(root, "programmes", "fifteenth_five_year_plan", "period_end", "2025-12-31")
+    return Expect(
+        "seeds/programmes.csv",
+        ("values break a rule of the schema", "period_end=2025-12-31", "period_end >= period_start"),
+        line,
+        "period_end/period_start",
+    )
+
+
+def competition_ends_before_start(root: Path) -> Expect:
+    line = set_field(root, "competitions", "paris_2024_paralympics", "end_date", "2024-08-20")
+    return Expect(
+        "seeds/competitions.csv",
+        ("values break a rule of the schema", "end_date=2024-08-20", "end_date >= start_date"),
+        line,
+        "end_date/start_date",
+    )
+
+
+def inferred_without_note(root: Path) -> Expect:
+    line = set_field(root, "facts", "ng2021_hebei_rank_total", "note", "")
+    return Expect(
+        "seeds/facts.csv",
+        ("values break a rule of the schema", "is_inferred=true", "note IS NOT NULL"),
+        line,
+        "is_inferred/note",
+    )
+
+
+def negative_count(root: Path) -> Expect:
+    line = set_field(root, "facts", "ng2025_games_delegations", "value", "-34")
+    return Expect(
+        "seeds/facts.csv",
+        ("value is outside the range of its unit", "found '-34.00'", "from 0.00 to +inf delegations"),
+        line,
+        "value",
+    )
+
+
+def percentage_over_100(root: Path) -> Expect:
+    line = set_field(root, "facts", "compulsory_education_enrollment_rate", "value", "197.5")
+    return Expect(
+        "seeds/facts.csv",
+        ("value is outside the range of its unit", "found '197.50'", "from 0.00 to 100.00 percent"),
+        line,
+        "value",
+    )
+
+
+def fraction_of_a_school(root: Path) -> Expect:
+    line = set_field(root, "facts", "special_education_schools", "value", "163.5")
+    return Expect(
+        "seeds/facts.csv",
+        ("value has a fraction its unit cannot have", "a whole number of schools"),
+        line,
+        "value",
+    )
+
+
+def medal_total_disagrees(root: Path) -> Expect:
+    line = set_field(root, "facts", "tokyo2020_china_total", "value", "208")
+    return Expect(
+        "seeds/facts.csv",
+        ("medal_sum check fails", "china at tokyo_2020_paralympics", "found '208.00'", "expected 207.00"),
+        line,
+        "value",
+    )
+
+
+def share_disagrees(root: Path) -> Expect:
+    # 10 of 22 gold is 45.45%, not the 55% the article states; the total stays 61 (22 + 16 + 23).
+    set_field(root, "facts", "beijing2022_china_gold", "value", "22")
+    set_field(root, "facts", "beijing2022_china_silver", "value", "16")
+    return Expect(
+        "seeds/facts.csv",
+        ("share check fails", "found '55.00'", "expected 45.45 within 1.00"),
+        row_line(root, "facts", "beijing2022_hebei_gold_share"),
+        "value",
+    )
+
+
+def athletes_exceed_the_games(root: Path) -> Expect:
+    set_field(root, "facts", "ng2025_games_athletes", "value", "200")
+    return Expect(
+        "seeds/facts.csv",
+        ("part_of_whole check fails", "found '263.00'", "expected at most 200.00"),
+        row_line(root, "facts", "ng2025_hebei_athletes"),
+        "value",
+    )
+
+
+def repeat_disagrees(root: Path) -> Expect:
+    line = set_field(root, "exclusions", "ng2025_silver_repeat", "fact_id", "ng2025_hebei_bronze")
+    return Expect(
+        "seeds/exclusions.csv",
+        ("repeat check fails", "found '92.00'", "expected 71.00"),
+        line,
+        "token",
+    )
+
+
+def fact_deleted(root: Path) -> Expect:
+    delete_row(root, "facts", "insured_rehabilitation_items")
+    line, column = text_position(root, 1079)
+    return Expect(
+        ARTICLE,
+        ("number in the article body is neither a fact nor an exclusion", "found 'Thirty-one'"),
+        line,
+        str(column),
+    )
+
+
+def exclusion_deleted(root: Path) -> Expect:
+    delete_row(root, "exclusions", "ng2025_year")
+    line, column = text_position(root, token_offset(root, "2025", "December 8 to 15, "))
+    return Expect(
+        ARTICLE,
+        ("number in the article body is neither a fact nor an exclusion", "found '2025'", "token_start 2155"),
+        line,
+        str(column),
+    )
+
+
+def exclusion_at_wrong_offsets(root: Path) -> Expect:
+    set_field(root, "exclusions", "ng2025_edition", "token_start", "2040")
+    line = set_field(root, "exclusions", "ng2025_edition", "token_end", "2044")
+    return Expect(
+        "seeds/exclusions.csv",
+        ("no number of the body stands at these offsets", "found '12th at 2040-2044'"),
+        line,
+        "token_start",
+    )
+
+
+def exclusion_disagrees_with_edition(root: Path) -> Expect:
+    set_field(root, "competitions", "national_games_2025", "edition", "13")
+    return Expect(
+        "seeds/exclusions.csv",
+        ("excluded edition number disagrees with the row that holds it", "found '12th'"),
+        row_line(root, "exclusions", "ng2025_edition"),
+        "token",
+    )
+
+
+def qualifier_lost(root: Path) -> Expect:
+    line = set_field(root, "facts", "persons_benefiting", "qualifier", "exact")
+    return Expect(
+        "seeds/facts.csv",
+        ("qualifier disagrees with the words of the source", "found 'exact'", "expected over"),
+        line,
+        "qualifier",
+    )
+
+
+def qualifier_invented(root: Path) -> Expect:
+    line = set_field(root, "facts", "special_education_schools", "qualifier", "nearly")
+    return Expect(
+        "seeds/facts.csv",
+        ("qualifier disagrees with the words of the source", "found 'nearly'", "expected exact"),
+        line,
+        "qualifier",
+    )
+
+
+def cumulative_lost(root: Path) -> Expect:
+    line = set_field(root, "facts", "autistic_children_served", "is_cumulative", "false")
+    return Expect(
+        "seeds/facts.csv",
+        ("the source calls this figure cumulative", "found 'false'"),
+        line,
+        "is_cumulative",
+    )
+
+
+def as_of_after_publication(root: Path) -> Expect:
+    line = set_field(root, "facts", "designated_rehabilitation_institutions", "period_end", "2026-03-01")
+    return Expect(
+        "seeds/facts.csv",
+        ("an as_of figure is dated after its source was published", "at most 2026-02-10"),
+        line,
+        "period_end",
+    )
+
+
+def schema_syntax_error(root: Path) -> Expect:
+    path = root / "schema" / "020_vocabularies.sql"
+    line = replace_text(path, "    label        VARCHAR NOT NULL,\n", "    label        VARCHAR NOT NULL,,\n")
+    return Expect("schema/020_vocabularies.sql", ("syntax error",), line)
+
+
+def template_jinja_syntax_error(root: Path) -> Expect:
+    path = root / "queries" / "medals.sql"
+    line = replace_text(path, "{% if since is not none %}", "{% if since is not none %}{% endfi %}")
+    return Expect("queries/medals.sql", ("endfi",), line)
+
+
+def template_unknown_column(root: Path) -> Expect:
+    replace_text(root / "queries" / "indicators.sql", "       f.qualifier,\n", "       f.qualifier_word,\n")
+    return Expect("queries/indicators.sql", ("qualifier_word", "fails with its defaults"))
+
+
+CASES = [
+    pytest.param(too_few_fields, id="csv-row-too-few-fields"),
+    pytest.param(too_many_fields, id="csv-row-too-many-fields"),
+    pytest.param(unclosed_quote, id="csv-unclosed-quote"),
+    pytest.param(value_not_a_number, id="type-value-abc"),
+    pytest.param(impossible_date, id="type-impossible-date"),
+    pytest.param(date_in_words, id="type-date-in-words"),
+    pytest.param(boolean_not_true_or_false, id="type-bad-boolean"),
+    pytest.param(empty_indicator, id="empty-required-indicator"),
+    pytest.param(empty_source_title, id="empty-required-source-title"),
+    pytest.param(duplicate_fact_id, id="duplicate-fact-id"),
+    pytest.param(duplicate_host_order, id="duplicate-unique-host-order"),
+    pytest.param(unknown_region, id="unknown-region"),
+    pytest.param(unknown_indicator, id="unknown-indicator"),
+    pytest.param(unknown_source, id="unknown-source"),
+    pytest.param(unknown_competition, id="unknown-competition"),
+    pytest.param(unknown_qualifier, id="unknown-qualifier"),
+    pytest.param(quote_not_in_text, id="quote-not-in-text"),
+    pytest.param(quote_at_wrong_offsets, id="quote-wrong-offsets"),
+    pytest.param(value_not_in_quote, id="value-not-in-quote"),
+    pytest.param(source_text_edited, id="source-text-edited"),
+    pytest.param(source_text_truncated, id="source-text-truncated"),
+    pytest.param(source_text_missing, id="source-text-missing"),
+    pytest.param(seed_file_missing, id="seed-csv-missing"),
+    pytest.param(seed_file_empty, id="seed-csv-empty"),
+    pytest.param(unknown_header_column, id="csv-unknown-header-column"),
+    pytest.param(not_utf8, id="csv-not-utf8"),
+    pytest.param(period_ends_before_start, id="period-ends-before-start"),
+    pytest.param(competition_ends_before_start, id="competition-ends-before-start"),
+    pytest.param(inferred_without_note, id="inferred-without-note"),
+    pytest.param(negative_count, id="negative-count"),
+    pytest.param(percentage_over_100, id="percentage-over-100"),
+    pytest.param(fraction_of_a_school, id="fractional-count"),
+    pytest.param(medal_total_disagrees, id="medal-total-not-sum-of-parts"),
+    pytest.param(share_disagrees, id="share-disagrees-with-reference-totals"),
+    pytest.param(athletes_exceed_the_games, id="part-exceeds-whole"),
+    pytest.param(repeat_disagrees, id="repeat-disagrees"),
+    pytest.param(fact_deleted, id="uncovered-number-fact-deleted"),
+    pytest.param(exclusion_deleted, id="uncovered-number-exclusion-deleted"),
+    pytest.param(exclusion_at_wrong_offsets, id="exclusion-wrong-offsets"),
+    pytest.param(exclusion_disagrees_with_edition, id="exclusion-disagrees-with-edition"),
+    pytest.param(qualifier_lost, id="qualifier-exact-for-over"),
+    pytest.param(qualifier_invented, id="qualifier-nearly-for-exact"),
+    pytest.param(cumulative_lost, id="cumulative-wording-lost"),
+    pytest.param(as_of_after_publication, id="as-of-after-publication"),
+    pytest.param(schema_syntax_error, id="schema-sql-syntax-error"),
+    pytest.param(template_jinja_syntax_error, id="report-template-jinja-syntax-error"),
+    pytest.param(template_unknown_column, id="report-template-unknown-column"),
+]
+
+
+# --- the good database and its fingerprint -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One good database per module; each test works on a copy."""
+    return hebeidb.build(tmp_path_factory.mktemp("good") / "hebei.duckdb")
+
+
+def fingerprint(path: Path) -> dict[str, str]:
+    """sha256 of the public views' rows, read through a read-only connection."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            view: hashlib.sha256(
+                repr(con.execute(f"SELECT * FROM {view} ORDER BY ALL").fetchall()).encode()
+            ).hexdigest()
+            for view in PUBLIC_VIEWS
+        }
+    finally:
+        con.close()
+
+
+def problem_lines(stderr: str) -> list[str]:
+    lines = []
+    for raw in stderr.splitlines():
+        line = raw.strip()
+        line = line.removeprefix("hebeidb: ")
+        if line:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("breaks", CASES)
+def test_broken_inputs_fail_the_build_and_keep_the_good_database(
+    breaks: Callable[[Path], Expect],
+    inputs_copy: Path,
+    good_db: Path,
+    tmp_path: Path,
+    run_cli: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
+    folder = tmp_path / "db"
+    folder.mkdir()
+    target = folder / "hebei.duckdb"
+    shutil.copyfile(good_db, target)
+    bytes_before = target.read_bytes()
+    rows_before = fingerprint(target)
+
+    expect = breaks(inputs_copy)
+    result = run_cli("build", "--inputs", str(inputs_copy), "--db", str(target))
+
+    assert result.returncode == 1, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert target.read_bytes() == bytes_before, "the failed build changed the database file"
+    assert fingerprint(target) == rows_before
+    leftovers = sorted(p.name for p in folder.iterdir() if p.name not in {"hebei.duckdb", ".hebei.duckdb.lock"})
+    assert leftovers == [], f"the failed build left files behind: {leftovers}"
+
+    assert "Traceback" not in result.stderr, (
+        f"the build crashed instead of reporting the problem:\n{result.stderr[-400:]}"
+    )
+    located = [line for line in problem_lines(result.stderr) if line.startswith(expect.location)]
+    assert located, f"no problem located at {expect.location!r} in stderr:\n{result.stderr}"
+    assert any(all(phrase in line for phrase in expect.phrases) for line in located), (
+        f"no problem at {expect.location!r} says all of {expect.phrases!r}; stderr:\n{result.stderr}"
+    )
