@@ -8,6 +8,7 @@ failures located in a source text rather than in a seed row). The runner turns e
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,12 +71,17 @@ def _locate(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: dict[str, Ta
     return Problem(
         check=check,
         file=file,
-        message=row["problem"],
+        message=tidy_numbers(row["problem"]),
         line=line,
         column=row.get("column_name"),
-        value=None if row.get("value") is None else str(row["value"]),
-        expected=row.get("expected"),
+        value=None if row.get("value") is None else tidy_numbers(str(row["value"])),
+        expected=None if row.get("expected") is None else tidy_numbers(row["expected"]),
     )
+
+
+def tidy_numbers(text: str) -> str:
+    """Drop the zeros a DECIMAL prints after the point: "31.00" reads "31", "97.50" reads "97.5"."""
+    return re.sub(r"(?<![\w.])(\d+)\.(\d*?)0+(?!\w|\.\d)", lambda m: m[1] + ("." + m[2] if m[2] else ""), text)
 
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

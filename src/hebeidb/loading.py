@@ -282,9 +282,14 @@ def _csv_problem(rel: str, table: Table, error: duckdb.Error) -> Problem:
     return Problem("csv", rel, reason, line=line)
 
 
+def _article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def _describe_type(duckdb_type: str) -> str:
-    if duckdb_type.startswith("DECIMAL"):
-        return f"a number ({duckdb_type})"
+    decimals = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", duckdb_type)
+    if decimals:
+        return f"a number with at most {decimals.group(1)} decimals"
     return {
         "DATE": "a date as YYYY-MM-DD",
         "BOOLEAN": "true or false",

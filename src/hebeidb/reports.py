@@ -459,20 +459,26 @@ def create_report_views(con: Any, queries_dir: Path, relative: Callable[[Path], 
 
     from .errors import BuildError, Problem
 
+    def located(error: Exception, default: Path) -> Problem:
+        # Messages start with the file (and line) they are about: "path[, line N]: what".
+        match = re.match(r"(?P<path>/[^,:]+?)(?:, line (?P<line>\d+))?: (?P<message>.*)", str(error), re.S)
+        if not match:
+            return Problem("reports", relative(default), str(error))
+        line = int(match["line"]) if match["line"] else None
+        return Problem("reports", relative(Path(match["path"])), match["message"], line=line)
+
     names = []
     try:
         specs = load_specs(queries_dir)
     except TemplateError as error:
-        raise BuildError([Problem("reports", relative(queries_dir), str(error))]) from None
+        raise BuildError([located(error, queries_dir)]) from None
     for spec in specs.values():
         file = relative(spec.template_path)
         try:
             rendered = render(spec, validate(spec, {}, lambda source: ()))
             sql = rendered.inline_sql()
         except ParameterError as error:
-            raise BuildError(
-                [Problem("reports", file, str(error).replace(str(spec.template_path) + ": ", ""))]
-            ) from None
+            raise BuildError([located(error, spec.template_path)]) from None
         try:
             con.execute(f'CREATE VIEW "{spec.view_name}" AS {sql}')
             con.execute(f'COMMENT ON VIEW "{spec.view_name}" IS {sql_literal(spec.title + ": " + spec.description)}')

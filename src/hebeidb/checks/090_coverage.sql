@@ -8,8 +8,7 @@ located AS (
     SELECT c.*, s.text_path, t.text,
            length(substring(t.text, 1, c.token_start))
                - length(replace(substring(t.text, 1, c.token_start), chr(10), '')) + 1 AS text_line,
-           c.token_start - coalesce(nullif(strpos(reverse(substring(t.text, 1, c.token_start)), chr(10)), 0) - 1,
-                                    c.token_start) + 1 AS text_column
+           coalesce(nullif(strpos(reverse(substring(t.text, 1, c.token_start)), chr(10)), 0), c.token_start + 1) AS text_column
     FROM uncovered AS c
     JOIN core.sources AS s USING (source_id)
     JOIN core.source_texts AS t USING (source_id)
