@@ -789,7 +789,7 @@ def test_wheel_installs_and_builds_from_an_unrelated_directory(wheel: Path, tmp_
     ).stdout.strip()
     Path(site, "zz_test_dependencies.pth").write_text(ours + "\n", encoding="utf-8")
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", str(wheel)],
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", str(wheel)],
         capture_output=True,
         text=True,
         timeout=300,
