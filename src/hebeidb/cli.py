@@ -248,6 +248,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
+    from .database import _short
     from .errors import ParameterError
 
     params = _params(args.param)
@@ -256,7 +257,7 @@ def _cmd_sql(args: argparse.Namespace) -> int:
             relation = db.sql(args.query, params or None)
             rows = relation.fetchall()
         except duckdb.Error as error:
-            raise ParameterError(f"query failed: {str(error).strip()}") from None
+            raise ParameterError(f"query failed: {_short(error)}") from None
         _write(relation.columns, rows, args.format)
     return EXIT_OK
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -61,11 +62,18 @@ REFUSED_KEYWORDS = frozenset(
     }
 )
 ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
+# Table functions that read files. The connection cannot reach files anyway
+# (enable_external_access = false); naming them here refuses such queries before they run.
+FILE_FUNCTIONS = re.compile(r"read_\w+|glob|sniff_csv|parquet_\w+|\w+_scan|iceberg_\w+|delta_\w+")
 OPEN_RETRY_SECONDS = 10.0
 
 
 class QueryRefusedError(ParameterError):
     """Ad-hoc SQL that is not exactly one read-only query."""
+
+
+class QueryError(ParameterError):
+    """Ad-hoc SQL that DuckDB cannot run (a misspelt table or column, a type error, ...)."""
 
 
 def open(
@@ -226,10 +234,8 @@ class Database:
             return self.con.sql(query, params=dict(params) if params else None)
         except duckdb.PermissionException as error:
             raise QueryRefusedError(f"query refused: {_first_line(error)}") from None
-        except duckdb.InvalidInputException as error:
-            if "parameter" in str(error).lower() or "prepared" in str(error).lower():
-                raise QueryRefusedError(f"parameters do not match the query: {_first_line(error)}") from None
-            raise
+        except duckdb.Error as error:
+            raise QueryError(f"query failed: {_short(error)}") from None
 
 
 def check_read_only_query(query: str) -> None:
@@ -242,25 +248,39 @@ def check_read_only_query(query: str) -> None:
         raise QueryRefusedError(f"the query does not parse: {_first_line(error)}") from None
     if len(statements) != 1:
         raise QueryRefusedError(f"give exactly one statement; this text holds {len(statements)}")
+    # duckdb.tokenize gives byte offsets; keywords and function names are ASCII, so read the
+    # words from the UTF-8 bytes.
+    encoded = query.encode("utf-8")
+    tokens = [(position, kind.name, _word_at(encoded, position)) for position, kind in duckdb.tokenize(query)]
     kind = statements[0].type.name
     if kind not in ALLOWED_STATEMENTS:
-        first = next((_word_at(query, p).upper() for p, t in duckdb.tokenize(query) if t.name == "keyword"), kind)
+        first = next((word.upper() for _, name, word in tokens if name == "keyword"), kind)
         raise QueryRefusedError(f"only read-only queries (SELECT) are allowed, not {first} statements")
-    for position, token in duckdb.tokenize(query):
-        if token.name != "keyword":
-            continue
-        word = _word_at(query, position).upper()
-        if word in REFUSED_KEYWORDS:
+    for index, (position, name, word) in enumerate(tokens):
+        if name == "keyword" and word.upper() in REFUSED_KEYWORDS:
             raise QueryRefusedError(
-                f"only read-only queries are allowed; {word} at character {position} would change or leave the database"
+                f"only read-only queries are allowed; {word.upper()} at byte {position} would change the database"
             )
+        previous = tokens[index - 1][2].upper() if index > 0 else ""
+        if name == "string_const" and previous in ("FROM", "JOIN"):
+            raise QueryRefusedError(f"reading files is not allowed: {previous} a quoted path at byte {position}")
+        after = tokens[index + 1][0] if index + 1 < len(tokens) else len(encoded)
+        if FILE_FUNCTIONS.fullmatch(word.lower()) and encoded[after : after + 1] == b"(":
+            raise QueryRefusedError(f"reading files is not allowed: {word}() at byte {position}")
 
 
-def _word_at(text: str, position: int) -> str:
+def _word_at(encoded: bytes, position: int) -> str:
     end = position
-    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+    while end < len(encoded) and ((chr(encoded[end]).isalnum() and encoded[end] < 128) or encoded[end] == 95):
         end += 1
-    return text[position:end]
+    return encoded[position:end].decode("ascii")
+
+
+def _short(error: BaseException) -> str:
+    """DuckDB's message on one line: the error, plus its "Did you mean" hint when it gives one."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    hint = next((line for line in lines[1:] if line.startswith("Did you mean")), "")
+    return lines[0] + (f" ({hint})" if hint else "") if lines else type(error).__name__
 
 
 def _first_line(error: BaseException) -> str:

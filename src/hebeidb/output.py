@@ -78,7 +78,8 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
     count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
     if sum(widths) + 2 * (len(widths) - 1) <= width:
         right = [
-            all(_numeric(row[i]) for row in rows if row[i]) and any(row[i] for row in rows) for i in range(len(columns))
+            all(_numeric(row[i]) for row in cells if row[i]) and any(row[i] for row in cells)
+            for i in range(len(columns))
         ]
 
         def line(values: Sequence[str]) -> str:
