@@ -21,12 +21,10 @@ import duckdb
 from . import __version__
 from .checks import CheckResult, coverage_counts, run_checks
 from .errors import BuildError, BuildLockedError, Problem
-from .inputs import Inputs
+from .inputs import Inputs, default_path
 from .loading import SCHEMA, _timed, derived_tables, fill_derived_tables, load_seeds, run_sql_file
 from .reports import create_report_views
 
-DEFAULT_FILENAME = "hebei.duckdb"
-DATABASE_ENV = "HEBEIDB_DATABASE"
 # The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
 # the duckdb-cli shell from PyPI (1.5.x) included.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
@@ -68,11 +66,6 @@ class BuildReport:
         )
         lines.append(f"cross-checks: {self.cross_checks} passed")
         return "\n".join(lines)
-
-
-def default_path() -> Path:
-    """``$HEBEIDB_DATABASE`` when set, else ``hebei.duckdb`` in the current directory."""
-    return Path(os.environ.get(DATABASE_ENV) or DEFAULT_FILENAME)
 
 
 def build(

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from .errors import DatabaseError, ParameterError
-from .inputs import Inputs
+from .inputs import Inputs, default_path
 from .reports import RenderedReport, ReportNotFoundError, ReportSpec, load_specs, render, validate
 
 # Keywords that only statements which write, reach outside the database or change the session
@@ -87,8 +87,6 @@ def open(
     Out of date means built from other schema, seeds or queries than the installed ones. With
     ``build=False`` a missing or stale file raises :class:`DatabaseError` instead.
     """
-    from .build import default_path
-
     target = Path(path) if path is not None else default_path()
     installed = Inputs.installed()
     if not target.exists():
@@ -193,7 +191,13 @@ class Database:
 
         >>> db.report("indicators", domain="education", region="hebei")  # doctest: +SKIP
         """
-        rendered = self.render(name, **params)
+        spec = self.report_spec(name)
+        values = validate(spec, params, self._dynamic_choices)
+        if values == spec.defaults():
+            # With its defaults a report is exactly its view, built from the same template: no
+            # rendering needed (and Jinja stays unimported on this path).
+            return self.con.sql(f'SELECT * FROM "{spec.view_name}"')
+        rendered = render(spec, values)
         return self.con.sql(rendered.sql, params=rendered.params or None)
 
     def _report_specs(self) -> dict[str, ReportSpec]:

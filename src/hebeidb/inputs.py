@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_FILENAME = "hebei.duckdb"
+DATABASE_ENV = "HEBEIDB_DATABASE"
 INPUT_DIRS = ("schema", "seeds", "queries")
 CHECKS_DIR = PACKAGE_DIR / "checks"
+
+
+def default_path() -> Path:
+    """``$HEBEIDB_DATABASE`` when set, else ``hebei.duckdb`` in the current directory."""
+    return Path(os.environ.get(DATABASE_ENV) or DEFAULT_FILENAME)
 
 
 def _default_root() -> Path:
