@@ -125,6 +125,7 @@ COMMENT ON COLUMN numbers.exclusion_id IS 'The exclusion that explains the numbe
 COMMENT ON COLUMN numbers.reason_kind IS 'Why an excluded number is not a fact: publication_date, edition, date, period, repeat, name or descriptor.';
 COMMENT ON COLUMN build_info.package_version IS 'Version of the hebeidb package that built the file.';
 COMMENT ON COLUMN build_info.inputs_sha256 IS 'sha256 over the schema, seeds and queries the file was built from (paths and bytes, in path order).';
+COMMENT ON COLUMN build_info.inputs_origin IS 'installed (the package''s own inputs), custom (--inputs) or synthetic (hebeidb synth).';
 COMMENT ON COLUMN build_info.duckdb_version IS 'Version of DuckDB that wrote the file.';
 COMMENT ON COLUMN build_info.storage_version IS 'DuckDB storage format version of the file, for example v1.5.0.';
 COMMENT ON COLUMN build_info.built_at IS 'When the build finished (from SOURCE_DATE_EPOCH when set, for reproducible builds).';

@@ -17,11 +17,11 @@ import hebeidb
 
 BUILD = [sys.executable, "-m", "hebeidb", "build", "--db"]
 READER = r"""
-import sys, time, hebeidb
-path, seconds = sys.argv[1], float(sys.argv[2])
-deadline = time.monotonic() + seconds
+import os, sys, time, hebeidb
+path, stop = sys.argv[1], sys.argv[2]
+deadline = time.monotonic() + 600
 count = 0
-while time.monotonic() < deadline:
+while (not os.path.exists(stop) or count < 3) and time.monotonic() < deadline:
     with hebeidb.open(path, build=False) as db:
         facts = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
         tallies = db.report("medals").fetchall()
@@ -84,26 +84,26 @@ def test_readers_never_see_errors_or_partial_results_during_rebuilds(tmp_path: P
     with hebeidb.open(target) as db:
         facts = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
         tallies = len(db.report("medals").fetchall())
+    stop = tmp_path / "stop"
     readers = [
         subprocess.Popen(
-            [sys.executable, "-c", READER, str(target), "12", str(facts), str(tallies)],
+            [sys.executable, "-c", READER, str(target), str(stop), str(facts), str(tallies)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(3)
     ]
-    rebuilds = 0
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and rebuilds < 5:
-        result = subprocess.run([*BUILD, str(target)], capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        rebuilds += 1
+    try:
+        for _ in range(4):
+            result = subprocess.run([*BUILD, str(target)], capture_output=True, text=True)
+            assert result.returncode == 0, result.stderr
+    finally:
+        stop.touch()
     for reader in readers:
-        out, err = reader.communicate(timeout=120)
+        out, err = reader.communicate(timeout=600)
         assert reader.returncode == 0, err
-        assert int(out.strip()) > 0
-    assert rebuilds >= 3
+        assert int(out.strip()) >= 3
 
 
 def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path: Path) -> None:

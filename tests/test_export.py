@@ -334,7 +334,7 @@ def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
     path = hebeidb.build(tmp_path / "new.duckdb")
     with hebeidb.open(path) as db:
         assert db.build_info()["storage_version"] == "v1.0.0"
-    from hebeidb.build import build_database
+    from hebeidb.builder import build_database
 
     build_database(tmp_path / "v15.duckdb", storage_version="v1.5.0")
     with hebeidb.open(tmp_path / "v15.duckdb") as db:

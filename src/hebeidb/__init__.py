@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .build import build
+    from .builder import build
     from .database import Database, open
     from .errors import BuildError, DatabaseError, HebeidbError, ParameterError, Problem
 
 _LAZY = {
-    "build": "build",
+    "build": "builder",
     "open": "database",
     "Database": "database",
     "BuildError": "errors",

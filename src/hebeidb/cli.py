@@ -205,7 +205,7 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> N
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import DEFAULT_STORAGE_VERSION, build_database
+    from .builder import DEFAULT_STORAGE_VERSION, build_database
 
     report = build_database(
         args.db, inputs=args.inputs, storage_version=args.storage_version or DEFAULT_STORAGE_VERSION
@@ -215,7 +215,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .build import check_inputs
+    from .builder import check_inputs
 
     report = check_inputs(args.inputs)
     print(report.summary())

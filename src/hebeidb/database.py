@@ -84,8 +84,9 @@ def open(
 ) -> Database:
     """Open the database read-only, building it first when it is missing or out of date.
 
-    Out of date means built from other schema, seeds or queries than the installed ones. With
-    ``build=False`` a missing or stale file raises :class:`DatabaseError` instead.
+    Out of date means built from other schema, seeds or queries than the installed ones. A
+    synthetic database (``hebeidb synth``) is never rebuilt: it opens as it is. With
+    ``build=False`` a missing or out-of-date file raises :class:`DatabaseError` instead.
     """
     target = Path(path) if path is not None else default_path()
     installed = Inputs.installed()
@@ -94,17 +95,22 @@ def open(
             raise DatabaseError(f"{target} does not exist; run `hebeidb build --db {target}` first")
         _build(target)
     database = Database(target, timeout=timeout)
-    if database.build_info().get("inputs_sha256") != installed.sha256():
-        if not build:
-            return database
-        database.close()
-        _build(target)
-        database = Database(target, timeout=timeout)
-    return database
+    info = database.build_info()
+    if info.get("inputs_sha256") == installed.sha256() or info.get("inputs_origin") == "synthetic":
+        return database
+    database.close()
+    if not build:
+        raise DatabaseError(
+            f"{target} was built from other inputs than the installed ones "
+            f"({info.get('inputs_origin', 'unknown')} inputs, hebeidb {info.get('package_version', '?')}); "
+            f"rebuild it with `hebeidb build --db {target}` or open it with build=True"
+        )
+    _build(target)
+    return Database(target, timeout=timeout)
 
 
 def _build(target: Path) -> None:
-    from .build import build_database
+    from .builder import build_database
     from .errors import BuildLockedError
 
     try:

@@ -70,3 +70,7 @@ class DatabaseError(HebeidbError):
 
 class ParameterError(HebeidbError, ValueError):
     """A report name, parameter or query was refused; the message says what is allowed."""
+
+
+class InputsNotFoundError(ParameterError):
+    """The folder given as build inputs has no schema/ or seeds/."""

@@ -37,11 +37,12 @@ class Inputs:
     """A set of build inputs: a folder holding schema/, seeds/ and queries/."""
 
     root: Path
+    origin: str = "custom"  # installed, custom or synthetic: recorded in build_info
 
     @classmethod
     def installed(cls) -> Inputs:
         """The inputs shipped with this installation of hebeidb."""
-        return cls(_default_root())
+        return cls(_default_root(), "installed")
 
     @classmethod
     def at(cls, root: str | Path | None) -> Inputs:
@@ -51,8 +52,11 @@ class Inputs:
         path = Path(root).resolve()
         missing = [name for name in ("schema", "seeds") if not (path / name).is_dir()]
         if missing:
-            raise FileNotFoundError(f"{path} has no {' or '.join(f'{m}/' for m in missing)} folder")
-        return cls(path)
+            from .errors import InputsNotFoundError
+
+            raise InputsNotFoundError(f"{path} has no {' or '.join(f'{m}/' for m in missing)} folder")
+        installed = cls.installed()
+        return installed if path == installed.root else cls(path)
 
     @property
     def schema_dir(self) -> Path:

@@ -86,22 +86,21 @@ def _read_text(path: Path, inputs: Inputs) -> str:
 
 
 def _sql_problem(file: str, text: str, offset: int, error: duckdb.Error, query: str | None = None) -> Problem:
+    """Locate a DuckDB error in ``text``: the statement (or hook) starts at character ``offset``."""
     message = str(error).strip()
     first_line = message.splitlines()[0] if message else type(error).__name__
-    start = offset
-    if query is not None:
-        start += len(query) - len(query.lstrip())
-        # Skip comment lines that precede the statement itself.
-        while text.startswith("--", start):
-            next_line = text.find("\n", start)
-            if next_line < 0:
-                break
-            start = next_line + 1 + (len(text[next_line + 1 :]) - len(text[next_line + 1 :].lstrip()))
-    line = text.count("\n", 0, start) + 1
     match = re.search(r"LINE (\d+):", message)
     if match:
-        line += int(match.group(1)) - 1
-    return Problem("sql", file, first_line, line=line)
+        # DuckDB counts lines from the start of the statement it was given.
+        return Problem("sql", file, first_line, line=text.count("\n", 0, offset) + int(match.group(1)))
+    start = offset
+    if query is not None:
+        # Point at the statement itself, past the blank lines and comments before it.
+        body = query.lstrip()
+        while body.startswith("--"):
+            body = body.split("\n", 1)[1].lstrip() if "\n" in body else ""
+        start += len(query) - len(body)
+    return Problem("sql", file, first_line, line=text.count("\n", 0, start) + 1)
 
 
 def core_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
@@ -306,13 +305,15 @@ def _validate_and_insert(
     rows = f"rows_{table.name}"
     hook = inputs.seeds_dir / f"{table.name}.sql"
     if hook.is_file():
-        select = _read_text(hook, inputs).strip().rstrip(";")
+        source = _read_text(hook, inputs)
+        select = source.strip().rstrip(";")
+        lead = len(source) - len(source.lstrip())
         try:
             # A view, not a copy: the validation queries and the insert read through it.
             con.execute(f"CREATE OR REPLACE TEMP VIEW {rows} AS {select}")
             con.execute(f"SELECT * FROM {rows} LIMIT 0").fetchall()
         except duckdb.Error as error:
-            return [_sql_problem(inputs.relative(hook), select, 0, error)]
+            return [_sql_problem(inputs.relative(hook), source, lead, error)]
     else:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {rows} AS SELECT * FROM {table.stage}")
     present = {name for (name,) in con.execute(f"SELECT column_name FROM (DESCRIBE {rows})").fetchall()}

@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -74,7 +75,7 @@ def _markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> str:
     """Columns side by side when they fit the terminal, else one record per block (like psql's \\x)."""
     cells = [[text(v).replace("\n", " ") for v in row] for row in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
     if sum(widths) + 2 * (len(widths) - 1) <= width:
         right = [
@@ -83,7 +84,10 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
         ]
 
         def line(values: Sequence[str]) -> str:
-            parts = [v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right, strict=True)]
+            parts = [
+                " " * (w - _width(v)) + v if r else v + " " * (w - _width(v))
+                for v, w, r in zip(values, widths, right, strict=True)
+            ]
             return "  ".join(parts).rstrip()
 
         out = io.StringIO()
@@ -106,6 +110,13 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
                 out.write(f"{'':{label}} | {piece}".rstrip() + "\n")
     out.write(count)
     return out.getvalue()
+
+
+def _width(value: str) -> int:
+    """Columns a string takes in a terminal: East Asian wide characters (河北省) take two."""
+    if value.isascii():
+        return len(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in value)
 
 
 def _numeric(value: str) -> bool:

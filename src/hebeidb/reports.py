@@ -122,7 +122,10 @@ def load_spec(template: Path) -> ReportSpec:
     for key in ("title", "description"):
         if not isinstance(meta.get(key), str):
             raise TemplateError(f"{where}: needs a text value for {key!r}")
-    parameters = tuple(_parameter(where, i, raw) for i, raw in enumerate(meta.get("params", []), 1))
+    raw_parameters = meta.get("params", [])
+    if not isinstance(raw_parameters, list) or not all(isinstance(p, dict) for p in raw_parameters):
+        raise TemplateError(f"{where}: parameters are tables written [[params]], one per parameter")
+    parameters = tuple(_parameter(where, i, raw) for i, raw in enumerate(raw_parameters, 1))
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
         raise TemplateError(f"{where}: a parameter name is used twice: {names}")
@@ -150,6 +153,8 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
     if kind not in PARAMETER_TYPES:
         raise TemplateError(f"{place} ({name}): type must be one of {', '.join(PARAMETER_TYPES)}, not {kind!r}")
     choices = raw.get("choices")
+    if choices is not None and not isinstance(choices, list):
+        raise TemplateError(f'{place} ({name}): choices must be a list such as ["a", "b"], not {choices!r}')
     if kind in ("choice", "identifier") and choices is None and "choices_from" not in raw:
         raise TemplateError(f"{place} ({name}): a {kind} parameter needs choices or choices_from")
     if kind == "identifier" and "choices_from" in raw:
@@ -157,7 +162,9 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
     if kind == "identifier" and not all(isinstance(c, str) and NAME.fullmatch(c) for c in choices or ()):
         raise TemplateError(f"{place} ({name}): identifier choices must be plain lower-case names")
     choices_from = raw.get("choices_from")
-    if choices_from is not None and not re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", choices_from):
+    if choices_from is not None and not (
+        isinstance(choices_from, str) and re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", choices_from)
+    ):
         raise TemplateError(f"{place} ({name}): choices_from must be view.column")
     parameter = Parameter(
         name=name,
@@ -169,9 +176,18 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
         maximum=raw.get("max"),
         required=bool(raw.get("required", False)),
     )
+    for bound in ("min", "max"):
+        if raw.get(bound) is not None:
+            try:
+                _convert(kind, raw[bound])
+            except (TypeError, ValueError, OverflowError):
+                raise TemplateError(f"{place} ({name}): {bound} = {raw[bound]!r} is not {_article(kind)}") from None
     default = raw.get("default")
     if default is not None:
-        default = coerce(parameter, default, lambda: ())
+        try:
+            default = coerce(parameter, default, lambda: ())
+        except ParameterError as error:
+            raise TemplateError(f"{place} ({name}): the default breaks the parameter's own rules: {error}") from None
     return Parameter(**{**parameter.__dict__, "default": default})
 
 
@@ -346,8 +362,16 @@ class RenderedReport:
     params: dict[str, Any]
 
     def inline_sql(self) -> str:
-        """The SQL with each placeholder replaced by a literal (for views; values are validated)."""
-        return PLACEHOLDER.sub(lambda m: sql_literal(self.params[m.group(1)]), self.sql)
+        """The SQL with each placeholder replaced by a literal (for views; values are validated).
+
+        Text inside string literals and comments is left alone, as when placeholders are found.
+        """
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group("name")
+            return match.group(0) if name is None else sql_literal(self.params[name])
+
+        return _CODE_OR_PLACEHOLDER.sub(replace, self.sql)
 
 
 def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
@@ -380,6 +404,8 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
         line = getattr(error, "lineno", None)
         where = f"{spec.template_path}, line {line}" if line else str(spec.template_path)
         raise TemplateError(f"{where}: {error.message or error}") from None
+    except Exception as error:  # anything else a template can raise while it renders (1 / 0, ...)
+        raise TemplateError(f"{spec.template_path}: the template fails while rendering: {error!r}") from None
     used = _placeholders(sql)
     declared = {p.name for p in spec.parameters}
     unknown = sorted(used - declared)
@@ -411,10 +437,14 @@ def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:
         )
 
 
+_CODE_OR_PLACEHOLDER = re.compile(
+    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)", re.S
+)
+
+
 def _placeholders(sql: str) -> set[str]:
-    # Ignore text inside string literals and comments, where "$x" is not a placeholder.
-    stripped = re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", " ", sql, flags=re.S)
-    return set(PLACEHOLDER.findall(stripped))
+    # Text inside string literals, quoted names and comments holds no placeholders.
+    return {m.group("name") for m in _CODE_OR_PLACEHOLDER.finditer(sql) if m.group("name")}
 
 
 def sql_literal(value: Any) -> str:
@@ -426,7 +456,8 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value)
+        # A bare 0.1 is a DECIMAL in DuckDB; the bound value is a DOUBLE: keep them alike.
+        return f"CAST({value!r} AS DOUBLE)"
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):

@@ -58,7 +58,7 @@ def generate_inputs(folder: Path, facts: int, seed: int) -> Inputs:
         _generate(con, installed, seeds, facts, seed)
     finally:
         con.close()
-    return Inputs(folder.resolve())
+    return Inputs(folder.resolve(), "synthetic")
 
 
 def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, total: int, seed: int) -> None:
@@ -298,7 +298,7 @@ def synthetic_inputs(facts: int, seed: int, keep: Path | None = None) -> Iterato
 
 def build_synthetic(path: str | os.PathLike[str], facts: int, seed: int = 0, keep_inputs: Path | None = None) -> object:
     """Generate inputs for ``facts`` facts and build them into ``path`` with the normal build."""
-    from .build import build_database
+    from .builder import build_database
 
     with synthetic_inputs(facts, seed, keep_inputs) as inputs:
         return build_database(path, inputs=inputs)

@@ -174,10 +174,11 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     )
     con.execute(
         f"""INSERT INTO {SCHEMA}.build_info VALUES
-            ($version, $inputs, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded)""",
+            ($version, $inputs, $origin, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded)""",
         {
             "version": __version__,
             "inputs": report.inputs_sha256,
+            "origin": inputs.origin,
             "duckdb": duckdb.__version__,
             "storage": storage_version,
             "built_at": _build_time(),
