@@ -1,19 +1,20 @@
 -- Tables the build derives from the stored texts, not typed in: each is filled from the view of
 -- the same name with the suffix _scan (schema/090_derived_views.sql), once the texts are loaded.
 -- Materialising them lets every check and query read the numbers without tokenising again.
+-- They carry no key constraints: they are computed from checked rows, and index upkeep would
+-- dominate the build at national scale. Their natural keys are given in the comments.
 
 CREATE TABLE core.number_tokens (
-    source_id    VARCHAR NOT NULL REFERENCES core.sources (source_id),
+    source_id    VARCHAR NOT NULL,
     token_index  BIGINT NOT NULL,
     token        VARCHAR NOT NULL,
     token_start  INTEGER NOT NULL,
     token_end    INTEGER NOT NULL,
     in_body      BOOLEAN NOT NULL,
     value        DECIMAL(18, 2),
-    written_as   VARCHAR,
-    PRIMARY KEY (source_id, token_start)
+    written_as   VARCHAR
 );
-COMMENT ON TABLE core.number_tokens IS 'Every number written in a stored document text, in digits or words, with offsets, value and whether it stands in the article body; derived by the build.';
+COMMENT ON TABLE core.number_tokens IS 'Every number written in a stored document text, in digits or words, with offsets, value and whether it stands in the article body; derived by the build. One row per (source_id, token_start).';
 COMMENT ON COLUMN core.number_tokens.source_id IS 'Document the number stands in.';
 COMMENT ON COLUMN core.number_tokens.token_index IS 'Position of the number among the numbers of the text, from 1.';
 COMMENT ON COLUMN core.number_tokens.token IS 'The number exactly as written ("96,700", "1.3 million", "Thirty-one", "12th").';
@@ -24,15 +25,14 @@ COMMENT ON COLUMN core.number_tokens.value IS 'Its value ("1.3 million" is 13000
 COMMENT ON COLUMN core.number_tokens.written_as IS 'digits, ordinal (12th), cardinal (nine), ordinal word (second) or scale (million).';
 
 CREATE TABLE core.fact_tokens (
-    fact_id      VARCHAR NOT NULL REFERENCES core.facts (fact_id),
+    fact_id      VARCHAR NOT NULL,
     source_id    VARCHAR NOT NULL,
     token        VARCHAR NOT NULL,
     token_start  INTEGER NOT NULL,
     token_end    INTEGER NOT NULL,
-    value        DECIMAL(18, 2) NOT NULL,
-    PRIMARY KEY (fact_id, token_start)
+    value        DECIMAL(18, 2) NOT NULL
 );
-COMMENT ON TABLE core.fact_tokens IS 'For each document fact, the numbers inside its quote that state its value; derived by the build.';
+COMMENT ON TABLE core.fact_tokens IS 'For each document fact, the numbers inside its quote that state its value; derived by the build. One row per (fact_id, token_start).';
 COMMENT ON COLUMN core.fact_tokens.fact_id IS 'The fact.';
 COMMENT ON COLUMN core.fact_tokens.source_id IS 'Document of the fact and the number.';
 COMMENT ON COLUMN core.fact_tokens.token IS 'The number as written in the quote.';

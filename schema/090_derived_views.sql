@@ -18,18 +18,20 @@ WITH pattern AS (
         || '))?\b' AS regex
 ),
 split AS (
+    -- Only the lengths of the text between numbers are kept, not the pieces themselves, so that
+    -- the running sums below hold integers rather than a second copy of every text.
     SELECT t.source_id,
-           string_split_regex(t.text, p.regex) AS gaps,
+           list_transform(string_split_regex(t.text, p.regex), lambda piece: length(piece)) AS gap_lengths,
            regexp_extract_all(t.text, p.regex) AS tokens
     FROM core.source_texts AS t, pattern AS p
 ),
 numbered AS (
-    SELECT source_id, token_index, tokens[token_index] AS token, gaps[token_index] AS gap
+    SELECT source_id, token_index, tokens[token_index] AS token, gap_lengths[token_index] AS gap_length
     FROM split, generate_series(1, len(tokens)) AS g(token_index)
 ),
 positioned AS (
     SELECT source_id, token_index, token,
-           CAST(sum(length(gap)) OVER running
+           CAST(sum(gap_length) OVER running
                 + coalesce(sum(length(token)) OVER (running ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
                 AS INTEGER) AS token_start
     FROM numbered

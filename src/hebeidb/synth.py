@@ -5,7 +5,7 @@ seeds/ generated) and hands them to the normal build, so a synthetic database go
 bulk loading, validation and checks as the real one. Everything is generated set-based by DuckDB
 from a seed: the same seed and size give the same database.
 
-Each generated document is a statistical bulletin for one region and year, made of sentences such as
+Each generated document is a statistical bulletin for one region, year and domain, made of sentences such as
 "The figure for Education measure C in Hebei was cumulatively over 12,345 persons." whose numbers
 are the facts' values, quoted at their offsets, with their qualifiers written before them.
 """
@@ -117,7 +117,7 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     )
     con.execute(
         """CREATE TABLE plain_sentences AS
-           SELECT p.n, r.region_id, p.year, i.indicator_id, i.unit_id,
+           SELECT p.n, r.region_id, p.year, i.indicator_id, i.unit_id, i.domain_id,
                   CASE WHEN i.unit_id = 'percent' THEN CAST((1 + p.amount % 998) / 10 AS DECIMAL(18, 2))
                        ELSE CAST(1 + p.amount % 999999 AS DECIMAL(18, 2)) END AS value,
                   CASE p.qualifier_pick WHEN 6 THEN 'over' WHEN 7 THEN 'nearly' WHEN 8 THEN 'at_least'
@@ -160,7 +160,8 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     )
     con.execute(
         """CREATE TABLE sentences AS
-           SELECT 'f' || n AS fact_id, 'doc_' || region_id || '_' || year AS source_id, region_id, year,
+           SELECT 'f' || n AS fact_id, 'doc_' || region_id || '_' || year || '_' || domain_id AS source_id,
+                  region_id, year,
                   indicator_id, NULL AS competition_id, 'as_of' AS period_kind, NULL::DATE AS period_start,
                   make_date(year, 12, 31) AS period_end, value, qualifier, is_cumulative,
                   lead || CASE WHEN is_cumulative THEN 'cumulatively ' ELSE '' END
@@ -171,7 +172,8 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
            FROM plain_sentences
            UNION ALL
            SELECT 'm_' || m.competition_id || '_' || m.region_id || '_' || m.medal,
-                  'doc_' || m.region_id || '_' || m.year, m.region_id, m.year, m.medal || '_medals',
+                  'doc_' || m.region_id || '_' || m.year || '_sport_results', m.region_id, m.year,
+                  m.medal || '_medals',
                   m.competition_id, 'event', c.start_date, c.start_date + 9, m.value, 'exact', false,
                   'The delegation of ' || m.region_name || ' at the ' || m.games || ' won '
                       || CAST(CAST(m.value AS INTEGER) AS VARCHAR) || ' ' || m.medal || ' medals.',
@@ -179,14 +181,16 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
            FROM medals AS m JOIN competitions AS c USING (competition_id)
            UNION ALL
            SELECT 'm_' || n.competition_id || '_china_' || n.medal,
-                  'doc_china_' || year(c.start_date), 'china', year(c.start_date), n.medal || '_medals',
+                  'doc_china_' || year(c.start_date) || '_sport_results', 'china', year(c.start_date),
+                  n.medal || '_medals',
                   n.competition_id, 'event', c.start_date, c.start_date + 9, n.value, 'exact', false,
                   'The national delegation at the ' || c.name_en || ' won '
                       || CAST(CAST(n.value AS INTEGER) AS VARCHAR) || ' ' || n.medal || ' medals.',
                   2, hash(n.competition_id, n.medal) % 1000000
            FROM national AS n JOIN competitions AS c USING (competition_id)
            UNION ALL
-           SELECT 'm_' || c.competition_id || '_china_total', 'doc_china_' || year(c.start_date), 'china',
+           SELECT 'm_' || c.competition_id || '_china_total',
+                  'doc_china_' || year(c.start_date) || '_sport_results', 'china',
                   year(c.start_date), 'total_medals', c.competition_id, 'event', c.start_date, c.start_date + 9,
                   t.value, 'exact', false,
                   'In all the national delegation at the ' || c.name_en || ' won '
@@ -205,6 +209,7 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     con.execute(
         """CREATE TABLE documents AS
            SELECT source_id, any_value(region_id) AS region_id, any_value(year) AS year,
+                  any_value(split_part(source_id, '_' || year || '_', 2)) AS domain_id,
                   string_agg(sentence, ' ' ORDER BY part, position, fact_id) AS text
            FROM placed GROUP BY source_id"""
     )
@@ -212,7 +217,8 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     con.execute(
         f"""COPY (
             SELECT source_id, 'document' AS kind,
-                   '[Synthetic statistical bulletin for ' || region_id || ', ' || year || ']' AS title,
+                   '[Synthetic ' || replace(domain_id, '_', ' ') || ' bulletin for ' || region_id || ', ' || year || ']'
+                       AS title,
                    'Synthetic data' AS publisher, make_date(year + 1, 1, 15) AS published_on,
                    'day' AS published_precision, NULL AS url, 'en' AS language,
                    'texts/' || source_id || '.txt' AS text_path, sha256(text) AS sha256, 0 AS body_start,
@@ -236,7 +242,7 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
         f"""COPY (
             SELECT competition_id, name_en, NULL AS official_name_en, kind, edition, NULL AS joint_event,
                    NULL AS joint_event_edition, start_date, start_date + 9 AS end_date,
-                   'doc_china_' || year(start_date) AS source_id, NULL AS note
+                   'doc_china_' || year(start_date) || '_sport_results' AS source_id, NULL AS note
             FROM competitions ORDER BY idx
         ) TO '{seeds / "competitions.csv"}' (HEADER, DELIMITER ',')"""
     )
@@ -248,10 +254,10 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     con.execute(
         f"""COPY (
             SELECT DISTINCT competition_id, region_id, 'per_athlete' AS counting_basis,
-                   'doc_' || region_id || '_' || year AS source_id, NULL AS note
+                   'doc_' || region_id || '_' || year || '_sport_results' AS source_id, NULL AS note
             FROM medals
             UNION ALL
-            SELECT competition_id, 'china', 'per_event', 'doc_china_' || year(start_date), NULL
+            SELECT competition_id, 'china', 'per_event', 'doc_china_' || year(start_date) || '_sport_results', NULL
             FROM competitions
             ORDER BY competition_id, region_id
         ) TO '{seeds / "delegations.csv"}' (HEADER, DELIMITER ',')"""
