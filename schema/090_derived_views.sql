@@ -1,29 +1,35 @@
 -- Views computed from the base tables. The checks, the reports and the public views read them;
 -- nothing here is typed in by hand.
 
--- (Filled into core.number_tokens by the build.) Every number written in a stored text, in digits ("96,700", "1.3 million", "12th") or in words
--- ("nine", "Thirty-one", "second"), with its character offsets and its value. The pattern is built
--- from core.number_words, so teaching the checks a new word is a seed change.
+-- The pattern of every number written in a text, in digits ("96,700", "1.3 million", "12th") or in
+-- words ("nine", "Thirty-one", "second"). It is built from core.number_words, so teaching the
+-- checks a new word is a seed change.
+CREATE VIEW core.number_pattern AS
+SELECT '(?i)\d+(?:st|nd|rd|th)\b'
+    || '|\d+(?:,\d{3})*(?:\.\d+)?(?:\s+(?:'
+    || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words WHERE kind = 'scale')
+    || '))?'
+    || '|\b(?:'
+    || (SELECT string_agg(word, '|' ORDER BY length(word) DESC, word) FROM core.number_words)
+    || ')(?:-(?:'
+    || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words
+        WHERE kind = 'cardinal' AND value BETWEEN 1 AND 9)
+    || '))?\b' AS regex;
+COMMENT ON VIEW core.number_pattern IS 'The regular expression that finds numbers in the stored texts, built from core.number_words.';
+
+-- (Filled into core.number_tokens by the build.) Every number of every stored text with its
+-- character offsets and value. The pattern is read from the variable hebeidb_number_pattern, which
+-- the build sets from core.number_pattern: a constant pattern is compiled once, not once per text.
+-- To run this view yourself: SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM core.number_pattern);
 CREATE VIEW core.number_tokens_scan AS
-WITH pattern AS (
-    SELECT '(?i)\d+(?:st|nd|rd|th)\b'
-        || '|\d+(?:,\d{3})*(?:\.\d+)?(?:\s+(?:'
-        || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words WHERE kind = 'scale')
-        || '))?'
-        || '|\b(?:'
-        || (SELECT string_agg(word, '|' ORDER BY length(word) DESC, word) FROM core.number_words)
-        || ')(?:-(?:'
-        || (SELECT string_agg(word, '|' ORDER BY word) FROM core.number_words
-            WHERE kind = 'cardinal' AND value BETWEEN 1 AND 9)
-        || '))?\b' AS regex
-),
-split AS (
+WITH split AS (
     -- Only the lengths of the text between numbers are kept, not the pieces themselves, so that
     -- the running sums below hold integers rather than a second copy of every text.
     SELECT t.source_id,
-           list_transform(string_split_regex(t.text, p.regex), lambda piece: length(piece)) AS gap_lengths,
-           regexp_extract_all(t.text, p.regex) AS tokens
-    FROM core.source_texts AS t, pattern AS p
+           list_transform(string_split_regex(t.text, getvariable('hebeidb_number_pattern')),
+                          lambda piece: length(piece)) AS gap_lengths,
+           regexp_extract_all(t.text, getvariable('hebeidb_number_pattern')) AS tokens
+    FROM core.source_texts AS t
 ),
 numbered AS (
     SELECT source_id, token_index, tokens[token_index] AS token, gap_lengths[token_index] AS gap_length

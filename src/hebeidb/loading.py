@@ -182,6 +182,8 @@ def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Fill every derived table from its ``_scan`` view (after the source texts are loaded)."""
+    # The tokenizer reads its pattern from a variable so that DuckDB compiles it once.
+    con.execute(f"SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM {SCHEMA}.number_pattern)")
     for name in derived_tables(con):
         con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"')
 

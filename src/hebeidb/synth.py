@@ -55,6 +55,7 @@ def generate_inputs(folder: Path, facts: int, seed: int) -> Inputs:
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")
         _generate(con, installed, seeds, facts, seed)
     finally:
         con.close()
