@@ -23,16 +23,15 @@ COMMENT ON VIEW core.number_pattern IS 'The regular expression that finds number
 -- To run this view yourself: SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM core.number_pattern);
 CREATE VIEW core.number_tokens_scan AS
 WITH split AS (
-    -- Only the lengths of the text between numbers are kept, not the pieces themselves, so that
-    -- the running sums below hold integers rather than a second copy of every text.
     SELECT t.source_id,
-           list_transform(string_split_regex(t.text, getvariable('hebeidb_number_pattern')),
-                          lambda piece: length(piece)) AS gap_lengths,
+           string_split_regex(t.text, getvariable('hebeidb_number_pattern')) AS gaps,
            regexp_extract_all(t.text, getvariable('hebeidb_number_pattern')) AS tokens
     FROM core.source_texts AS t
 ),
 numbered AS (
-    SELECT source_id, token_index, tokens[token_index] AS token, gap_lengths[token_index] AS gap_length
+    -- Only the lengths of the text between numbers go on, not the pieces themselves, so that the
+    -- running sums below hold integers rather than a second copy of every text.
+    SELECT source_id, token_index, tokens[token_index] AS token, length(gaps[token_index]) AS gap_length
     FROM split, generate_series(1, len(tokens)) AS g(token_index)
 ),
 positioned AS (
