@@ -22,13 +22,14 @@ from . import __version__
 from .checks import CheckResult, coverage_counts, run_checks
 from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs, default_path
-from .loading import SCHEMA, _timed, derived_tables, fill_derived_tables, load_seeds, run_sql_file
+from .loading import SCHEMA, derived_tables, fill_derived_tables, load_seeds, run_sql_file, timed
 from .reports import create_report_views
 
 # The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
 # the duckdb-cli shell from PyPI (1.5.x) included.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
 TEMP_SUFFIX = ".building"
+BUILD_ALIAS = "hebeidb_build"
 MEMORY_ENV = "HEBEIDB_MEMORY_LIMIT"
 # DuckDB spills to disk beyond its memory limit. 3 GB lets a 10^7-fact build finish while the
 # whole process stays under 4 GiB; smaller machines get 60% of their memory.
@@ -44,7 +45,6 @@ def default_memory_limit() -> str:
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         return DEFAULT_MEMORY_LIMIT
     return f"{min(3000, int(physical * 0.6 / 1_000_000))}MB"
-BUILD_ALIAS = "hebeidb_build"
 
 
 @dataclass
@@ -153,7 +153,7 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
             con.execute(f"USE {BUILD_ALIAS}")
         report = _fill(con, inputs, storage_version or "in-memory")
         if temporary is not None:
-            with _timed(report.timings, "write"):
+            with timed(report.timings, "write"):
                 con.execute("CHECKPOINT")
                 con.execute("USE memory")
                 con.execute(f"DETACH {BUILD_ALIAS}")
@@ -164,20 +164,20 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
 
 def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) -> BuildReport:
     timings: dict[str, float] = {}
-    with _timed(timings, "schema"):
+    with timed(timings, "schema"):
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
     tables = load_seeds(con, inputs, timings)
-    with _timed(timings, "texts"):
+    with timed(timings, "texts"):
         _load_source_texts(con, inputs)
-    with _timed(timings, "derive"):
+    with timed(timings, "derive"):
         fill_derived_tables(con)
-    with _timed(timings, "checks"):
+    with timed(timings, "checks"):
         results = run_checks(con, inputs, tables)
     problems = [problem for result in results for problem in result.problems]
     if problems:
         raise BuildError(problems)
-    with _timed(timings, "reports"):
+    with timed(timings, "reports"):
         create_report_views(con, inputs.queries_dir, lambda path: inputs.relative(path))
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]

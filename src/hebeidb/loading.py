@@ -143,7 +143,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
     derived = set(derived_tables(con))
     tables = [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES and t.name not in derived]
     problems: list[Problem] = []
-    with _timed(timings, "stage"):
+    with timed(timings, "stage"):
         for table in tables:
             problems += _stage(con, inputs, table)
     if problems:
@@ -156,7 +156,7 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
 
 
 @contextlib.contextmanager
-def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+def timed(timings: dict[str, float], name: str) -> Iterator[None]:
     started = time.perf_counter()
     try:
         yield
@@ -331,11 +331,11 @@ def _validate_and_insert(
             )
         ]
 
-    with _timed(timings, "validate"):
+    with timed(timings, "validate"):
         problems = _constraint_problems(con, table, rows, rel)
     if problems:
         return problems
-    with _timed(timings, "insert"):
+    with timed(timings, "insert"):
         _insert(con, table, rows, rel)
     return []
 
