@@ -86,5 +86,15 @@ def tidy_numbers(text: str) -> str:
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How the numbers in the document bodies are accounted for: fact, excluded, uncovered."""
-    counts = dict(con.execute(f"SELECT status, count(*) FROM {SCHEMA}.number_coverage GROUP BY status").fetchall())
-    return {status: int(counts.get(status, 0)) for status in ("fact", "excluded", "uncovered")}
+    fact, excluded, uncovered = con.execute(
+        f"""SELECT count(*) FILTER (WHERE captured),
+                   count(*) FILTER (WHERE NOT captured AND excluded),
+                   count(*) FILTER (WHERE NOT captured AND NOT excluded)
+            FROM (SELECT EXISTS (SELECT 1 FROM {SCHEMA}.fact_tokens AS ft
+                                 WHERE ft.source_id = t.source_id AND ft.token_start = t.token_start) AS captured,
+                         EXISTS (SELECT 1 FROM {SCHEMA}.exclusions AS e
+                                 WHERE e.source_id = t.source_id AND e.token_start = t.token_start
+                                   AND e.token_end = t.token_end) AS excluded
+                  FROM {SCHEMA}.number_tokens AS t WHERE t.in_body)"""
+    ).fetchall()[0]
+    return {"fact": int(fact), "excluded": int(excluded), "uncovered": int(uncovered)}
