@@ -15,16 +15,17 @@ before AS (
     JOIN core.source_texts AS t USING (source_id)
 ),
 words AS (
-    SELECT b.*,
-           regexp_extract(b.preceding, '([a-z]+)\s+$', 1) AS last_word,
-           regexp_extract(b.preceding, '([a-z]+\s+[a-z]+)\s+$', 1) AS last_two_words
+    -- The last two words before the number, with single spaces: "has remained above" gives
+    -- "remained above"; the last word alone is its part after the space.
+    SELECT b.*, regexp_replace(regexp_extract(b.preceding, '((?:[a-z]+\s+)?[a-z]+)\s+$', 1), '\s+', ' ', 'g')
+                    AS last_words
     FROM before AS b
 ),
 detected AS (
     SELECT w.*, coalesce(two.qualifier, one.qualifier, 'exact') AS written
     FROM words AS w
-    LEFT JOIN core.qualifiers AS two ON two.phrase = regexp_replace(w.last_two_words, '\s+', ' ', 'g')
-    LEFT JOIN core.qualifiers AS one ON one.phrase = w.last_word
+    LEFT JOIN core.qualifiers AS two ON two.phrase = w.last_words
+    LEFT JOIN core.qualifiers AS one ON one.phrase = split_part(w.last_words, ' ', -1)
 )
 SELECT 'facts' AS table_name,
        fact_id AS row_key,

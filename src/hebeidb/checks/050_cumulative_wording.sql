@@ -21,4 +21,4 @@ SELECT 'facts' AS table_name,
        CASE WHEN is_cumulative THEN 'the source does not call this figure cumulative'
             ELSE 'the source calls this figure cumulative' END AS problem
 FROM before
-WHERE is_cumulative <> regexp_matches(preceding, 'cumulativ')
+WHERE is_cumulative <> contains(preceding, 'cumulativ')
