@@ -1,7 +1,7 @@
 """Benchmark hebeidb against plain DuckDB doing the same work; run by hand, prints a table.
 
-    python benchmarks/run.py                       # 10^4 and 10^6 facts, a few minutes
-    python benchmarks/run.py --sizes 10000,1000000,10000000 --build-repeat 1   # adds 10^7: ~15 min, ~10 GB disk
+    python benchmarks/run.py                       # 10^4 and 10^6 facts, about 6 minutes
+    python benchmarks/run.py --sizes 10000,1000000,10000000   # with 10^7: about 25 minutes, 10 GB of disk
 
 Every figure is measured side by side in one run, as the best of several runs, against an anchor
 that does the same work with DuckDB alone (see benchmarks/README.md for what each figure means):
