@@ -7,6 +7,7 @@ the last good database. A lock file beside the target lets one build at a time w
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import os
@@ -164,6 +165,10 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
 
 def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) -> BuildReport:
     timings: dict[str, float] = {}
+    # Hashing the inputs reads them all again; do it beside the build (DuckDB releases the GIL).
+    hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    inputs_sha256 = hashing.submit(inputs.sha256)
+    hashing.shutdown(wait=False)
     with timed(timings, "schema"):
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
@@ -182,7 +187,7 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
     report = BuildReport(
-        None, inputs.sha256(), checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
+        None, inputs_sha256.result(), checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
     )
     con.execute(
         f"""INSERT INTO {SCHEMA}.build_info VALUES
@@ -252,9 +257,10 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
     try:
         con.execute(
             f"""INSERT INTO {SCHEMA}.source_texts
-                SELECT m.source_id, decode(b.content), sha256(b.content), length(decode(b.content))
-                FROM read_blob($files) AS b
-                JOIN (SELECT unnest($ids) AS source_id, unnest($files) AS filename) AS m USING (filename)""",
+                SELECT source_id, text, sha256, length(text)
+                FROM (SELECT m.source_id, decode(b.content) AS text, sha256(b.content) AS sha256
+                      FROM read_blob($files) AS b
+                      JOIN (SELECT unnest($ids) AS source_id, unnest($files) AS filename) AS m USING (filename))""",
             {"files": list(paths.values()), "ids": list(paths)},
         )
     except duckdb.Error as error:

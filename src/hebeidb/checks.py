@@ -85,16 +85,13 @@ def tidy_numbers(text: str) -> str:
 
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How the numbers in the document bodies are accounted for: fact, excluded, uncovered."""
-    fact, excluded, uncovered = con.execute(
-        f"""SELECT count(*) FILTER (WHERE captured),
-                   count(*) FILTER (WHERE NOT captured AND excluded),
-                   count(*) FILTER (WHERE NOT captured AND NOT excluded)
-            FROM (SELECT EXISTS (SELECT 1 FROM {SCHEMA}.fact_tokens AS ft
-                                 WHERE ft.source_id = t.source_id AND ft.token_start = t.token_start) AS captured,
-                         EXISTS (SELECT 1 FROM {SCHEMA}.exclusions AS e
-                                 WHERE e.source_id = t.source_id AND e.token_start = t.token_start
-                                   AND e.token_end = t.token_end) AS excluded
-                  FROM {SCHEMA}.number_tokens AS t WHERE t.in_body)"""
+    """How the numbers in the document bodies are accounted for: fact, excluded, uncovered.
+
+    Called once the checks have passed: every number of a body is then a fact or an exclusion and
+    no exclusion stands on a number a fact captures, so two counts give all three figures.
+    """
+    in_body, excluded = con.execute(
+        f"""SELECT (SELECT count(*) FROM {SCHEMA}.number_tokens WHERE in_body),
+                   (SELECT count(*) FROM {SCHEMA}.exclusions)"""
     ).fetchall()[0]
-    return {"fact": int(fact), "excluded": int(excluded), "uncovered": int(uncovered)}
+    return {"fact": int(in_body - excluded), "excluded": int(excluded), "uncovered": 0}
