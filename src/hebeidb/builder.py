@@ -222,9 +222,19 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
     rel_sources = inputs.relative(inputs.seeds_dir / "sources.csv")
     problems = []
     paths = {}
+    # Links are resolved once per folder (and per linked file) rather than per path: thousands of
+    # texts at national scale would otherwise cost several system calls each.
+    root = os.path.realpath(inputs.seeds_dir)
+    folders: dict[str, str] = {}
     for source_id, text_path, line in documents:
-        path = (inputs.seeds_dir / text_path).resolve()
-        if not path.is_relative_to(inputs.seeds_dir.resolve()):
+        joined = os.path.normpath(os.path.join(root, text_path))
+        folder, name = os.path.split(joined)
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        path = os.path.join(folders[folder], name)
+        if os.path.islink(path):
+            path = os.path.realpath(path)
+        if not path.startswith(root + os.sep):
             problems.append(
                 Problem(
                     "files",
@@ -236,7 +246,7 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
                     expected="a path inside seeds/",
                 )
             )
-        elif not path.is_file():
+        elif not os.path.isfile(path):
             problems.append(
                 Problem(
                     "files",
@@ -245,11 +255,11 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
                     line=line,
                     column="text_path",
                     value=text_path,
-                    expected=f"a file at {inputs.relative(path)}",
+                    expected=f"a file at {inputs.relative(Path(path))}",
                 )
             )
         else:
-            paths[source_id] = str(path)
+            paths[source_id] = path
     if problems:
         raise BuildError(problems)
     if not paths:

@@ -50,6 +50,16 @@ def quote_identifier(name: str) -> str:
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, inputs: Inputs) -> None:
     """Run every statement of a SQL file; an error names the file and the statement's line."""
     text = _read_text(path, inputs)
+    # The whole file in one call is fast; only when it fails is it rolled back and run again a
+    # statement at a time, to tell which statement (and line) failed.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(text)
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+    else:
+        con.execute("COMMIT")
+        return
     try:
         statements = con.extract_statements(text)
     except duckdb.Error as error:

@@ -16,8 +16,13 @@ from typing import Any, TextIO
 FORMATS = ("table", "csv", "json", "markdown")
 
 
+_AS_IS = (str, int, float, type(None))
+
+
 def plain(value: Any) -> Any:
     """A JSON-friendly version of a DuckDB value (Decimal, date, ...)."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
@@ -33,6 +38,11 @@ def plain(value: Any) -> Any:
 
 def text(value: Any) -> str:
     """How a value reads in a table cell or CSV field; NULL is empty."""
+    kind = type(value)
+    if kind is str:  # most cells: no conversion
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
