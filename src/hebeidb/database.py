@@ -188,23 +188,24 @@ class Database:
 
     def render(self, name: str, **params: Any) -> RenderedReport:
         """Validate the parameters and render the report's SQL (values stay as ``$name``)."""
-        spec = self.report_spec(name)
-        values = validate(spec, params, self._dynamic_choices)
-        return render(spec, values)
+        return render(*self._validated(name, params))
 
     def report(self, name: str, **params: Any) -> duckdb.DuckDBPyRelation:
         """Run a report; returns a DuckDB relation (``.df()``, ``.pl()``, ``.fetchall()`` ...).
 
         >>> db.report("indicators", domain="education", region="hebei")  # doctest: +SKIP
         """
-        spec = self.report_spec(name)
-        values = validate(spec, params, self._dynamic_choices)
+        spec, values = self._validated(name, params)
         if values == spec.defaults():
             # With its defaults a report is exactly its view, built from the same template: no
             # rendering needed (and Jinja stays unimported on this path).
             return self.con.sql(f'SELECT * FROM "{spec.view_name}"')
         rendered = render(spec, values)
         return self.con.sql(rendered.sql, params=rendered.params or None)
+
+    def _validated(self, name: str, params: Mapping[str, Any]) -> tuple[ReportSpec, dict[str, Any]]:
+        spec = self.report_spec(name)
+        return spec, validate(spec, params, self._dynamic_choices)
 
     def _report_specs(self) -> dict[str, ReportSpec]:
         if self._specs is None:
