@@ -19,7 +19,6 @@ from typing import Any
 from .errors import ParameterError
 
 PARAMETER_TYPES = ("text", "integer", "number", "date", "boolean", "choice", "identifier")
-PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
