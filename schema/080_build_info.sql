@@ -8,7 +8,11 @@ CREATE TABLE core.build_info (
     n_checks         INTEGER NOT NULL,
     n_numbers        INTEGER NOT NULL,
     n_facts_covering INTEGER NOT NULL,
-    n_excluded       INTEGER NOT NULL
+    n_excluded       INTEGER NOT NULL,
+    schema_sha256    VARCHAR NOT NULL,
+    seeds_sha256     VARCHAR NOT NULL,
+    queries_sha256   VARCHAR NOT NULL,
+    checks_sha256    VARCHAR NOT NULL
 );
 COMMENT ON TABLE core.build_info IS 'One row describing the build that wrote this file: package version, hash of its inputs, time, and what the checks measured.';
 COMMENT ON COLUMN core.build_info.package_version IS 'Version of the hebeidb package that built the file.';
@@ -21,3 +25,7 @@ COMMENT ON COLUMN core.build_info.n_checks IS 'Number of checks the build ran; a
 COMMENT ON COLUMN core.build_info.n_numbers IS 'Numbers found in the bodies of the document sources.';
 COMMENT ON COLUMN core.build_info.n_facts_covering IS 'Of those, numbers captured by a fact.';
 COMMENT ON COLUMN core.build_info.n_excluded IS 'Of those, numbers listed as exclusions with a reason.';
+COMMENT ON COLUMN core.build_info.schema_sha256 IS 'sha256 over the schema/ files alone (paths and bytes): tells which part of the inputs changed between two builds.';
+COMMENT ON COLUMN core.build_info.seeds_sha256 IS 'sha256 over the seeds/ files alone (paths and bytes).';
+COMMENT ON COLUMN core.build_info.queries_sha256 IS 'sha256 over the queries/ files alone (paths and bytes).';
+COMMENT ON COLUMN core.build_info.checks_sha256 IS 'sha256 over the check files of the package that built the file.';

@@ -133,3 +133,7 @@ COMMENT ON COLUMN build_info.n_checks IS 'Number of checks the build ran; all pa
 COMMENT ON COLUMN build_info.n_numbers IS 'Numbers found in the bodies of the document sources.';
 COMMENT ON COLUMN build_info.n_facts_covering IS 'Of those, numbers captured by a fact.';
 COMMENT ON COLUMN build_info.n_excluded IS 'Of those, numbers listed as exclusions with a reason.';
+COMMENT ON COLUMN build_info.schema_sha256 IS 'sha256 over the schema/ files alone: tells which part of the inputs changed between two builds.';
+COMMENT ON COLUMN build_info.seeds_sha256 IS 'sha256 over the seeds/ files alone.';
+COMMENT ON COLUMN build_info.queries_sha256 IS 'sha256 over the queries/ files alone.';
+COMMENT ON COLUMN build_info.checks_sha256 IS 'sha256 over the check files of the package that built the file.';

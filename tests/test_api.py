@@ -14,7 +14,6 @@ import pytest
 
 import hebeidb
 from hebeidb.database import Database
-from hebeidb.inputs import Inputs
 
 
 @pytest.fixture
@@ -86,52 +85,61 @@ def test_context_manager_closes_on_an_exception(db_copy: Path) -> None:
     con.close()
 
 
-def test_open_a_missing_file_builds_it(tmp_path: Path, inputs_root: Path) -> None:
-    target = tmp_path / "fresh" / "hebei.duckdb"
-    target.parent.mkdir()
-    assert not target.exists()
-    with hebeidb.open(target) as db:
-        assert target.is_file()
-        assert db.build_info()["inputs_sha256"] == Inputs.installed().sha256()
-        [(count,)] = db.sql("SELECT count(*) FROM facts").fetchall()
-        assert count == seed_rows(inputs_root, "facts")
+def test_open_a_missing_file_raises_and_creates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    target = folder / "hebei.duckdb"
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(target)
+    assert str(caught.value) == f"{target} does not exist; build it with `hebeidb build --db {target}`"
+    assert list(folder.iterdir()) == []
 
 
-def test_open_a_missing_file_without_build_raises(tmp_path: Path) -> None:
-    target = tmp_path / "missing.duckdb"
-    with pytest.raises(hebeidb.DatabaseError, match=r"missing\.duckdb"):
-        hebeidb.open(target, build=False)
-    assert not target.exists()
+def test_open_a_file_built_by_another_version_warns_and_opens_it_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hebeidb.builder
+
+    monkeypatch.setattr(hebeidb.builder, "__version__", "0.0.1")
+    target = hebeidb.build(tmp_path / "old.duckdb")
+    monkeypatch.undo()
+    before = sha256_of(target)
+    with pytest.warns(hebeidb.database.StaleDatabaseWarning) as caught, hebeidb.open(target) as db:
+        assert db.build_info()["package_version"] == "0.0.1"
+        assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
+    message = str(caught[0].message)
+    assert "hebeidb 0.0.1" in message and f"hebeidb {hebeidb.__version__}" in message
+    assert f"hebeidb build --db {target}" in message
+    assert sha256_of(target) == before
 
 
-def test_open_a_file_built_from_other_inputs_rebuilds_it(tmp_path: Path, inputs_copy: Path) -> None:
-    domains = inputs_copy / "seeds" / "domains.csv"
-    text = domains.read_text(encoding="utf-8")
-    assert "\naccessibility,Accessibility," in text
-    domains.write_text(text.replace("\naccessibility,Accessibility,", "\naccessibility,Accessibility (stale),"))
-    target = tmp_path / "stale.duckdb"
-    hebeidb.build(target, inputs=inputs_copy)
-    stale_hash = Inputs.at(inputs_copy).sha256()
-    assert stale_hash != Inputs.installed().sha256()
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        assert con.sql("SELECT inputs_sha256 FROM build_info").fetchall() == [(stale_hash,)]
-        assert con.sql("SELECT name FROM domains WHERE domain = 'accessibility'").fetchall() == [
-            ("Accessibility (stale)",)
-        ]
-    finally:
-        con.close()
+def test_a_file_of_the_current_version_opens_without_a_warning(built_db: Path) -> None:
+    import warnings
 
-    with hebeidb.open(target) as db:
-        assert db.build_info()["inputs_sha256"] == Inputs.installed().sha256()
-        assert db.sql("SELECT name FROM domains WHERE domain = 'accessibility'").fetchall() == [("Accessibility",)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hebeidb.open(built_db).close()
+
+
+def test_a_file_without_the_contract_tables_is_refused_as_too_old(db_copy: Path) -> None:
+    con = duckdb.connect(str(db_copy))
+    con.execute("DROP TABLE core.report_parameters")
+    con.close()
+    before = sha256_of(db_copy)
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(db_copy)
+    assert str(caught.value) == (
+        f"{db_copy} was written by an older hebeidb (no core.report_parameters table); "
+        f"rebuild it with `hebeidb build --db {db_copy}`"
+    )
+    assert sha256_of(db_copy) == before
 
 
 def test_open_a_foreign_file_is_a_database_error(tmp_path: Path) -> None:
     target = tmp_path / "not-a-database.duckdb"
     target.write_bytes(b"this is not a DuckDB file\n" * 100)
     with pytest.raises(hebeidb.DatabaseError):
-        hebeidb.open(target, build=False)
+        hebeidb.open(target)
 
 
 # --- ad-hoc SQL -------------------------------------------------------------------------------

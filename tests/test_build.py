@@ -19,8 +19,9 @@ import duckdb
 import pytest
 
 import hebeidb
+from hebeidb.checks import check_names
 from hebeidb.errors import BuildError
-from hebeidb.inputs import CHECKS_DIR, Inputs
+from hebeidb.inputs import Inputs
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE_ID = "deep_news_2026_02_10"
@@ -557,7 +558,15 @@ def test_build_info_records_version_and_inputs(con: duckdb.DuckDBPyConnection) -
     assert re.fullmatch(r"[0-9a-f]{64}", info["inputs_sha256"])
     assert info["duckdb_version"] == duckdb.__version__
     assert info["storage_version"] == "v1.0.0"
-    assert info["n_checks"] == len(list(CHECKS_DIR.glob("*.sql")))
+    assert info["n_checks"] == len(check_names())
+    parts = Inputs.installed().part_hashes()
+    assert [info[f"{part}_sha256"] for part in ("schema", "seeds", "queries", "checks")] == [
+        parts["schema"],
+        parts["seeds"],
+        parts["queries"],
+        parts["checks"],
+    ]
+    assert len({parts["schema"], parts["seeds"], parts["queries"], parts["checks"], parts["inputs"]}) == 5
 
 
 def test_sources_pin_the_stored_article_by_sha256(con: duckdb.DuckDBPyConnection, inputs_root: Path) -> None:
@@ -585,10 +594,10 @@ def test_reference_sources_are_cited_not_stored(con: duckdb.DuckDBPyConnection) 
 
 
 def assert_summary(stdout: str) -> None:
-    n_checks = len(list(CHECKS_DIR.glob("*.sql")))
+    n_checks = len(check_names())
     assert f"checks: {n_checks} of {n_checks} passed" in stdout
     assert re.search(r"coverage: (\d+) numbers in the article body, \d+ captured by facts, \d+ excluded", stdout)
-    assert "0 unaccounted" in stdout
+    assert "none unaccounted" in stdout
 
 
 def opens(path: Path) -> int:

@@ -22,7 +22,7 @@ path, stop = sys.argv[1], sys.argv[2]
 deadline = time.monotonic() + 600
 count = 0
 while (not os.path.exists(stop) or count < 3) and time.monotonic() < deadline:
-    with hebeidb.open(path, build=False) as db:
+    with hebeidb.open(path) as db:
         facts = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
         tallies = db.report("medals").fetchall()
         texts = db.sql("SELECT count(*) FROM core.source_texts").fetchall()[0][0]
@@ -69,7 +69,7 @@ def test_killed_builds_never_damage_the_previous_database(tmp_path: Path) -> Non
             before_bytes = after_bytes
         elif process.returncode == -signal.SIGKILL:
             interrupted += 1
-        with hebeidb.open(target, build=False) as db:
+        with hebeidb.open(target) as db:
             assert db.sql("SELECT count(*) FROM numbers WHERE status = 'uncovered'").fetchall() == [(0,)]
         assert views_checksum(target) == before_rows
     assert interrupted >= 10, "most kills should land before the build finished"
@@ -119,7 +119,7 @@ def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path:
         for code, err in results:
             if code == 1:
                 assert "another build of" in err and "is running" in err
-        with hebeidb.open(target, build=False) as db:
+        with hebeidb.open(target) as db:
             assert db.sql("SELECT count(*) FROM numbers WHERE status = 'uncovered'").fetchall() == [(0,)]
             assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
     assert leftovers(tmp_path, target.name) == []

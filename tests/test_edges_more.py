@@ -55,8 +55,8 @@ def rewrite_csv(path: Path, change: Callable[[list[list[str]]], list[list[str]]]
 def test_open_without_build_names_the_missing_file_and_the_command(tmp_path: Path) -> None:
     target = tmp_path / "nowhere" / "hebei.duckdb"
     with pytest.raises(hebeidb.DatabaseError) as caught:
-        hebeidb.open(target, build=False)
-    assert str(caught.value) == f"{target} does not exist; run `hebeidb build --db {target}` first"
+        hebeidb.open(target)
+    assert str(caught.value) == f"{target} does not exist; build it with `hebeidb build --db {target}`"
     assert not target.parent.exists()
 
 
@@ -65,7 +65,7 @@ def test_open_without_a_path_uses_the_environment(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("HEBEIDB_DATABASE", str(target))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(hebeidb.DatabaseError, match=r"from-env\.duckdb does not exist"):
-        hebeidb.open(build=False)
+        hebeidb.open()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -80,21 +80,20 @@ def test_default_path_honours_the_environment(monkeypatch: pytest.MonkeyPatch, t
 
 def test_open_a_folder_is_a_database_error(tmp_path: Path) -> None:
     with pytest.raises(hebeidb.DatabaseError) as caught:
-        hebeidb.open(tmp_path, build=False)
+        hebeidb.open(tmp_path)
     assert str(caught.value) == f"{tmp_path} does not exist or is not a file"
 
 
-@pytest.mark.parametrize("build", [False, True])
-def test_open_another_duckdb_file_is_refused_and_left_alone(tmp_path: Path, build: bool) -> None:
+def test_open_another_duckdb_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     target = tmp_path / "mine.duckdb"
     con = duckdb.connect(str(target))
     con.execute("CREATE TABLE notes AS SELECT 'keep me' AS note")
     con.close()
     before = target.read_bytes()
     with pytest.raises(hebeidb.DatabaseError) as caught:
-        hebeidb.open(target, build=build)
+        hebeidb.open(target)
     message = str(caught.value)
-    assert message.startswith(f"{target} is not a hebeidb database: ")
+    assert message.startswith(f"{target} is not a hebeidb database ")
     assert "build_info" in message
     assert target.read_bytes() == before  # not rebuilt over someone else's data
 
@@ -103,21 +102,24 @@ def test_open_a_file_that_is_not_duckdb_names_it(tmp_path: Path) -> None:
     target = tmp_path / "text.duckdb"
     target.write_text("just some text\n" * 200, encoding="utf-8")
     with pytest.raises(hebeidb.DatabaseError) as caught:
-        hebeidb.open(target, build=False)
+        hebeidb.open(target)
     assert str(caught.value).startswith(f"cannot open {target}: ")
     assert target.read_text(encoding="utf-8") == "just some text\n" * 200
 
 
-def test_open_a_stale_file_without_build_raises(tmp_path: Path, inputs_copy: Path) -> None:
-    """BUG: hebeidb.open's docstring says "With build=False a missing or stale file raises
-    DatabaseError", but a file built from other inputs is returned as if it were current."""
+def test_a_file_built_from_other_inputs_opens_as_it_is(tmp_path: Path, inputs_copy: Path) -> None:
+    """A custom build is read as built: its own labels, never rebuilt from the installed inputs."""
     domains = inputs_copy / "seeds" / "domains.csv"
     text = domains.read_text(encoding="utf-8")
     domains.write_text(text.replace("\naccessibility,Accessibility,", "\naccessibility,Accessibility (old),"))
-    target = build_database(tmp_path / "stale.duckdb", inputs=inputs_copy).path
+    target = build_database(tmp_path / "custom.duckdb", inputs=inputs_copy).path
     assert target is not None
-    with pytest.raises(hebeidb.DatabaseError):
-        hebeidb.open(target, build=False).close()
+    before = target.read_bytes()
+    with hebeidb.open(target) as db:
+        labels = dict(db.sql("SELECT domain, name FROM domains").fetchall())
+        assert db.build_info()["inputs_origin"] == "custom"
+    assert labels["accessibility"] == "Accessibility (old)"
+    assert target.read_bytes() == before
 
 
 def test_report_spec_of_an_unknown_report_lists_the_reports(db: Database) -> None:
@@ -147,7 +149,10 @@ def test_report_with_default_values_spelled_out_equals_the_view(db: Database) ->
 def test_build_stays_callable_after_open_imports_the_build_module(tmp_path: Path) -> None:
     """``hebeidb.build`` stays the documented function after hebeidb.open has built a missing file
     (which imports the build machinery), instead of turning into a module."""
-    script = "import sys, hebeidb\nhebeidb.open(sys.argv[1]).close()\nprint(hebeidb.build(sys.argv[2]))\n"
+    script = (
+        "import sys, hebeidb\nhebeidb.build(sys.argv[1])\nhebeidb.open(sys.argv[1]).close()\n"
+        "print(hebeidb.build(sys.argv[2]))\n"
+    )
     first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
     result = subprocess.run(
         [sys.executable, "-c", script, str(first), str(second)], capture_output=True, text=True, timeout=300
@@ -188,7 +193,7 @@ def test_build_with_a_relative_path_returns_the_absolute_path(tmp_path: Path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == [".hebei.duckdb.lock", "hebei.duckdb"]
     summary = report.summary()
     assert summary.startswith(f"built {tmp_path / 'hebei.duckdb'}\n")
-    assert "0 unaccounted" in summary
+    assert "none unaccounted" in summary
 
 
 def test_check_of_a_folder_without_inputs_is_a_clear_error(tmp_path: Path, run_cli: Run) -> None:
@@ -551,14 +556,14 @@ def test_a_file_held_by_a_writer_is_refused_after_the_timeout(tmp_path: Path, bu
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         with pytest.raises(hebeidb.DatabaseError) as caught:
-            hebeidb.open(target, build=False, timeout=0.3)
+            hebeidb.open(target, timeout=0.3)
         message = str(caught.value)
         assert message.startswith(f"cannot open {target}: ")
         assert "lock" in message.lower()
     finally:
         holder.communicate("", timeout=60)
     assert holder.returncode == 0
-    with hebeidb.open(target, build=False) as db:  # free again
+    with hebeidb.open(target) as db:  # free again
         assert db.build_info()["inputs_sha256"] == Inputs.installed().sha256()
 
 

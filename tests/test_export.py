@@ -86,7 +86,10 @@ def test_export_has_one_file_per_view_and_table(db: hebeidb.Database, parquet_ex
     tables = {
         "core." + r[0] for r in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
     }
-    expected = (views | tables) - {"build_info", "core.build_info"}
+    # build_info and the contract tables describe the file: they go into the metadata, not into files.
+    described = {"build_info", "core.build_info", "core.dataset", "core.public_views"}
+    described |= {"core.public_view_references", "core.reports", "core.report_parameters"}
+    expected = (views | tables) - described
     assert set(exported_names(parquet_export, ".parquet")) == expected
     assert {"facts", "sources", "medal_tallies", "report_medals", "core.facts"} <= expected
 
@@ -146,6 +149,7 @@ def test_parquet_files_carry_their_metadata(db: hebeidb.Database, parquet_export
 
     info = db.build_info()
     sources = dict(db.con.sql("SELECT source_id, sha256 FROM sources").fetchall())
+    manifest = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
     for name in exported_names(parquet_export, ".parquet"):
         metadata = {
             k.decode(): v.decode() for k, v in pq.read_metadata(parquet_export / f"{name}.parquet").metadata.items()
@@ -153,10 +157,14 @@ def test_parquet_files_carry_their_metadata(db: hebeidb.Database, parquet_export
         assert metadata["hebeidb_version"] == hebeidb.__version__
         assert metadata["hebeidb_build_sha256"] == info["inputs_sha256"]
         assert metadata["hebeidb_object"] == name
-        cited = {s["source_id"]: s for s in json.loads(metadata["hebeidb_sources"])}
-        assert {k: v["sha256"] for k, v in cited.items()} == sources
-        assert "Deep News" in cited["deep_news_2026_02_10"]["citation"]
-        assert "2026-02-10" in cited["deep_news_2026_02_10"]["citation"]
+        # Each file names the sources by digest and points to the resource that lists them.
+        assert metadata["hebeidb_sources_resource"] == "core.sources"
+        assert metadata["hebeidb_sources_sha256"] == manifest["hebeidb"]["sources_sha256"]
+        assert len(metadata["hebeidb_sources_sha256"]) == 64
+    cited = {s["source_id"]: s for s in manifest["sources"]}
+    assert {k: v.get("sha256") for k, v in cited.items()} == sources
+    assert "Deep News" in cited["deep_news_2026_02_10"]["title"]
+    assert "2026-02-10" in cited["deep_news_2026_02_10"]["title"]
 
 
 def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: Path) -> None:
@@ -187,8 +195,12 @@ def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: 
     }
 
 
-def test_view_keys_declared_for_the_datapackage_are_unique(db: hebeidb.Database) -> None:
-    for view, keys in export_module.VIEW_KEYS.items():
+def test_view_keys_declared_for_the_datapackage_are_unique(db: hebeidb.Database, parquet_export: Path) -> None:
+    manifest = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
+    declared = {r["name"]: r["schema"].get("primaryKey") for r in manifest["resources"]}
+    from_file = {view.name: list(view.key) for view in db.views() if view.key}
+    assert {name: declared[name] for name in from_file} == from_file  # the keys come from the file
+    for view, keys in from_file.items():
         cols = ", ".join(f'"{k}"' for k in keys)
         duplicates = db.con.sql(f'SELECT {cols}, count(*) FROM "{view}" GROUP BY ALL HAVING count(*) > 1').fetchall()
         assert duplicates == [], view
@@ -263,7 +275,7 @@ def test_existing_folder_that_is_not_an_export_is_refused_and_left_alone(
     (folder / "notes.txt").write_text("keep me")
     result = run_cli("export", str(folder), "--db", str(built_db))
     assert result.returncode == 2
-    assert "is not empty and holds no earlier hebeidb export" in result.stderr
+    assert "is not empty and is not an unchanged earlier hebeidb export" in result.stderr
     assert result.stdout == ""
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
 
@@ -339,6 +351,6 @@ def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
     build_database(tmp_path / "v15.duckdb", storage_version="v1.5.0")
     with hebeidb.open(tmp_path / "v15.duckdb") as db:
         assert db.build_info()["storage_version"] == "v1.5.0"
-    with pytest.raises(hebeidb.BuildError, match=r"storage version 'v0\.0\.1'"):
+    with pytest.raises(hebeidb.ParameterError, match=r"storage version 'v0\.0\.1'.*v1\.0\.0"):
         build_database(tmp_path / "bad.duckdb", storage_version="v0.0.1")
     assert not (tmp_path / "bad.duckdb").exists()

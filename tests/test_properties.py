@@ -158,7 +158,7 @@ def untouched(path: Path) -> Iterator[Database]:
     """Open ``path`` read-only; after closing it, the file must be byte for byte as before."""
     before_hash, before_count = sha256(path), fact_count(path)
     before_files = sorted(p.name for p in path.parent.iterdir())
-    database = hebeidb.open(path, build=False)
+    database = hebeidb.open(path)
     try:
         yield database
     finally:

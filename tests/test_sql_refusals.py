@@ -187,7 +187,7 @@ def assert_no_file_contents(text: str) -> None:
 
 @pytest.fixture
 def api(private_db: Path) -> Iterator[Database]:
-    with hebeidb.open(private_db, build=False) as database:
+    with hebeidb.open(private_db) as database:
         yield database
 
 
@@ -202,7 +202,7 @@ def rows_of(relation: Any) -> list[dict[str, Any]]:
 def test_api_refuses(private_db: Path, scratch: Path, query: str) -> None:
     text = fill(query, scratch)
     snapshot = Snapshot(private_db, scratch)
-    with hebeidb.open(private_db, build=False) as db:
+    with hebeidb.open(private_db) as db:
         try:
             result = db.sql(text).fetchall()
         except hebeidb.ParameterError as error:
@@ -340,7 +340,7 @@ def test_explain_select(api: Database) -> None:
 
 def test_legitimate_query_leaves_the_database_unchanged(private_db: Path, scratch: Path) -> None:
     snapshot = Snapshot(private_db, scratch)
-    with hebeidb.open(private_db, build=False) as db:
+    with hebeidb.open(private_db) as db:
         assert db.sql("SELECT count(*) FROM facts WHERE value > $v", {"v": 0}).fetchall()
     snapshot.assert_unchanged()
 

@@ -67,6 +67,6 @@ def test_synth_command_builds_a_database(run_cli, tmp_path: Path) -> None:
     result = run_cli("synth", "--facts", "400", "--seed", "1", "--db", str(tmp_path / "s.duckdb"))
     assert result.returncode == 0, result.stderr
     assert re.search(r"checks: (\d+) of \1 passed", result.stdout), result.stdout
-    assert "0 unaccounted" in result.stdout
+    assert "none unaccounted" in result.stdout
     with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM facts").fetchall() == [(400,)]

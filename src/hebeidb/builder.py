@@ -11,25 +11,34 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import os
-import secrets
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from . import __version__
+from .atomic import (
+    LockedError,
+    TargetError,
+    exclusive_lock,
+    remove_leftovers,
+    replace_file,
+    resolve_target,
+    temporary_name,
+)
 from .checks import CheckResult, coverage_counts, run_checks
+from .contract import CONTRACT_FILE, check_contract, create_report_views, load_declared, write_contract
 from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs, default_path
 from .loading import SCHEMA, derived_tables, fill_derived_tables, load_seeds, run_sql_file, timed
-from .reports import create_report_views
+from .reports import TemplateError, load_specs
 
 # The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
 # the duckdb-cli shell from PyPI (1.5.x) included.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
-TEMP_SUFFIX = ".building"
+TEMP_PURPOSE = "building"
+STORAGE_VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
 BUILD_ALIAS = "hebeidb_build"
 MEMORY_ENV = "HEBEIDB_MEMORY_LIMIT"
 # DuckDB spills to disk beyond its memory limit. 3 GB lets a 10^7-fact build finish while the
@@ -74,8 +83,7 @@ class BuildReport:
         total = sum(self.coverage.values())
         lines.append(
             f"coverage: {total} numbers in the article body, {self.coverage.get('fact', 0)} captured by facts, "
-            f"{self.coverage.get('excluded', 0)} excluded with a reason, "
-            f"{self.coverage.get('uncovered', 0)} unaccounted"
+            f"{self.coverage.get('excluded', 0)} excluded with a reason, none unaccounted"
         )
         lines.append(f"cross-checks: {self.cross_checks} passed")
         return "\n".join(lines)
@@ -104,22 +112,40 @@ def build_database(
 ) -> BuildReport:
     """Build into a temporary file and rename it over ``path`` once every check passed."""
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
-    target = Path(path) if path is not None else default_path()
-    target = target.absolute()
+    if storage_version not in STORAGE_VERSIONS:
+        from .errors import ParameterError
+
+        raise ParameterError(
+            f"unknown storage version {storage_version!r}; versions DuckDB {duckdb.__version__} writes: "
+            + ", ".join(STORAGE_VERSIONS)
+        )
+    # A link to a database stays a link: the file it names is the one locked and replaced.
+    target = resolve_target(path if path is not None else default_path())
     if target.is_dir():
         raise BuildError(f"{target} is a directory; give the path of the database file to write")
     if not target.parent.is_dir():
         raise BuildError(f"cannot build {target}: folder {target.parent} does not exist")
-    with _build_lock(target):
-        _remove_stale_temporaries(target)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-        try:
-            report = _build_into(temporary, source, storage_version)
-            _fsync(temporary)
-            os.replace(temporary, target)
-            _fsync_directory(target.parent)
-        finally:
-            _remove(temporary)
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise BuildError(f"cannot build {target}: folder {target.parent} is not writable")
+
+    def busy(lock: Path) -> str:
+        return f"another build of {target} is running (it holds {lock}); wait for it to finish, then build again"
+
+    try:
+        with exclusive_lock(target, busy):
+            remove_leftovers(target)
+            temporary = temporary_name(target, TEMP_PURPOSE)
+            try:
+                report = _build_into(temporary, source, storage_version)
+                replace_file(temporary, target)
+            finally:
+                _remove(temporary)
+    except LockedError as error:
+        raise BuildLockedError(str(error)) from None
+    except TargetError as error:
+        raise BuildError(str(error)) from None
+    except OSError as error:
+        raise BuildError(f"cannot write {target}: {error.strerror or error}") from None
     report.path = target
     return report
 
@@ -167,8 +193,14 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     timings: dict[str, float] = {}
     # Hashing the inputs reads them all again; do it beside the build (DuckDB releases the GIL).
     hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    inputs_sha256 = hashing.submit(inputs.sha256)
+    inputs_sha256 = hashing.submit(inputs.part_hashes)
     hashing.shutdown(wait=False)
+    with timed(timings, "contract"):
+        declared = load_declared(inputs.schema_dir / CONTRACT_FILE, inputs.relative)
+        try:
+            specs = load_specs(inputs.queries_dir, inputs.relative)
+        except TemplateError as error:
+            raise BuildError([Problem("reports", error.file or "queries/", error.message, line=error.line)]) from None
     with timed(timings, "schema"):
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
@@ -183,16 +215,28 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     if problems:
         raise BuildError(problems)
     with timed(timings, "reports"):
-        create_report_views(con, inputs.queries_dir, lambda path: inputs.relative(path))
+        create_report_views(con, specs)
+        write_contract(con, declared, specs, SCHEMA)
+    with timed(timings, "contract"):
+        contract_problems = check_contract(con, declared)
+    if contract_problems:
+        raise BuildError(contract_problems)
+    results.append(CheckResult("contract", []))
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
+    hashes = inputs_sha256.result()
     report = BuildReport(
-        None, inputs_sha256.result(), checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
+        None, hashes["inputs"], checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
     )
     con.execute(
         f"""INSERT INTO {SCHEMA}.build_info VALUES
-            ($version, $inputs, $origin, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded)""",
+            ($version, $inputs, $origin, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded,
+             $schema_sha256, $seeds_sha256, $queries_sha256, $checks_sha256)""",
         {
+            "schema_sha256": hashes["schema"],
+            "seeds_sha256": hashes["seeds"],
+            "queries_sha256": hashes["queries"],
+            "checks_sha256": hashes["checks"],
             "version": __version__,
             "inputs": report.inputs_sha256,
             "origin": inputs.origin,
@@ -300,36 +344,6 @@ def _build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
 
 
-@contextlib.contextmanager
-def _build_lock(target: Path) -> Iterator[None]:
-    lock_path = target.with_name(f".{target.name}.lock")
-    handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole build
-    try:
-        try:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # pragma: no cover - not POSIX: no locking, builds must not overlap
-            pass
-        except BlockingIOError:
-            raise BuildLockedError(
-                f"another build of {target} is running (it holds {lock_path}); "
-                "wait for it to finish, then build again if you need to"
-            ) from None
-        yield
-    finally:
-        handle.close()
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    # Holding the lock, no other build is writing: any temporary left is from a killed build.
-    for stale in target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}*"):
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            _remove(stale)
-
-
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         with contextlib.suppress(FileNotFoundError):
@@ -337,17 +351,3 @@ def _remove(path: Path) -> None:
     spill = path.with_name(path.name + ".tmp")
     if spill.is_dir():
         shutil.rmtree(spill, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_directory(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -35,6 +35,11 @@ def check_files() -> list[Path]:
     return sorted(CHECKS_DIR.glob("*.sql"))
 
 
+def check_names() -> list[str]:
+    """Every check a build runs, in order: the SQL checks, then the public views' contract."""
+    return [check_name(path) for path in check_files()] + ["contract"]
+
+
 def check_name(path: Path) -> str:
     return path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
 
@@ -85,13 +90,13 @@ def tidy_numbers(text: str) -> str:
 
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How the numbers in the document bodies are accounted for: fact, excluded, uncovered.
+    """How the numbers in the document bodies are accounted for: by a fact or by an exclusion.
 
-    Called once the checks have passed: every number of a body is then a fact or an exclusion and
-    no exclusion stands on a number a fact captures, so two counts give all three figures.
+    Called once the checks have passed: every number of a body is then a fact or an exclusion (the
+    coverage check fails the build otherwise) and no exclusion stands on a number a fact captures.
     """
     in_body, excluded = con.execute(
         f"""SELECT (SELECT count(*) FROM {SCHEMA}.number_tokens WHERE in_body),
                    (SELECT count(*) FROM {SCHEMA}.exclusions)"""
     ).fetchall()[0]
-    return {"fact": int(in_body - excluded), "excluded": int(excluded), "uncovered": 0}
+    return {"fact": int(in_body - excluded), "excluded": int(excluded)}

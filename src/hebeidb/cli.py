@@ -1,7 +1,11 @@
 """The ``hebeidb`` command: a thin mirror of the Python API.
 
-Exit codes: 0 success, 2 usage or bad parameter, 1 data or build error. Results go to standard
-output, errors to standard error.
+Each command is declared once, beside its handler, with :func:`command`; options that several
+commands share are bundled (``READER``, ``OUTPUT``, ``PARAMS``). Handlers call the method of the same
+name on :class:`hebeidb.Database` (or the build) and print its result with one output helper.
+
+Exit codes: 0 success, 2 usage or bad parameter (a missing database, a refused or failing query),
+1 data or build error. Results go to standard output, errors and warnings to standard error.
 """
 
 from __future__ import annotations
@@ -10,38 +14,86 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+DEFAULT_QUERY_TIMEOUT = 60.0
+
+Argument = tuple[tuple[str, ...], dict[str, Any]]
+Handler = Callable[[argparse.Namespace], int]
+
+
+def arg(*flags: str, **options: Any) -> Argument:
+    """One argument of a command, as ``argparse.add_argument`` takes it."""
+    return flags, options
+
+
+# Options shared by several commands, declared once.
+DB = arg(
+    "--db",
+    metavar="PATH",
+    help="database file to read (default: $HEBEIDB_DATABASE or ./hebei.duckdb); build it first with `hebeidb build`",
+)
+TIMEOUT = arg(
+    "--timeout",
+    type=float,
+    default=DEFAULT_QUERY_TIMEOUT,
+    metavar="SECONDS",
+    help=f"interrupt a query that runs longer (default: {DEFAULT_QUERY_TIMEOUT:g})",
+)
+READER = (DB, TIMEOUT)
+PARAMS = (
+    arg("--param", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value; repeat for more"),
+)
+
+
+def _format_argument() -> Argument:
+    from .output import FORMATS
+
+    return arg("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
+
+
+OUTPUT = (_format_argument(),)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    example: str
+    arguments: tuple[Argument, ...]
+    handler: Handler
+
+
+_COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str, summary: str, example: str, *arguments: Argument | tuple[Argument, ...]
+) -> Callable[[Handler], Handler]:
+    """Declare a command beside its handler: name, one-line summary, an example, its arguments."""
+    flat: list[Argument] = []
+    for item in arguments:
+        if item and isinstance(item[0], tuple) and item[0] and isinstance(item[0][0], str):
+            flat.append(item)  # type: ignore[arg-type]
+        else:
+            flat.extend(item)  # type: ignore[arg-type]
+
+    def register(handler: Handler) -> Handler:
+        _COMMANDS[name] = Command(name, summary, example, tuple(flat), handler)
+        return handler
+
+    return register
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"hebeidb: error: {message}\n")
-
-
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="PATH",
-        help="database file (default: $HEBEIDB_DATABASE or ./hebei.duckdb); built first when missing or out of date",
-    )
-
-
-def _add_format(parser: argparse.ArgumentParser) -> None:
-    from .output import FORMATS
-
-    parser.add_argument("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
-
-
-def _add_params(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--param", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value; repeat for more"
-    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,108 +105,19 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"hebeidb {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    def command(name: str, summary: str, example: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name, help=summary, description=summary, epilog=f"example:\n  {example}", formatter_class=formatter
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for spec in _COMMANDS.values():
+        sub = subparsers.add_parser(
+            spec.name,
+            help=spec.summary,
+            description=spec.summary,
+            epilog=f"example:\n  {spec.example}",
+            formatter_class=formatter,
         )
-
-    build = command(
-        "build",
-        "Build the database from the schema, seeds and queries, running every check.",
-        "hebeidb build --db hebei.duckdb",
-    )
-    build.add_argument("--db", metavar="PATH", help="file to write (default: $HEBEIDB_DATABASE or ./hebei.duckdb)")
-    build.add_argument(
-        "--storage-version",
-        metavar="VERSION",
-        help="DuckDB storage format to write (default: v1.0.0, "
-        "which DuckDB 1.0 and later, the duckdb-cli shell included, can open)",
-    )
-    build.add_argument(
-        "--inputs",
-        metavar="DIR",
-        help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
-    )
-
-    check = command("check", "Run every check on the inputs without writing a database.", "hebeidb check")
-    check.add_argument("--inputs", metavar="DIR", help="check the schema/, seeds/ and queries/ in DIR")
-
-    reports = command("reports", "List the reports with their parameters.", "hebeidb reports --format markdown")
-    _add_db(reports)
-    _add_format(reports)
-
-    report = command("report", "Run a report.", "hebeidb report indicators --param domain=education --format csv")
-    report.add_argument("name", help="report name (see `hebeidb reports`)")
-    _add_params(report)
-    _add_format(report)
-    _add_db(report)
-
-    sql = command(
-        "sql",
-        "Run one read-only SQL query.",
-        'hebeidb sql "SELECT label, value FROM facts WHERE domain = $d" --param d=healthcare',
-    )
-    sql.add_argument("query", help="a single SELECT statement; values bind as $name from --param")
-    _add_params(sql)
-    _add_format(sql)
-    _add_db(sql)
-
-    render = command(
-        "render",
-        "Print a report's SQL, optionally translated to another SQL dialect.",
-        "hebeidb render medals --param kind=national_games --dialect postgres",
-    )
-    render.add_argument("name", help="report name")
-    _add_params(render)
-    from .sqltools import DIALECTS
-
-    render.add_argument("--dialect", choices=DIALECTS, default="duckdb", help="SQL dialect (default: duckdb)")
-    _add_db(render)
-
-    export = command(
-        "export",
-        "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json.",
-        "hebeidb export out/ --format parquet --only facts --only medal_tallies",
-    )
-    export.add_argument("directory", help="a new or empty folder, or an earlier export (replaced once complete)")
-    export.add_argument(
-        "--format", "-f", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)"
-    )
-    export.add_argument(
-        "--only", action="append", metavar="NAME", help="export only this view or table; repeat for more"
-    )
-    _add_db(export)
-
-    synth = command(
-        "synth",
-        "Build a database of synthetic national-scale data (34 regions, 20 years) through the normal build.",
-        "hebeidb synth --facts 100000 --seed 1 --db synth.duckdb",
-    )
-    synth.add_argument("--facts", type=int, required=True, metavar="N", help="number of facts (at least 100)")
-    synth.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same database")
-    synth.add_argument("--db", metavar="PATH", required=True, help="file to write")
-    synth.add_argument("--keep-inputs", metavar="DIR", help="keep the generated schema/, seeds/ and queries/ in DIR")
-
-    lineage = command("lineage", "Show where each output column of a report comes from.", "hebeidb lineage medals")
-    lineage.add_argument("name", help="report name")
-    _add_format(lineage)
-    _add_db(lineage)
+        for flags, options in spec.arguments:
+            sub.add_argument(*flags, **options)
+        sub.set_defaults(handler=spec.handler)
     return parser
-
-
-def _params(pairs: Sequence[str]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise _Usage(f"--param wants NAME=VALUE, got {pair!r}")
-        if name in params:
-            raise _Usage(f"--param {name} is given twice")
-        params[name] = value
-    return params
 
 
 class _Usage(Exception):
@@ -168,14 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handler: Callable[[argparse.Namespace], int] = _HANDLERS[args.command]
-    from .errors import HebeidbError, ParameterError
+    from .errors import DatabaseNotFoundError, HebeidbError, ParameterError
 
     try:
-        return handler(args)
-    except _Usage as error:
-        return _fail(str(error), EXIT_USAGE)
-    except ParameterError as error:
+        return args.handler(args)
+    except (_Usage, ParameterError, DatabaseNotFoundError) as error:
         return _fail(str(error), EXIT_USAGE)
     except HebeidbError as error:
         return _fail(str(error), EXIT_DATA)
@@ -193,9 +153,17 @@ def _fail(message: str, code: int) -> int:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    """Open the database read-only; a warning about it becomes one line on standard error."""
+    import warnings
+
     from .database import open as open_database
 
-    return open_database(args.db)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        database = open_database(args.db, query_timeout=getattr(args, "timeout", None))
+    for warning in caught:
+        print(f"hebeidb: warning: {warning.message}", file=sys.stderr)
+    return database
 
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:
@@ -204,7 +172,48 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> N
     write_rows(columns, rows, fmt, sys.stdout)
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
+def _params(pairs: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise _Usage(f"--param wants NAME=VALUE, got {pair!r}")
+        if name in params:
+            raise _Usage(f"--param {name} is given twice")
+        _require_text(f"--param {name}", value)
+        params[name] = value
+    return params
+
+
+def _require_text(what: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise _Usage(f"{what} holds bytes that are not UTF-8 text (at character {error.start + 1})") from None
+
+
+# --- the build side: the only commands that write a database ---------------------------------------
+
+
+@command(
+    "build",
+    "Build the database from the schema, seeds and queries, running every check.",
+    "hebeidb build --db hebei.duckdb",
+    arg("--db", metavar="PATH", help="file to write (default: $HEBEIDB_DATABASE or ./hebei.duckdb)"),
+    arg(
+        "--storage-version",
+        metavar="VERSION",
+        help="DuckDB storage format to write (default: v1.0.0, which DuckDB 1.0 and later, the duckdb-cli shell "
+        "included, can open)",
+    ),
+    arg(
+        "--inputs",
+        metavar="DIR",
+        help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
+    ),
+)
+def build(args: argparse.Namespace) -> int:
     from .builder import DEFAULT_STORAGE_VERSION, build_database
 
     report = build_database(
@@ -214,15 +223,49 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
+@command(
+    "check",
+    "Run every check on the inputs without writing a database.",
+    "hebeidb check --inputs path/to/inputs",
+    arg("--inputs", metavar="DIR", help="check the schema/, seeds/ and queries/ in DIR"),
+)
+def check(args: argparse.Namespace) -> int:
     from .builder import check_inputs
 
-    report = check_inputs(args.inputs)
-    print(report.summary())
+    print(check_inputs(args.inputs).summary())
     return EXIT_OK
 
 
-def _cmd_reports(args: argparse.Namespace) -> int:
+@command(
+    "synth",
+    "Build a database of synthetic national-scale data (34 regions, 20 years) through the normal build.",
+    "hebeidb synth --facts 100000 --seed 1 --db synth.duckdb",
+    arg("--facts", type=int, required=True, metavar="N", help="number of facts (at least 100)"),
+    arg("--seed", type=int, default=0, help="random seed; the same seed gives the same database"),
+    arg("--db", metavar="PATH", required=True, help="file to write"),
+    arg("--keep-inputs", metavar="DIR", help="keep the generated schema/, seeds/ and queries/ in DIR"),
+)
+def synth(args: argparse.Namespace) -> int:
+    from .synth import build_synthetic
+
+    if args.facts < 100:
+        raise _Usage("--facts must be at least 100")
+    keep = Path(args.keep_inputs) if args.keep_inputs else None
+    print(build_synthetic(args.db, args.facts, args.seed, keep).summary())
+    return EXIT_OK
+
+
+# --- readers: they open the file read-only and take everything from it -----------------------------
+
+
+@command(
+    "reports",
+    "List the reports the database holds, with their parameters.",
+    "hebeidb reports --format markdown",
+    READER,
+    OUTPUT,
+)
+def reports(args: argparse.Namespace) -> int:
     with _open(args) as db:
         rows = [
             (
@@ -237,32 +280,98 @@ def _cmd_reports(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+@command(
+    "report",
+    "Run a report.",
+    "hebeidb report indicators --param domain=education --format csv",
+    arg("name", help="report name (see `hebeidb reports`)"),
+    PARAMS,
+    OUTPUT,
+    READER,
+)
+def report(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
-        relation = db.report(args.name, **params)
-        _write(relation.columns, relation.fetchall(), args.format)
+        result = db.report(args.name, **params)
+        _write(result.columns, result.fetchall(), args.format)
     return EXIT_OK
 
 
-def _cmd_sql(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from .database import _short
-    from .errors import ParameterError
-
+@command(
+    "sql",
+    "Run one read-only SQL query.",
+    "hebeidb sql 'SELECT label, value FROM facts WHERE domain = $d' --param d=healthcare",
+    arg("query", help="a single SELECT statement; values bind as $name from --param (quote it with '...')"),
+    PARAMS,
+    OUTPUT,
+    READER,
+)
+def sql(args: argparse.Namespace) -> int:
+    _require_text("the query", args.query)
     params = _params(args.param)
     with _open(args) as db:
-        try:
-            relation = db.sql(args.query, params or None)
-            rows = relation.fetchall()
-        except duckdb.Error as error:
-            raise ParameterError(f"query failed: {_short(error)}") from None
-        _write(relation.columns, rows, args.format)
+        result = db.sql(args.query, params or None)
+        _write(result.columns, result.fetchall(), args.format)
     return EXIT_OK
 
 
-def _cmd_render(args: argparse.Namespace) -> int:
+@command(
+    "describe",
+    "List the public views with their descriptions, keys and references, or one view's columns.",
+    "hebeidb describe facts",
+    arg("view", nargs="?", help="a public view (default: list them all)"),
+    OUTPUT,
+    READER,
+)
+def describe(args: argparse.Namespace) -> int:
+    with _open(args) as db:
+        views = db.describe(args.view)
+    if args.view is None:
+        rows = [
+            (
+                v.name,
+                v.description,
+                ", ".join(v.key) or "-",
+                "; ".join(f"{', '.join(r.columns)} -> {r.view}({', '.join(r.view_columns)})" for r in v.references)
+                or "-",
+            )
+            for v in views
+        ]
+        _write(("view", "description", "key", "references"), rows, args.format)
+        return EXIT_OK
+    view = views[0]
+    referring = {c: r for r in view.references for c in r.columns}
+    rows = [
+        (
+            c.name,
+            c.type,
+            "key" if c.name in view.key else "",
+            f"{referring[c.name].view}.{referring[c.name].view_columns[referring[c.name].columns.index(c.name)]}"
+            if c.name in referring
+            else "",
+            c.description,
+        )
+        for c in view.columns
+    ]
+    _write(("column", "type", "key", "references", "description"), rows, args.format)
+    return EXIT_OK
+
+
+@command(
+    "render",
+    "Print a report's SQL, optionally translated to another SQL dialect.",
+    "hebeidb render medals --param kind=national_games --dialect postgres",
+    arg("name", help="report name"),
+    PARAMS,
+    arg(
+        "--dialect",
+        choices=("duckdb", "postgres", "spark", "trino", "sqlite"),
+        default="duckdb",
+        help="SQL dialect (default: duckdb)",
+    ),
+    DB,
+)
+def render(args: argparse.Namespace) -> int:
     from .sqltools import transpile
 
     params = _params(args.param)
@@ -280,46 +389,39 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_lineage(args: argparse.Namespace) -> int:
-    from .sqltools import lineage
+@command(
+    "lineage",
+    "Show where each output column of a report comes from.",
+    "hebeidb lineage medals",
+    arg("name", help="report name"),
+    OUTPUT,
+    DB,
+)
+def lineage(args: argparse.Namespace) -> int:
+    from .sqltools import lineage as trace
 
     with _open(args) as db:
         rendered = db.render(args.name)
-        columns = lineage(rendered.inline_sql(), db.con)
+        columns = trace(rendered.inline_sql(), db.con)
     rows = [(c.column, ", ".join(c.sources) or "(computed, no column source)") for c in columns]
     _write(("column", "sources"), rows, args.format)
     return EXIT_OK
 
 
-def _cmd_export(args: argparse.Namespace) -> int:
+@command(
+    "export",
+    "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json.",
+    "hebeidb export out/ --format parquet --only facts --only medal_tallies",
+    arg("directory", help="a new or empty folder, or an earlier export (replaced once complete)"),
+    arg("--format", "-f", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)"),
+    arg("--only", action="append", metavar="NAME", help="export only this view or table; repeat for more"),
+    DB,
+)
+def export(args: argparse.Namespace) -> int:
     with _open(args) as db:
         paths = db.export(args.directory, format=args.format, only=args.only)
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK
-
-
-def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import build_synthetic
-
-    if args.facts < 100:
-        raise _Usage("--facts must be at least 100")
-    keep = Path(args.keep_inputs) if args.keep_inputs else None
-    report = build_synthetic(args.db, args.facts, args.seed, keep)
-    print(report.summary())
-    return EXIT_OK
-
-
-_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "synth": _cmd_synth,
-    "export": _cmd_export,
-    "build": _cmd_build,
-    "check": _cmd_check,
-    "reports": _cmd_reports,
-    "report": _cmd_report,
-    "sql": _cmd_sql,
-    "render": _cmd_render,
-    "lineage": _cmd_lineage,
-}
 
 
 if __name__ == "__main__":  # pragma: no cover

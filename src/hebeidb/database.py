@@ -1,31 +1,42 @@
-"""The read-only Python API: open a built database, run reports and ad-hoc SQL.
+"""The read-only Python API: open a built database, run its reports and ad-hoc SQL.
+
+A reader reads only the file it opened: report templates and metadata, the public views' keys,
+references and descriptions all come from the file (the build wrote them there). A reader never
+creates, builds or replaces a file; the connection is read-only, has no access to any other file,
+and its settings are locked once configured, so that no query can change them.
 
 >>> import hebeidb
->>> with hebeidb.open() as db:  # doctest: +SKIP
+>>> hebeidb.build("hebei.duckdb")  # doctest: +SKIP
+>>> with hebeidb.open("hebei.duckdb") as db:  # doctest: +SKIP
 ...     db.report("medals", kind="summer_paralympics").df()
 ...     db.sql("SELECT count(*) FROM facts WHERE domain = $d", {"d": "education"}).fetchall()
 """
 
 from __future__ import annotations
 
-import builtins
 import os
 import re
+import threading
 import time
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
-from .errors import DatabaseError, ParameterError
-from .inputs import Inputs, default_path
-from .reports import RenderedReport, ReportNotFoundError, ReportSpec, load_specs, render, validate
+from .atomic import wait_for_lock
+from .contract import View, read_dataset, read_report_specs, read_views, require_contract
+from .errors import DatabaseError, DatabaseNotFoundError, ParameterError
+from .inputs import default_path
+from .reports import RenderedReport, ReportNotFoundError, ReportSpec, render, validate
+from .sqltext import error_first_line, error_with_hints, quote_identifier
 
 # Keywords that only statements which write, reach outside the database or change the session
 # contain. A query holding one of them as a keyword (not inside a string or a quoted name) is
-# refused before DuckDB sees it, wherever it hides (a CTE, a subquery).
+# refused before DuckDB sees it, wherever it hides (a CTE, a subquery). The connection itself is
+# the real guard (read-only, no file access, settings locked); this gives a clear message first.
 REFUSED_KEYWORDS = frozenset(
     {
         "ALTER",
@@ -62,10 +73,17 @@ REFUSED_KEYWORDS = frozenset(
     }
 )
 ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
-# Table functions that read files. The connection cannot reach files anyway
-# (enable_external_access = false); naming them here refuses such queries before they run.
-FILE_FUNCTIONS = re.compile(r"read_\w+|glob|sniff_csv|parquet_\w+|\w+_scan|iceberg_\w+|delta_\w+")
+# Functions that read files, run SQL text of their own, or change the session (logging, profiling,
+# checkpoints). The locked connection refuses what they would do anyway; naming them here refuses
+# such queries up front with a clear message.
+FILE_FUNCTIONS = re.compile(
+    r"read_\w+|glob|sniff_csv|parquet_\w+|\w+_scan|iceberg_\w+|delta_\w+|which_secret|duckdb_secrets"
+)
+SESSION_FUNCTIONS = re.compile(r"query|query_table|enable_\w+|disable_\w+|truncate_\w+|\w*checkpoint")
 OPEN_RETRY_SECONDS = 10.0
+MEMORY_ENV = "HEBEIDB_READER_MEMORY_LIMIT"
+DEFAULT_READER_MEMORY = "2GB"
+T = TypeVar("T")
 
 
 class QueryRefusedError(ParameterError):
@@ -73,79 +91,69 @@ class QueryRefusedError(ParameterError):
 
 
 class QueryError(ParameterError):
-    """Ad-hoc SQL that DuckDB cannot run (a misspelt table or column, a type error, ...)."""
+    """A query DuckDB cannot run (a misspelt table or column, a type error, a division by zero ...)."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran longer than its timeout and was interrupted."""
+
+
+class StaleDatabaseWarning(UserWarning):
+    """The file was built by another version of hebeidb than the one reading it."""
 
 
 def open(
     path: str | os.PathLike[str] | None = None,
     *,
-    build: bool = True,
     timeout: float = OPEN_RETRY_SECONDS,
+    query_timeout: float | None = None,
+    memory_limit: str | None = None,
 ) -> Database:
-    """Open the database read-only, building it first when it is missing or out of date.
+    """Open a built database read-only. Nothing is built, created or written.
 
-    Out of date means built from other schema, seeds or queries than the installed ones. A
-    synthetic database (``hebeidb synth``) is never rebuilt: it opens as it is. With
-    ``build=False`` a missing or out-of-date file raises :class:`DatabaseError` instead.
+    A missing file raises :class:`DatabaseError` naming the command that builds it (after waiting
+    up to ``timeout`` seconds for a build of that file that is running). A file built by
+    another version of hebeidb opens as it is, with a :class:`StaleDatabaseWarning` that says how to
+    rebuild it. ``query_timeout`` (seconds) interrupts any query that runs longer;
+    ``memory_limit`` caps the memory of queries (default ``$HEBEIDB_READER_MEMORY_LIMIT`` or 2 GB).
     """
     target = Path(path) if path is not None else default_path()
-    installed = Inputs.installed()
     if not target.exists():
-        if not build:
-            raise DatabaseError(f"{target} does not exist; run `hebeidb build --db {target}` first")
-        _build(target)
-    database = Database(target, timeout=timeout)
-    info = database.build_info()
-    if info.get("inputs_sha256") == installed.sha256() or info.get("inputs_origin") == "synthetic":
-        return database
-    database.close()
-    if not build:
-        raise DatabaseError(
-            f"{target} was built from other inputs than the installed ones "
-            f"({info.get('inputs_origin', 'unknown')} inputs, hebeidb {info.get('package_version', '?')}); "
-            f"rebuild it with `hebeidb build --db {target}` or open it with build=True"
-        )
-    _build(target)
-    return Database(target, timeout=timeout)
-
-
-def _build(target: Path) -> None:
-    from .builder import build_database
-    from .errors import BuildLockedError
-
-    try:
-        build_database(target)
-    except BuildLockedError:
-        # Someone else is building this very file; wait for that build instead of failing.
-        _wait_for_unlock(target)
-
-
-def _wait_for_unlock(target: Path, timeout: float = 120.0) -> None:
-    import fcntl
-
-    lock_path = target.with_name(f".{target.name}.lock")
-    deadline = time.monotonic() + timeout
-    with builtins.open(lock_path, "a+b") as handle:
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise DatabaseError(f"gave up after {timeout:.0f} s waiting for the build of {target}") from None
-                time.sleep(0.05)
+        # A build of this very file may be running (it holds the lock beside it): wait for it, read-only.
+        wait_for_lock(target.absolute(), timeout)
+    if not target.exists():
+        raise DatabaseNotFoundError(f"{target} does not exist; build it with `hebeidb build --db {target}`")
+    database = Database(target, timeout=timeout, query_timeout=query_timeout, memory_limit=memory_limit)
+    stale = database.stale_reason()
+    if stale:
+        warnings.warn(stale, StaleDatabaseWarning, stacklevel=2)
+    return database
 
 
 class Database:
-    """A read-only connection to a built hebeidb database.
+    """A read-only connection to a built hebeidb database and the contract the file records.
 
-    Readers never write: the connection is read-only and has no access to files outside the
-    database (DuckDB ``enable_external_access = false``).
+    Readers never write: the connection is read-only, reads no file but the database, does not spill
+    to disk, and its settings are locked after they are configured.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = OPEN_RETRY_SECONDS) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = OPEN_RETRY_SECONDS,
+        query_timeout: float | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
         self.path = Path(path)
-        self.con = _connect_read_only(self.path, timeout)
+        self.query_timeout = query_timeout
+        self.con = connect_read_only(self.path, timeout, memory_limit)
+        try:
+            self._catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
+            require_contract(self.con, self._catalog, self.path)
+        except BaseException:
+            self.con.close()
+            raise
         self._specs: dict[str, ReportSpec] | None = None
         self._choices: dict[str, tuple[Any, ...]] = {}
 
@@ -165,22 +173,54 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
 
-    # --- metadata ----------------------------------------------------------------------------
+    # --- what the file says about itself -----------------------------------------------------
     def build_info(self) -> dict[str, Any]:
-        """The row of ``build_info``: package version, inputs hash, time of the build."""
-        try:
-            relation = self.con.sql("SELECT * FROM core.build_info")
-            row = relation.fetchall()
-        except duckdb.Error as error:
-            raise DatabaseError(f"{self.path} is not a hebeidb database: {error}") from None
+        """The row of ``build_info``: package and DuckDB versions, inputs hashes and origin, time of the build."""
+        relation = self.con.sql("SELECT * FROM core.build_info")
+        row = relation.fetchall()
         return dict(zip(relation.columns, row[0], strict=True)) if row else {}
+
+    def stale_reason(self) -> str | None:
+        """Why the file may be out of date for this installation (another hebeidb version built it), or None."""
+        from . import __version__
+
+        built_by = self.build_info().get("package_version")
+        if built_by == __version__:
+            return None
+        return (
+            f"{self.path} was built by hebeidb {built_by}; this is hebeidb {__version__}. It opens as it is; "
+            f"rebuild it with `hebeidb build --db {self.path}` to get this version's data and reports"
+        )
+
+    def title(self) -> str:
+        """The title of the data set the file holds."""
+        return read_dataset(self.con, self._catalog).title
+
+    def views(self) -> list[View]:
+        """The public views with description, key, references and columns (with descriptions), from the file."""
+        return read_views(self.con, self._catalog)
+
+    def describe(self, view: str | None = None) -> list[View]:
+        """Every public view, or the one named, as the file describes it; an unknown name is refused.
+
+        >>> [column.name for column in db.describe("facts")[0].columns][:3]  # doctest: +SKIP
+        ['fact_id', 'domain', 'indicator']
+        """
+        views = self.views()
+        if view is None:
+            return views
+        found = [v for v in views if v.name == view]
+        if not found:
+            raise ParameterError(f"no public view named {view!r}; views: {', '.join(v.name for v in views)}")
+        return found
 
     # --- reports -----------------------------------------------------------------------------
     def reports(self) -> list[ReportSpec]:
-        """The reports this installation ships, sorted by name."""
+        """The reports the file holds, sorted by name."""
         return list(self._report_specs().values())
 
     def report_spec(self, name: str) -> ReportSpec:
+        """One report's spec (title, description, parameters, template) as the file holds it."""
         specs = self._report_specs()
         if name not in specs:
             raise ReportNotFoundError(f"no report named {name!r}; reports: {', '.join(specs)}")
@@ -190,18 +230,18 @@ class Database:
         """Validate the parameters and render the report's SQL (values stay as ``$name``)."""
         return render(*self._validated(name, params))
 
-    def report(self, name: str, **params: Any) -> duckdb.DuckDBPyRelation:
-        """Run a report; returns a DuckDB relation (``.df()``, ``.pl()``, ``.fetchall()`` ...).
+    def report(self, name: str, *, timeout: float | None = None, **params: Any) -> Result:
+        """Run a report; the result reads like a DuckDB relation (``.df()``, ``.pl()``, ``.fetchall()`` ...).
 
-        >>> db.report("indicators", domain="education", region="hebei")  # doctest: +SKIP
+        >>> db.report("indicators", domain="education", region="hebei").fetchall()  # doctest: +SKIP
         """
         spec, values = self._validated(name, params)
         if values == spec.defaults():
             # With its defaults a report is exactly its view, built from the same template: no
             # rendering needed (and Jinja stays unimported on this path).
-            return self.con.sql(f'SELECT * FROM "{spec.view_name}"')
+            return self._run(f"SELECT * FROM {quote_identifier(spec.view_name)}", None, timeout)
         rendered = render(spec, values)
-        return self.con.sql(rendered.sql, params=rendered.params or None)
+        return self._run(rendered.sql, rendered.params or None, timeout)
 
     def _validated(self, name: str, params: Mapping[str, Any]) -> tuple[ReportSpec, dict[str, Any]]:
         spec = self.report_spec(name)
@@ -209,7 +249,7 @@ class Database:
 
     def _report_specs(self) -> dict[str, ReportSpec]:
         if self._specs is None:
-            self._specs = load_specs(Inputs.installed().queries_dir)
+            self._specs = read_report_specs(self.con, self._catalog)
         return self._specs
 
     def _dynamic_choices(self, source: str | None) -> tuple[Any, ...]:
@@ -217,7 +257,10 @@ class Database:
             return ()
         if source not in self._choices:
             view, column = source.split(".")
-            rows = self.con.sql(f'SELECT DISTINCT "{column}" FROM "{view}" WHERE "{column}" IS NOT NULL ORDER BY 1')
+            rows = self.con.sql(
+                f"SELECT DISTINCT {quote_identifier(column)} FROM {quote_identifier(view)} "
+                f"WHERE {quote_identifier(column)} IS NOT NULL ORDER BY 1"
+            )
             self._choices[source] = tuple(value for (value,) in rows.fetchall())
         return self._choices[source]
 
@@ -234,19 +277,117 @@ class Database:
         return export_database(self.path, directory, format, only)
 
     # --- ad-hoc SQL --------------------------------------------------------------------------
-    def sql(self, query: str, params: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyRelation:
+    def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:
         """Run one read-only query; values bind as ``$name`` from ``params``.
 
-        Anything but a single SELECT (or EXPLAIN) is refused before it runs, and the connection
-        can read no file outside the database.
+        Anything but a single SELECT (or EXPLAIN) is refused before it runs; the connection can read
+        no file, write nothing and change no setting. ``timeout`` (seconds) interrupts a long query.
         """
         check_read_only_query(query)
+        return self._run(query, dict(params) if params else None, timeout)
+
+    def _run(self, query: str, params: dict[str, Any] | None, timeout: float | None) -> Result:
+        limit = timeout if timeout is not None else self.query_timeout
+        relation = self._guard(lambda: self.con.sql(query, params=params), limit)
+        return Result(self, relation, limit)
+
+    def _guard(self, action: Callable[[], T], timeout: float | None) -> T:
+        """Run ``action`` under the timeout, turning DuckDB's errors into hebeidb's."""
+        timer = None
+        if timeout is not None:
+            timer = threading.Timer(timeout, self.con.interrupt)
+            timer.daemon = True
+            timer.start()
         try:
-            return self.con.sql(query, params=dict(params) if params else None)
+            return action()
+        except duckdb.InterruptException:
+            raise QueryTimeoutError(
+                f"query interrupted after {timeout:g} s (its timeout); narrow it or give a longer timeout"
+            ) from None
         except duckdb.PermissionException as error:
-            raise QueryRefusedError(f"query refused: {_first_line(error)}") from None
+            raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
+        except duckdb.InvalidInputException as error:
+            if "configuration has been locked" in str(error):
+                raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
+            raise QueryError(f"query failed: {error_with_hints(error)}") from None
+        except duckdb.OutOfMemoryException as error:
+            raise QueryError(
+                f"query needs more memory than readers may use: {error_first_line(error)} "
+                f"(set ${MEMORY_ENV} or memory_limit= to allow more)"
+            ) from None
         except duckdb.Error as error:
-            raise QueryError(f"query failed: {_short(error)}") from None
+            raise QueryError(f"query failed: {error_with_hints(error)}") from None
+        except ModuleNotFoundError as error:
+            extra = "polars" if error.name == "polars" else "pandas"
+            raise DatabaseError(
+                f'this needs {error.name}, which is not installed; install it with pip install "hebeidb[{extra}]"'
+            ) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+class Result:
+    """The result of a report or query: a DuckDB relation whose errors and timeout are hebeidb's.
+
+    ``fetchall()``, ``fetchone()``, ``fetchmany()``, ``df()``, ``pl()``, ``arrow()`` and
+    ``fetchnumpy()`` run the query under the reader's timeout and raise :class:`QueryError` (or
+    :class:`QueryTimeoutError`) rather than a raw DuckDB exception. ``relation`` is the DuckDB
+    relation itself for anything else.
+    """
+
+    def __init__(self, database: Database, relation: duckdb.DuckDBPyRelation, timeout: float | None) -> None:
+        self.relation = relation
+        self._database = database
+        self._timeout = timeout
+
+    @property
+    def columns(self) -> list[str]:
+        return self.relation.columns
+
+    @property
+    def types(self) -> list[Any]:
+        return self.relation.types
+
+    def _fetch(self, method: str, *args: Any) -> Any:
+        return self._database._guard(lambda: getattr(self.relation, method)(*args), self._timeout)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._fetch("fetchall")
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._fetch("fetchone")
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        return self._fetch("fetchmany", size)
+
+    def df(self) -> Any:
+        """The result as a pandas DataFrame (``pip install "hebeidb[pandas]"``)."""
+        return self._fetch("df")
+
+    def pl(self) -> Any:
+        """The result as a polars DataFrame (``pip install "hebeidb[polars]"``)."""
+        return self._fetch("pl")
+
+    def arrow(self) -> Any:
+        return self._fetch("arrow")
+
+    def fetchnumpy(self) -> Any:
+        return self._fetch("fetchnumpy")
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else a DuckDB relation offers (to_arrow_table, limit, filter, ...), with the same
+        # error translation and timeout for the calls that run the query.
+        attribute = getattr(self.relation, name)
+        if not callable(attribute):
+            return attribute
+        return lambda *args, **kwargs: self._database._guard(lambda: attribute(*args, **kwargs), self._timeout)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.fetchall())
+
+    def __repr__(self) -> str:
+        return f"<hebeidb result: {', '.join(self.columns)}>"
 
 
 def check_read_only_query(query: str) -> None:
@@ -254,9 +395,15 @@ def check_read_only_query(query: str) -> None:
     if not isinstance(query, str) or not query.strip():
         raise QueryRefusedError("the query is empty; give one SELECT statement")
     try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise QueryRefusedError(
+            f"the query holds a character that is not text (at position {error.start}); give it as UTF-8"
+        ) from None
+    try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as error:
-        raise QueryRefusedError(f"the query does not parse: {_first_line(error)}") from None
+        raise QueryRefusedError(f"the query does not parse: {error_with_hints(error)}") from None
     if len(statements) != 1:
         raise QueryRefusedError(f"give exactly one statement; this text holds {len(statements)}")
     # duckdb.tokenize gives byte offsets; keywords and function names are ASCII, so read the
@@ -276,8 +423,14 @@ def check_read_only_query(query: str) -> None:
         if name == "string_const" and previous in ("FROM", "JOIN"):
             raise QueryRefusedError(f"reading files is not allowed: {previous} a quoted path at byte {position}")
         after = tokens[index + 1][0] if index + 1 < len(tokens) else len(encoded)
-        if FILE_FUNCTIONS.fullmatch(word.lower()) and encoded[after : after + 1] == b"(":
-            raise QueryRefusedError(f"reading files is not allowed: {word}() at byte {position}")
+        if encoded[after : after + 1] == b"(" and name != "string_const":
+            if FILE_FUNCTIONS.fullmatch(word.lower()):
+                raise QueryRefusedError(f"reading files is not allowed: {word}() at byte {position}")
+            if SESSION_FUNCTIONS.fullmatch(word.lower()):
+                raise QueryRefusedError(
+                    f"{word}() is not allowed: a read-only query may not run other SQL or change the session "
+                    f"(at byte {position})"
+                )
 
 
 def _word_at(encoded: bytes, position: int) -> str:
@@ -287,31 +440,40 @@ def _word_at(encoded: bytes, position: int) -> str:
     return encoded[position:end].decode("ascii")
 
 
-def _short(error: BaseException) -> str:
-    """DuckDB's message on one line: the error, plus its "Did you mean" hint when it gives one."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    hint = next((line for line in lines[1:] if line.startswith("Did you mean")), "")
-    return lines[0] + (f" ({hint})" if hint else "") if lines else type(error).__name__
+def reader_memory_limit(value: str | None = None) -> str:
+    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB."""
+    return value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
 
 
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_limit: str | None = None) -> Any:
+    """A read-only connection to ``path`` that can do nothing but read that database.
 
-
-def _connect_read_only(path: Path, timeout: float) -> duckdb.DuckDBPyConnection:
+    No file access (``enable_external_access = false``), no spilling to disk (no temporary folder a
+    query could reach), no extension loading, a memory limit, and the configuration locked, so that
+    no query can change a setting (logging, profiling, limits) afterwards.
+    """
     if not path.is_file():
         raise DatabaseError(f"{path} does not exist or is not a file")
+    config = {
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        "temp_directory": "",
+        "memory_limit": reader_memory_limit(memory_limit),
+        "lock_configuration": True,
+    }
     deadline = time.monotonic() + timeout
     delay = 0.01
     while True:
         try:
-            return duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+            return duckdb.connect(str(path), read_only=True, config=config)
         except duckdb.IOException as error:
             # Another process holds the file for writing (only a build does, and only briefly
             # while it renames); retry until the timeout, then say so.
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                raise DatabaseError(f"cannot open {path}: {_first_line(error)}") from None
+                raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
         except duckdb.Error as error:
-            raise DatabaseError(f"cannot open {path}: {_first_line(error)}") from None
+            raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
         time.sleep(delay)
         delay = min(delay * 2, 0.2)

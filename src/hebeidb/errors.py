@@ -68,6 +68,10 @@ class DatabaseError(HebeidbError):
     """A database file is missing, unreadable, or not a hebeidb database."""
 
 
+class DatabaseNotFoundError(DatabaseError):
+    """The database file asked for does not exist (nothing is created: build it first)."""
+
+
 class ParameterError(HebeidbError, ValueError):
     """A report name, parameter or query was refused; the message says what is allowed."""
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,48 +18,20 @@ from typing import Any
 
 import duckdb
 
+from .atomic import TargetError, remove_leftovers, replace_folder, resolve_target, restore_aside, temporary_name
+from .contract import REQUIRED_TABLES as CONTRACT_TABLES
+from .contract import View, read_dataset, read_views, require_contract
 from .errors import HebeidbError, ParameterError
-from .reports import sql_literal
+from .sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
 FORMATS = ("parquet", "csv")
 MANIFEST = "datapackage.json"
 EXPORT_ALIAS = "hebeidb_export"
-TEMP_MARK = ".exporting"
+TEMP_PURPOSE = "exporting"
 # Objects that describe the file rather than hold data: their content goes into the metadata.
-NOT_EXPORTED = ("build_info", "core.build_info")
-# Keys of the public views (base tables declare theirs in the DDL); checked unique by the tests.
-VIEW_KEYS: dict[str, tuple[str, ...]] = {
-    "sources": ("source_id",),
-    "facts": ("fact_id",),
-    "medal_tallies": ("competition_id", "delegation"),
-    "competitions": ("competition_id",),
-    "programmes": ("programme_id",),
-    "regions": ("region",),
-    "domains": ("domain",),
-    "indicators": ("indicator",),
-    "cross_checks": ("check_id",),
-    "numbers": ("source_id", "token_start"),
-}
-VIEW_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...]] = {
-    "facts": (
-        (("source_id",), "sources", ("source_id",)),
-        (("region",), "regions", ("region",)),
-        (("domain",), "domains", ("domain",)),
-        (("indicator",), "indicators", ("indicator",)),
-        (("competition_id",), "competitions", ("competition_id",)),
-        (("programme_id",), "programmes", ("programme_id",)),
-    ),
-    "medal_tallies": (
-        (("competition_id",), "competitions", ("competition_id",)),
-        (("delegation",), "regions", ("region",)),
-        (("source_id",), "sources", ("source_id",)),
-    ),
-    "competitions": ((("source_id",), "sources", ("source_id",)),),
-    "programmes": ((("source_id",), "sources", ("source_id",)), (("domain",), "domains", ("domain",))),
-    "indicators": ((("domain",), "domains", ("domain",)),),
-    "cross_checks": ((("fact_id",), "facts", ("fact_id",)),),
-    "numbers": ((("source_id",), "sources", ("source_id",)),),
-}
+NOT_EXPORTED = ("build_info", *(f"core.{name}" for name in CONTRACT_TABLES))
+# Parquet row groups of at most this many rows, so that an engine can split a large table's work.
+ROW_GROUP_SIZE = 122_880
 FRICTIONLESS_TYPES = {
     "VARCHAR": "string",
     "BOOLEAN": "boolean",
@@ -99,30 +69,45 @@ class ExportObject:
 
     @property
     def sql_name(self) -> str:
-        return f'{EXPORT_ALIAS}."{self.schema}"."{self.table}"'
+        return f"{EXPORT_ALIAS}.{quote_identifier(self.schema)}.{quote_identifier(self.table)}"
 
     def filename(self, fmt: str) -> str:
         return f"{self.name}.{fmt}"
 
 
 def exportable(con: duckdb.DuckDBPyConnection) -> list[ExportObject]:
-    """Public views, report views and base tables, in that order (``build_info`` goes to the metadata)."""
+    """Public views, report views and base tables, in that order (``build_info`` goes to the metadata).
+
+    The public views and reports are those the file's contract lists. Every name comes from the file, so
+    each is checked to be a plain name before it becomes a file name or part of a query.
+    """
     rows = con.execute(
         f"""
-        SELECT CASE WHEN schema_name = 'main' THEN view_name ELSE schema_name || '.' || view_name END,
-               'view', coalesce(comment, '')
-        FROM duckdb_views() WHERE database_name = '{EXPORT_ALIAS}' AND schema_name = 'main' AND NOT internal
+        SELECT p.view_name, 'view', coalesce(v.comment, ''), 0 AS part, p.position
+        FROM {EXPORT_ALIAS}.core.public_views AS p
+        LEFT JOIN duckdb_views() AS v
+          ON v.database_name = '{EXPORT_ALIAS}' AND v.schema_name = 'main' AND v.view_name = p.view_name
         UNION ALL
-        SELECT schema_name || '.' || table_name, 'table', coalesce(comment, '')
+        SELECT r.view_name, 'view', coalesce(v.comment, ''), 1, 0
+        FROM {EXPORT_ALIAS}.core.reports AS r
+        LEFT JOIN duckdb_views() AS v
+          ON v.database_name = '{EXPORT_ALIAS}' AND v.schema_name = 'main' AND v.view_name = r.view_name
+        UNION ALL
+        SELECT 'core.' || table_name, 'table', coalesce(comment, ''), 2, 0
         FROM duckdb_tables() WHERE database_name = '{EXPORT_ALIAS}' AND schema_name = 'core'
+        ORDER BY part, 1
         """
     ).fetchall()
-    objects = [ExportObject(name, kind, description) for name, kind, description in rows if name not in NOT_EXPORTED]
-
-    def order(obj: ExportObject) -> tuple[int, str]:
-        return (2 if obj.kind == "table" else 1 if obj.name.startswith("report_") else 0, obj.name)
-
-    return sorted(objects, key=order)
+    objects = []
+    for name, kind, description, _part, _position in rows:
+        if not is_plain_name(name.removeprefix("core.")):
+            raise ExportError(
+                f"the database holds an object named {name!r}, which is not a plain name "
+                "(lower-case letters, digits, underscores); refusing to use it as a file name"
+            )
+        if name not in NOT_EXPORTED:
+            objects.append(ExportObject(name, kind, description))
+    return objects
 
 
 def export_database(
@@ -133,59 +118,128 @@ def export_database(
 ) -> list[Path]:
     """Export the built database at ``database`` into ``directory``; returns the files written.
 
-    ``directory`` must be new, empty, or an earlier hebeidb export (which is replaced only once the
-    new export is complete). ``only`` limits the export to some views or tables by name.
+    ``directory`` must be new, empty, or an earlier hebeidb export holding exactly the files its
+    manifest lists, unchanged (it is replaced only once the new export is complete). ``only`` limits
+    the export to some views or tables by name. The export connection can read nothing but the
+    database and write nothing but its own temporary folder.
     """
     if fmt not in FORMATS:
         raise ExportTargetError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
-    target = Path(directory).absolute()
+    source = Path(database).absolute()
+    target = resolve_target(directory)
     _check_target(target)
-    con = duckdb.connect()
+    restore_aside(target)
+    remove_leftovers(target)
+    temporary = temporary_name(target, TEMP_PURPOSE)
     try:
-        try:
-            con.execute(f"ATTACH $path AS {EXPORT_ALIAS} (READ_ONLY)", {"path": str(Path(database))})
-        except duckdb.Error as error:
-            raise ExportError(f"cannot open {database}: {str(error).strip().splitlines()[0]}") from None
+        temporary.mkdir()
+    except OSError as error:
+        raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
+    try:
+        written = _export_into(source, temporary, fmt, only)
+        replace_folder(temporary, target, _replaceable)
+    except TargetError as error:
+        raise ExportTargetError(str(error)) from None
+    except OSError as error:
+        raise ExportError(f"cannot write the export to {target}: {error.strerror or error}") from None
+    finally:
+        _remove_tree(temporary)
+    return [target / path.relative_to(temporary) for path in written]
+
+
+def _export_into(source: Path, folder: Path, fmt: str, only: Sequence[str] | None) -> list[Path]:
+    con = _export_connection(source, folder)
+    try:
         objects = _select(exportable(con), only)
         info = _build_info(con)
         sources = _sources(con)
-        _remove_stale_temporaries(target)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}")
-        try:
-            temporary.mkdir()
-        except OSError as error:
-            raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
-        try:
-            written = [_write(con, obj, temporary, fmt, info, sources) for obj in objects]
-            manifest = _datapackage(con, objects, written, fmt, info, sources)
-            (temporary / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-            _fsync_tree(temporary)
-            _move_into_place(temporary, target)
-        finally:
-            shutil.rmtree(temporary, ignore_errors=True)
+        views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
+        dataset = read_dataset(con, EXPORT_ALIAS)
+        written = [_write(con, obj, folder, fmt, info, sources) for obj in objects]
+        manifest = _datapackage(con, objects, written, fmt, info, sources, views, dataset)
     finally:
         con.close()
-    return [target / path.name for path in written] + [target / MANIFEST]
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return [*written, path]
+
+
+def _export_connection(source: Path, folder: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that reads only ``source`` (attached read-only) and writes only into ``folder``."""
+    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    try:
+        con.execute("SET temp_directory = ''")
+        con.execute("SET allowed_paths = $paths", {"paths": [str(source), f"{source}.wal"]})
+        con.execute("SET allowed_directories = $folders", {"folders": [str(folder) + os.sep]})
+        con.execute("SET enable_external_access = false")
+        # One thread: files are written in the same order, and so to the same bytes, on every run.
+        con.execute("SET threads = 1")
+        con.execute("SET enable_progress_bar = false")
+        try:
+            con.execute(f"ATTACH {quote_literal(str(source))} AS {EXPORT_ALIAS} (READ_ONLY)")
+        except duckdb.Error as error:
+            raise ExportError(f"cannot open {source}: {error_first_line(error)}") from None
+        con.execute("SET lock_configuration = true")
+        try:
+            require_contract(con, EXPORT_ALIAS, source)
+        except HebeidbError as error:
+            raise ExportError(str(error)) from None
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _check_target(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise ExportTargetError(f"{target} exists and is not a folder")
-    if target.is_dir() and any(target.iterdir()) and not _is_export(target):
-        raise ExportTargetError(
-            f"{target} is not empty and holds no earlier hebeidb export (no {MANIFEST} written by hebeidb); "
-            "choose a new or empty folder"
-        )
     if not target.parent.is_dir():
         raise ExportTargetError(f"folder {target.parent} does not exist")
+    if target.is_dir() and any(target.iterdir()):
+        reason = _replaceable(target)
+        if reason is not None:
+            raise ExportTargetError(reason)
 
 
-def _is_export(folder: Path) -> bool:
+def _replaceable(folder: Path) -> str | None:
+    """None when ``folder`` holds exactly the files an earlier hebeidb export wrote, each unchanged.
+
+    Else the reason, in words: the folder is then not replaced, whatever its datapackage.json says.
+    """
+    refuse = f"{folder} is not empty and is not an unchanged earlier hebeidb export; choose a new or empty folder"
     try:
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and "hebeidb" in manifest
+        return f"{refuse} (no readable {MANIFEST})"
+    files = manifest.get("hebeidb", {}).get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return f"{refuse} ({MANIFEST} lists no files written by hebeidb)"
+    found = {}
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root) / name
+            if path.is_symlink():
+                return f"{refuse} ({path.relative_to(folder)} is a link)"
+        for name in names:
+            path = Path(root) / name
+            found[path.relative_to(folder).as_posix()] = path
+    found.pop(MANIFEST, None)
+    extra = sorted(set(found) - set(files))
+    if extra:
+        return f"{refuse} ({extra[0]} was not written by the export)"
+    missing = sorted(set(files) - set(found))
+    if missing:
+        return f"{refuse} ({missing[0]} is missing)"
+    for name, path in sorted(found.items()):
+        if _sha256(path) != files[name]:
+            return f"{refuse} ({name} was changed)"
+    return None
 
 
 def _select(objects: list[ExportObject], only: Sequence[str] | None) -> list[ExportObject]:
@@ -204,7 +258,7 @@ def _build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         relation = con.sql(f"SELECT * FROM {EXPORT_ALIAS}.core.build_info")
         rows = relation.fetchall()
     except duckdb.Error as error:
-        raise ExportError(f"not a hebeidb database: {str(error).strip().splitlines()[0]}") from None
+        raise ExportError(f"not a hebeidb database: {error_first_line(error)}") from None
     if not rows:
         raise ExportError("the database has no build_info row; rebuild it with `hebeidb build`")
     return dict(zip(relation.columns, rows[0], strict=True))
@@ -239,11 +293,22 @@ def _metadata(info: dict[str, Any], sources: list[dict[str, Any]], obj: ExportOb
         "hebeidb_build_sha256": str(info["inputs_sha256"]),
         "hebeidb_object": obj.name,
         "hebeidb_description": obj.description,
-        "hebeidb_sources": json.dumps(
-            [{"source_id": s["source_id"], "sha256": s["sha256"], "citation": s["citation"]} for s in sources],
-            ensure_ascii=False,
-        ),
+        # The sources themselves are a resource of the export (core.sources, and datapackage.json's
+        # "sources"); each file carries only their digest and where to find them.
+        "hebeidb_sources_sha256": sources_digest(sources),
+        "hebeidb_sources_resource": "core.sources",
     }
+
+
+def sources_digest(sources: list[dict[str, Any]]) -> str:
+    """sha256 of the sources' ids, hashes and citations (canonical JSON): one value names the whole list."""
+    canonical = json.dumps(
+        [{"source_id": s["source_id"], "sha256": s["sha256"], "citation": s["citation"]} for s in sources],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _order_by(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
@@ -257,7 +322,7 @@ def _order_by(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
         {"db": EXPORT_ALIAS, "schema": obj.schema, "table": obj.table},
     ).fetchall()
     columns = keys[0][0] if keys else []
-    return " ORDER BY " + (", ".join(f'"{c}"' for c in columns) if columns else "ALL")
+    return " ORDER BY " + (", ".join(quote_identifier(c) for c in columns) if columns else "ALL")
 
 
 def _write(
@@ -271,14 +336,14 @@ def _write(
     path = folder / obj.filename(fmt)
     query = f"SELECT * FROM {obj.sql_name}{_order_by(con, obj)}"
     if fmt == "parquet":
-        metadata = ", ".join(f"{key}: {sql_literal(value)}" for key, value in _metadata(info, sources, obj).items())
-        options = f"FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}}"
+        metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in _metadata(info, sources, obj).items())
+        options = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{{metadata}}}"
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
     try:
-        con.execute(f"COPY ({query}) TO {sql_literal(str(path))} ({options})")
+        con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
     except duckdb.Error as error:
-        raise ExportError(f"cannot write {obj.filename(fmt)}: {str(error).strip().splitlines()[0]}") from None
+        raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     return path
 
 
@@ -289,6 +354,8 @@ def _datapackage(
     fmt: str,
     info: dict[str, Any],
     sources: list[dict[str, Any]],
+    views: dict[str, View],
+    dataset: Any,
 ) -> dict[str, Any]:
     included = {obj.name for obj in objects}
     shared = _public_column_descriptions(con)
@@ -303,7 +370,7 @@ def _datapackage(
             "bytes": path.stat().st_size,
             "hash": "sha256:" + _sha256(path),
             "description": obj.description,
-            "schema": _table_schema(con, obj, included, shared),
+            "schema": _table_schema(con, obj, included, shared, views),
         }
         if fmt == "parquet":
             del resource["encoding"]
@@ -312,13 +379,9 @@ def _datapackage(
         resources.append(resource)
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": "hebeidb",
-        "title": "Hebei Province's support for people with disabilities",
-        "description": (
-            "Every numeric claim of the article 'Hebei Enhances Targeted Support for People with Disabilities "
-            "to Improve Livelihoods' (Deep News, 2026-02-10) with its verbatim quote and offsets, qualifiers as "
-            "intervals, medal tallies and cited reference facts, checked on every build."
-        ),
+        "name": dataset.name,
+        "title": dataset.title,
+        "description": dataset.description,
         "version": str(info["package_version"]),
         "created": _iso(info["built_at"]),
         "hebeidb": {
@@ -327,6 +390,10 @@ def _datapackage(
             "duckdb_version": str(info["duckdb_version"]),
             "storage_version": str(info["storage_version"]),
             "checks_passed": int(info["n_checks"]),
+            "sources_sha256": sources_digest(sources),
+            # Every file the export wrote, with its sha256: a later export replaces this folder only
+            # while it holds exactly these files, unchanged.
+            "files": {path.name: _sha256(path) for path in files},
         },
         "sources": [
             {key: value for key, value in (("title", s["citation"]), ("path", s["url"])) if value}
@@ -338,7 +405,11 @@ def _datapackage(
 
 
 def _table_schema(
-    con: duckdb.DuckDBPyConnection, obj: ExportObject, included: set[str], shared: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    obj: ExportObject,
+    included: set[str],
+    shared: dict[str, str],
+    views: dict[str, View],
 ) -> dict[str, Any]:
     columns = con.execute(
         """SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns()
@@ -359,9 +430,11 @@ def _table_schema(
     schema: dict[str, Any] = {"fields": fields}
     if obj.kind == "table":
         keys, references = _table_keys(con, obj)
+    elif obj.name in views:
+        keys = views[obj.name].key
+        references = [(r.columns, r.view, r.view_columns) for r in views[obj.name].references]
     else:
-        keys = VIEW_KEYS.get(obj.name, ())
-        references = VIEW_REFERENCES.get(obj.name, ())
+        keys, references = (), []
     if keys:
         schema["primaryKey"] = list(keys)
     foreign = [
@@ -441,46 +514,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
-
-
-def _move_into_place(temporary: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(temporary, target)
-        return
-    if not any(target.iterdir()):
-        target.rmdir()
-        os.replace(temporary, target)
-        return
-    # An earlier export: swap it out, move the new one in, then delete the old one. If the second
-    # rename fails, put the old export back.
-    old = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.replaced{TEMP_MARK}")
-    os.replace(target, old)
-    try:
-        os.replace(temporary, target)
-    except OSError:
-        os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_stale_temporaries(target: Path) -> None:
-    for stale in target.parent.glob(f".{target.name}.*{TEMP_MARK}"):
-        pid = stale.name[len(target.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

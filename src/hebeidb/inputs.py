@@ -11,6 +11,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_FILENAME = "hebei.duckdb"
 DATABASE_ENV = "HEBEIDB_DATABASE"
 INPUT_DIRS = ("schema", "seeds", "queries")
+PARTS = (*INPUT_DIRS, "checks")
 CHECKS_DIR = PACKAGE_DIR / "checks"
 
 
@@ -98,12 +99,22 @@ class Inputs:
 
     def sha256(self) -> str:
         """sha256 over every input file's path and bytes; equal inputs give equal hashes."""
-        digest = hashlib.sha256()
+        return self.part_hashes()["inputs"]
+
+    def part_hashes(self) -> dict[str, str]:
+        """sha256 of all inputs (``inputs``) and of each part (``schema``, ``seeds``, ``queries``, ``checks``).
+
+        Each is taken over the files' paths and bytes in path order, so a change to one part changes
+        that part's hash and the whole one, and nothing else.
+        """
+        whole = hashlib.sha256()
+        parts = {name: hashlib.sha256() for name in PARTS}
         for path in self.files():
-            digest.update(self._hash_name(path).encode() + b"\0")
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-        return digest.hexdigest()
+            name = self._hash_name(path)
+            data = name.encode() + b"\0" + path.read_bytes() + b"\0"
+            whole.update(data)
+            parts[name.split("/", 1)[0]].update(data)
+        return {"inputs": whole.hexdigest(), **{name: digest.hexdigest() for name, digest in parts.items()}}
 
 
 def _ignored(path: Path, folder: Path) -> bool:

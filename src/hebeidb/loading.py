@@ -20,12 +20,14 @@ from pathlib import Path
 
 import duckdb
 
+from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .errors import BuildError, Problem
 from .inputs import Inputs
+from .sqltext import error_first_line, quote_identifier, sql_statement_line
 
 SCHEMA = "core"
 # Tables the build fills itself rather than from a CSV file.
-BUILD_FILLED_TABLES = ("source_texts", "build_info")
+BUILD_FILLED_TABLES = ("source_texts", *CONTRACT_TABLES)
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, nullstr = ''"
 )
@@ -41,10 +43,6 @@ class Table:
     @property
     def stage(self) -> str:
         return f"stage_{self.name}"
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, inputs: Inputs) -> None:
@@ -97,12 +95,11 @@ def _read_text(path: Path, inputs: Inputs) -> str:
 
 def _sql_problem(file: str, text: str, offset: int, error: duckdb.Error, query: str | None = None) -> Problem:
     """Locate a DuckDB error in ``text``: the statement (or hook) starts at character ``offset``."""
-    message = str(error).strip()
-    first_line = message.splitlines()[0] if message else type(error).__name__
-    match = re.search(r"LINE (\d+):", message)
-    if match:
+    first_line = error_first_line(error)
+    statement_line = sql_statement_line(str(error))
+    if statement_line is not None:
         # DuckDB counts lines from the start of the statement it was given.
-        return Problem("sql", file, first_line, line=text.count("\n", 0, offset) + int(match.group(1)))
+        return Problem("sql", file, first_line, line=text.count("\n", 0, offset) + statement_line)
     start = offset
     if query is not None:
         # Point at the statement itself, past the blank lines and comments before it.

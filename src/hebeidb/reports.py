@@ -12,11 +12,12 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
+from .sqltext import inline_placeholders, placeholders, quote_identifier
 
 PARAMETER_TYPES = ("text", "integer", "number", "date", "boolean", "choice", "identifier")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -31,7 +32,18 @@ class ReportParameterError(ParameterError):
 
 
 class TemplateError(ParameterError):
-    """A report template breaks the rendering rules (prints a value, undefined name, bad identifier)."""
+    """A report's template or metadata breaks the rules (prints a value, undefined name, bad identifier).
+
+    The location is kept as fields (``file`` relative to the inputs, ``line``) and formatted once, by
+    ``str()``, so that the build can report it as a located problem without reading the message back.
+    """
+
+    def __init__(self, file: str | None, message: str, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        where = file if line is None else f"{file}, line {line}"
+        super().__init__(f"{where}: {message}" if file else message)
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,13 @@ class ReportSpec:
     title: str
     description: str
     parameters: tuple[Parameter, ...]
-    template_path: Path
-    metadata_path: Path
+    template: str  # the Jinja SQL text
+    metadata: str  # the TOML text the spec was read from
+    template_file: str  # where the template came from, relative to the inputs ("queries/medals.sql")
+    metadata_file: str
     portable: bool = True
     portability_note: str = ""
     example: str = ""
-    columns: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def view_name(self) -> str:
@@ -97,74 +110,110 @@ class ReportSpec:
         return {p.name: p.default for p in self.parameters}
 
 
-def load_specs(queries_dir: Path) -> dict[str, ReportSpec]:
-    """Read every ``<name>.sql`` with its ``<name>.toml`` beside it; names in sorted order."""
+def load_specs(queries_dir: Path, relative: Callable[[Path], str] = str) -> dict[str, ReportSpec]:
+    """Read every ``<name>.sql`` with its ``<name>.toml`` beside it (the build's inputs); sorted by name.
+
+    ``relative`` turns a path into the name errors show (the build passes the path within its inputs).
+    """
     specs = {}
     for template in sorted(queries_dir.glob("*.sql")):
-        spec = load_spec(template)
+        spec = load_spec(template, relative)
         specs[spec.name] = spec
     return specs
 
 
-def load_spec(template: Path) -> ReportSpec:
-    name = template.stem
-    metadata_path = template.with_suffix(".toml")
-    where = str(metadata_path)
-    if not NAME.fullmatch(name):
-        raise TemplateError(f"{template}: report names are lower case letters, digits and underscores")
-    if not metadata_path.is_file():
-        raise TemplateError(f"{template}: no metadata file {metadata_path.name} beside it")
+def load_spec(template: Path, relative: Callable[[Path], str] = str) -> ReportSpec:
+    """Read one report from its template file and the ``.toml`` metadata beside it."""
+    metadata = template.with_suffix(".toml")
+    if not metadata.is_file():
+        raise TemplateError(relative(template), f"no metadata file {metadata.name} beside it")
+    return parse_spec(
+        template.stem, _read(template, relative), _read(metadata, relative), relative(template), relative(metadata)
+    )
+
+
+def _read(path: Path, relative: Callable[[Path], str]) -> str:
     try:
-        meta = tomllib.loads(metadata_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise TemplateError(f"{where}: {error}") from None
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return _raise(TemplateError(relative(path), f"not UTF-8 text: {error.reason} at byte {error.start}"))
+    except OSError as error:
+        return _raise(TemplateError(relative(path), f"cannot read: {error.strerror}"))
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    """The message and line of a TOML error (Python 3.14 gives them as fields; older ones only as text)."""
+    line = getattr(error, "lineno", None)
+    message = getattr(error, "msg", None)
+    if message is None:
+        text = str(error)
+        found = re.search(r" \(at line (\d+), column \d+\)$", text)
+        message = text[: found.start()] if found else text
+        line = int(found.group(1)) if found else line
+    return message, line
+
+
+def parse_spec(name: str, template: str, metadata: str, template_file: str, metadata_file: str) -> ReportSpec:
+    """A report from the text of its template and metadata (as read from the inputs or from a built file)."""
+    where = metadata_file
+    if not NAME.fullmatch(name):
+        raise TemplateError(template_file, "report names are lower case letters, digits and underscores")
+    try:
+        meta = tomllib.loads(metadata)
+    except tomllib.TOMLDecodeError as error:
+        raise TemplateError(where, *toml_error(error)) from None
     for key in ("title", "description"):
         if not isinstance(meta.get(key), str):
-            raise TemplateError(f"{where}: needs a text value for {key!r}")
+            raise TemplateError(where, f"needs a text value for {key!r}")
     raw_parameters = meta.get("params", [])
     if not isinstance(raw_parameters, list) or not all(isinstance(p, dict) for p in raw_parameters):
-        raise TemplateError(f"{where}: parameters are tables written [[params]], one per parameter")
+        raise TemplateError(where, "parameters are tables written [[params]], one per parameter")
     parameters = tuple(_parameter(where, i, raw) for i, raw in enumerate(raw_parameters, 1))
     names = [p.name for p in parameters]
     if len(set(names)) != len(names):
-        raise TemplateError(f"{where}: a parameter name is used twice: {names}")
+        raise TemplateError(where, f"a parameter name is used twice: {names}")
     portable = meta.get("portable", True)
     return ReportSpec(
         name=name,
         title=meta["title"],
         description=meta["description"].strip(),
         parameters=parameters,
-        template_path=template,
-        metadata_path=metadata_path,
+        template=template,
+        metadata=metadata,
+        template_file=template_file,
+        metadata_file=metadata_file,
         portable=portable is True,
         portability_note="" if portable is True else str(portable),
-        example=meta.get("example", ""),
-        columns=tuple(meta.get("columns", ())),
+        example=str(meta.get("example", "")),
     )
 
 
 def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
-    place = f"{where}: params[{index}]"
+    place = f"params[{index}]"
     name = raw.get("name")
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise TemplateError(f"{place}: needs a name of lower case letters, digits and underscores")
+        raise TemplateError(where, f"{place}: needs a name of lower case letters, digits and underscores")
     kind = raw.get("type")
     if kind not in PARAMETER_TYPES:
-        raise TemplateError(f"{place} ({name}): type must be one of {', '.join(PARAMETER_TYPES)}, not {kind!r}")
+        raise TemplateError(where, f"{place} ({name}): type must be one of {', '.join(PARAMETER_TYPES)}, not {kind!r}")
     choices = raw.get("choices")
     if choices is not None and not isinstance(choices, list):
-        raise TemplateError(f'{place} ({name}): choices must be a list such as ["a", "b"], not {choices!r}')
+        raise TemplateError(where, f'{place} ({name}): choices must be a list such as ["a", "b"], not {choices!r}')
     if kind in ("choice", "identifier") and choices is None and "choices_from" not in raw:
-        raise TemplateError(f"{place} ({name}): a {kind} parameter needs choices or choices_from")
+        raise TemplateError(where, f"{place} ({name}): a {kind} parameter needs choices or choices_from")
     if kind == "identifier" and "choices_from" in raw:
-        raise TemplateError(f"{place} ({name}): identifiers need a fixed list of choices")
+        raise TemplateError(where, f"{place} ({name}): identifiers need a fixed list of choices")
     if kind == "identifier" and not all(isinstance(c, str) and NAME.fullmatch(c) for c in choices or ()):
-        raise TemplateError(f"{place} ({name}): identifier choices must be plain lower-case names")
+        raise TemplateError(where, f"{place} ({name}): identifier choices must be plain lower-case names")
     choices_from = raw.get("choices_from")
     if choices_from is not None and not (
         isinstance(choices_from, str) and re.fullmatch(r"[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*", choices_from)
     ):
-        raise TemplateError(f"{place} ({name}): choices_from must be view.column")
+        raise TemplateError(where, f"{place} ({name}): choices_from must be view.column")
     parameter = Parameter(
         name=name,
         type=kind,
@@ -180,13 +229,17 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
             try:
                 _convert(kind, raw[bound])
             except (TypeError, ValueError, OverflowError):
-                raise TemplateError(f"{place} ({name}): {bound} = {raw[bound]!r} is not {_article(kind)}") from None
+                raise TemplateError(
+                    where, f"{place} ({name}): {bound} = {raw[bound]!r} is not {_article(kind)}"
+                ) from None
     default = raw.get("default")
     if default is not None:
         try:
             default = coerce(parameter, default, lambda: ())
         except ParameterError as error:
-            raise TemplateError(f"{place} ({name}): the default breaks the parameter's own rules: {error}") from None
+            raise TemplateError(
+                where, f"{place} ({name}): the default breaks the parameter's own rules: {error}"
+            ) from None
     return Parameter(**{**parameter.__dict__, "default": default})
 
 
@@ -305,7 +358,7 @@ class _Value:
         return hash(self._value)
 
     def __str__(self) -> str:
-        raise TemplateError(f"the template prints the value of {self._name!r}; write ${self._name} to bind it")
+        raise TemplateError(None, f"the template prints the value of {self._name!r}; write ${self._name} to bind it")
 
     __repr__ = __str__
 
@@ -320,15 +373,16 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Undefined):
         str(value)  # raises the undefined name's error (or the sandbox's SecurityError)
     if isinstance(value, _Identifier):
-        return '"' + value + '"'
+        return quote_identifier(value)
     if isinstance(value, _Value):
         str(value)  # raises TemplateError
     if value is None or isinstance(value, (str, int, float, bool)):
         raise TemplateError(
+            None,
             f"the template prints {_show(value)}; values must be bound as $name, "
-            "identifiers come from identifier parameters"
+            "identifiers come from identifier parameters",
         )
-    raise TemplateError(f"the template prints an object of type {type(value).__name__}")
+    raise TemplateError(None, f"the template prints an object of type {type(value).__name__}")
 
 
 _ENVIRONMENT = None
@@ -365,12 +419,7 @@ class RenderedReport:
 
         Text inside string literals and comments is left alone, as when placeholders are found.
         """
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group("name")
-            return match.group(0) if name is None else sql_literal(self.params[name])
-
-        return _CODE_OR_PLACEHOLDER.sub(replace, self.sql)
+        return inline_placeholders(self.sql, self.params)
 
 
 def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
@@ -379,10 +428,7 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     from jinja2 import UndefinedError
     from jinja2.exceptions import SecurityError
 
-    try:
-        source = spec.template_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TemplateError(f"{spec.template_path}: cannot read the template: {error}") from None
+    source = spec.template
     _refuse_unknown_names(spec, source)
     context: dict[str, Any] = {}
     for parameter in spec.parameters:
@@ -394,25 +440,24 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     try:
         sql = environment().from_string(source).render(context)
     except UndefinedError as error:
-        raise TemplateError(f"{spec.template_path}: undefined name in template: {error.message}") from None
+        raise TemplateError(spec.template_file, f"undefined name in template: {error.message}") from None
     except SecurityError as error:
-        raise TemplateError(f"{spec.template_path}: unsafe template operation refused: {error}") from None
+        raise TemplateError(spec.template_file, f"unsafe template operation refused: {error}") from None
     except TemplateError as error:
-        raise TemplateError(f"{spec.template_path}: {error}") from None
+        raise TemplateError(spec.template_file, error.message, line=error.line) from None
     except JinjaTemplateError as error:
         line = getattr(error, "lineno", None)
-        where = f"{spec.template_path}, line {line}" if line else str(spec.template_path)
-        raise TemplateError(f"{where}: {error.message or error}") from None
+        raise TemplateError(spec.template_file, str(error.message or error), line=line) from None
     except Exception as error:  # anything else a template can raise while it renders (1 / 0, ...)
-        raise TemplateError(f"{spec.template_path}: the template fails while rendering: {error!r}") from None
-    used = _placeholders(sql)
+        raise TemplateError(spec.template_file, f"the template fails while rendering: {error!r}") from None
+    used = placeholders(sql)
     declared = {p.name for p in spec.parameters}
     unknown = sorted(used - declared)
     if unknown:
-        raise TemplateError(f"{spec.template_path}: placeholder ${unknown[0]} is not a parameter of the report")
+        raise TemplateError(spec.template_file, f"placeholder ${unknown[0]} is not a parameter of the report")
     bound = {name: values.get(name) for name in sorted(used) if spec.parameter(name).type != "identifier"}
     if used - set(bound):
-        raise TemplateError(f"{spec.template_path}: identifier parameters are printed with {{{{ name }}}}, not bound")
+        raise TemplateError(spec.template_file, "identifier parameters are printed with {{ name }}, not bound")
     return RenderedReport(spec, sql.strip() + "\n", bound)
 
 
@@ -427,41 +472,11 @@ def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:
     try:
         names = meta.find_undeclared_variables(environment().parse(source))
     except TemplateSyntaxError as error:
-        raise TemplateError(f"{spec.template_path}, line {error.lineno}: {error.message}") from None
+        raise TemplateError(spec.template_file, str(error.message), line=error.lineno) from None
     unknown = sorted(names - {p.name for p in spec.parameters})
     if unknown:
         allowed = ", ".join(p.name for p in spec.parameters) or "none"
-        raise TemplateError(
-            f"{spec.template_path}: undefined name {unknown[0]!r} in template; its parameters: {allowed}"
-        )
-
-
-_CODE_OR_PLACEHOLDER = re.compile(
-    r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)", re.S
-)
-
-
-def _placeholders(sql: str) -> set[str]:
-    # Text inside string literals, quoted names and comments holds no placeholders.
-    return {m.group("name") for m in _CODE_OR_PLACEHOLDER.finditer(sql) if m.group("name")}
-
-
-def sql_literal(value: Any) -> str:
-    """A SQL literal for a validated parameter value."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        # A bare 0.1 is a DECIMAL in DuckDB; the bound value is a DOUBLE: keep them alike.
-        return f"CAST({value!r} AS DOUBLE)"
-    if isinstance(value, dt.date):
-        return f"DATE '{value.isoformat()}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {type(value).__name__}")
+        raise TemplateError(spec.template_file, f"undefined name {unknown[0]!r} in template; its parameters: {allowed}")
 
 
 def validate(
@@ -480,46 +495,3 @@ def validate(
         p.name: coerce(p, values[p.name], lambda p=p: dynamic_choices(p.choices_from))  # type: ignore[misc]
         for p in spec.parameters
     }
-
-
-def create_report_views(con: Any, queries_dir: Path, relative: Callable[[Path], str]) -> list[str]:
-    """Create ``report_<name>`` for every report, rendered with its default parameters.
-
-    Default values become literals (a DuckDB view cannot hold parameters). Any error names the
-    template file; the build fails on it.
-    """
-    import duckdb
-
-    from .errors import BuildError, Problem
-
-    def located(error: Exception, default: Path) -> Problem:
-        # Messages start with the file (and line) they are about: "path[, line N]: what".
-        match = re.match(r"(?P<path>/[^,:]+?)(?:, line (?P<line>\d+))?: (?P<message>.*)", str(error), re.S)
-        if not match:
-            return Problem("reports", relative(default), str(error))
-        line = int(match["line"]) if match["line"] else None
-        return Problem("reports", relative(Path(match["path"])), match["message"], line=line)
-
-    names = []
-    try:
-        specs = load_specs(queries_dir)
-    except TemplateError as error:
-        raise BuildError([located(error, queries_dir)]) from None
-    for spec in specs.values():
-        file = relative(spec.template_path)
-        try:
-            rendered = render(spec, validate(spec, {}, lambda source: ()))
-            sql = rendered.inline_sql()
-        except ParameterError as error:
-            raise BuildError([located(error, spec.template_path)]) from None
-        try:
-            con.execute(f'CREATE VIEW "{spec.view_name}" AS {sql}')
-            con.execute(f'COMMENT ON VIEW "{spec.view_name}" IS {sql_literal(spec.title + ": " + spec.description)}')
-            con.execute(f'SELECT * FROM "{spec.view_name}" LIMIT 0').fetchall()
-        except duckdb.Error as error:
-            message = str(error).strip().splitlines()[0]
-            raise BuildError(
-                [Problem("reports", file, f"the report's SQL fails with its defaults: {message}")]
-            ) from None
-        names.append(spec.view_name)
-    return names

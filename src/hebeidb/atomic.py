@@ -1,0 +1,262 @@
+"""Atomic replacement of files and folders, the lock that keeps two writers apart, and leftovers.
+
+Every writer of hebeidb (the build, the export, the site) writes into a temporary beside its target,
+named ``.<target>.<pid>.<token>.<purpose>``, and renames it into place when it is complete. So:
+
+- a reader of the target sees the old result or the new one, never half of one;
+- a writer killed at any point leaves at most a temporary, which the next writer of the *same target*
+  removes once the process that made it is gone (the name carries the pid);
+- nothing else is ever removed: a temporary of another target (``h.duckdb.bak`` beside ``h.duckdb``),
+  a live writer's temporary, or any file that does not follow the naming pattern.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .errors import HebeidbError
+
+# A fault point for tests: HEBEIDB_FAULT=<name> kills the process (SIGKILL) when it reaches <name>,
+# so that tests can prove each step of a replacement leaves the old or the new result complete.
+FAULT_ENV = "HEBEIDB_FAULT"
+
+
+class TargetError(HebeidbError):
+    """A target cannot be written: a folder where a file should be, a missing parent, no permission."""
+
+
+class LockedError(HebeidbError):
+    """Another writer holds the lock of the same target."""
+
+
+def fault_point(name: str) -> None:
+    """Die here, as if killed, when ``$HEBEIDB_FAULT`` names this point (tests only set it)."""
+    if os.environ.get(FAULT_ENV) == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def resolve_target(path: str | os.PathLike[str]) -> Path:
+    """The real path a writer should replace: symbolic links followed, once, to the file they name.
+
+    A link to a database is kept a link: the file it points to is the one replaced and locked, so two
+    links to one file share one lock.
+    """
+    target = Path(path).absolute()
+    try:
+        return Path(os.path.realpath(target))
+    except OSError:  # pragma: no cover - realpath only fails on loops on some platforms
+        return target
+
+
+def temporary_name(target: Path, purpose: str) -> Path:
+    """A fresh temporary path beside ``target`` for ``purpose`` (building, exporting, ...)."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.{purpose}")
+
+
+def _leftover_pattern(target: Path) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(target.name)}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.[a-z]+(?:\.[a-z]+)*")
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove the temporaries of ``target`` whose writing process is gone; returns what was removed."""
+    pattern = _leftover_pattern(target)
+    removed = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or process_alive(int(match["pid"])):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        removed.append(path)
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one we may not signal counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def exclusive_lock(target: Path, busy: Callable[[Path], str]) -> Iterator[None]:
+    """Hold ``.<target>.lock`` beside ``target`` exclusively; raise LockedError(busy(lock)) if taken."""
+    lock_path = target.with_name(f".{target.name}.lock")
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole block
+    except IsADirectoryError:
+        raise TargetError(f"cannot lock {target}: {lock_path} is a folder; remove it or choose another path") from None
+    except OSError as error:
+        raise TargetError(f"cannot lock {target}: {lock_path}: {error.strerror}") from None
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no locking, writers must not overlap
+            pass
+        except BlockingIOError:
+            raise LockedError(busy(lock_path)) from None
+        yield
+    finally:
+        handle.close()
+
+
+def wait_for_lock(target: Path, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds while another process holds the lock of ``target``; True if free."""
+    import fcntl
+    import time
+
+    lock_path = target.with_name(f".{target.name}.lock")
+    if not lock_path.is_file():
+        return True
+    deadline = time.monotonic() + timeout
+    try:
+        handle = open(lock_path, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return True
+    with handle:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def fsync_folder(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file under ``folder`` and every folder in it to disk."""
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            fsync_file(Path(root) / name)
+        fsync_folder(Path(root))
+
+
+def replace_file(temporary: Path, target: Path) -> None:
+    """Flush ``temporary`` and rename it over ``target`` (atomic on POSIX), then flush the folder."""
+    fsync_file(temporary)
+    fault_point("replace-file:before-rename")
+    os.replace(temporary, target)
+    fault_point("replace-file:after-rename")
+    fsync_folder(target.parent)
+
+
+def replace_folder(temporary: Path, target: Path, may_replace: Callable[[Path], str | None]) -> None:
+    """Move the finished folder ``temporary`` to ``target``.
+
+    ``target`` may be missing, an empty folder, or a folder that ``may_replace`` accepts (it returns
+    None to accept, else the reason to refuse). What stands at ``target`` is checked again at the
+    moment of the move, after it has been set aside: a folder that appeared or changed meanwhile is
+    put back untouched and the move is refused with TargetError. The old folder is deleted only once
+    the new one is in place; if the process dies between the two renames, the old folder stays
+    beside the target under a temporary name and :func:`restore_aside` (called by the next writer)
+    puts it back.
+    """
+    fsync_tree(temporary)
+    if _rename_into_empty(temporary, target):
+        fsync_folder(target.parent)
+        return
+    aside = temporary_name(target, "replaced")
+    try:
+        os.rename(target, aside)
+    except FileNotFoundError:
+        # It vanished between the two calls: the target is free now.
+        if not _rename_into_empty(temporary, target):
+            raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
+        fsync_folder(target.parent)
+        return
+    reason = may_replace(aside) if aside.is_dir() and not aside.is_symlink() else f"{target} is not a folder"
+    if reason is not None:
+        _put_back(aside, target)
+        raise TargetError(reason)
+    fault_point("replace-folder:between-renames")
+    try:
+        os.rename(temporary, target)
+    except OSError as error:
+        _put_back(aside, target)
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
+        raise
+    fsync_folder(target.parent)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _rename_into_empty(temporary: Path, target: Path) -> bool:
+    """Rename when the target is missing or an empty folder (rename(2) replaces only empty folders)."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        return False
+    try:
+        os.rename(temporary, target)
+    except OSError as error:
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            return False
+        raise
+    return True
+
+
+def _put_back(aside: Path, target: Path) -> None:
+    try:
+        os.rename(aside, target)
+    except OSError:
+        # Something new stands at the target: keep both, under a name no cleanup ever matches.
+        kept = target.with_name(f"{target.name}.kept-{secrets.token_hex(4)}")
+        os.rename(aside, kept)
+        raise TargetError(
+            f"{target} changed while it was being written; its earlier content is kept as {kept}"
+        ) from None
+
+
+def restore_aside(target: Path) -> None:
+    """Put back a folder a killed writer set aside (``.<target>.<pid>.<token>.replaced``) if the target is gone."""
+    if target.exists() or target.is_symlink():
+        return
+    pattern = _leftover_pattern(target)
+    candidates = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            match = pattern.fullmatch(entry.name)
+            if match and entry.name.endswith(".replaced") and not process_alive(int(match["pid"])):
+                candidates.append(Path(entry.path))
+    if candidates:
+        newest = max(candidates, key=lambda p: p.stat().st_mtime)
+        with contextlib.suppress(OSError):
+            os.rename(newest, target)
