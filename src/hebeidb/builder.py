@@ -33,6 +33,7 @@ from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs, default_path
 from .loading import SCHEMA, derived_tables, fill_derived_tables, load_seeds, run_sql_file, timed
 from .reports import TemplateError, load_specs
+from .sqltext import error_first_line
 
 # The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
 # the duckdb-cli shell from PyPI (1.5.x) included.
@@ -167,6 +168,18 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
         raise BuildError(f"cannot start DuckDB with {config}: {error}") from None
     try:
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        # The inputs may read files inside their own folder only, and write none: SQL from the inputs
+        # (schema, seed hooks, reports) cannot reach anything else, whatever it calls.
+        allowed = [os.path.realpath(inputs.root) + os.sep]
+        paths = []
+        if temporary is not None:
+            allowed.append(config["temp_directory"] + os.sep)
+            paths = [str(temporary), f"{temporary}.wal", f"{temporary}.wal.checkpoint"]
+        con.execute("SET allowed_directories = $folders", {"folders": allowed})
+        con.execute("SET allowed_paths = $paths", {"paths": paths})
+        con.execute("SET enable_external_access = false")
         if temporary is not None:
             try:
                 con.execute(
@@ -174,10 +187,9 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
                     {"path": str(temporary), "version": storage_version},
                 )
             except duckdb.Error as error:
-                raise BuildError(
-                    f"cannot create {temporary} with storage version {storage_version!r}: {error}"
-                ) from None
+                raise BuildError(f"cannot create {temporary}: {error_first_line(error)}") from None
             con.execute(f"USE {BUILD_ALIAS}")
+        con.execute("SET lock_configuration = true")
         report = _fill(con, inputs, storage_version or "in-memory")
         if temporary is not None:
             with timed(report.timings, "write"):

@@ -23,7 +23,7 @@ import duckdb
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .errors import BuildError, Problem
 from .inputs import Inputs
-from .sqltext import error_first_line, quote_identifier, sql_statement_line
+from .sqltext import error_first_line, quote_identifier, sql_statement_line, statement_kinds
 
 SCHEMA = "core"
 # Tables the build fills itself rather than from a CSV file.
@@ -45,9 +45,43 @@ class Table:
         return f"stage_{self.name}"
 
 
+# What each kind of input file may hold: the schema declares (CREATE, and ALTER for COMMENT ON);
+# a seed hook or a report is one query. Nothing in the inputs copies, attaches, loads or sets.
+SCHEMA_STATEMENTS = ("CREATE", "ALTER")
+QUERY_STATEMENTS = ("SELECT",)
+
+
+def require_statements(text: str, file: str, allowed: tuple[str, ...], single: bool = False) -> list[Problem]:
+    """Problems for statements of a kind ``allowed`` does not list (or for a second one, when ``single``)."""
+    try:
+        kinds = statement_kinds(text)
+    except duckdb.Error as error:
+        return [_sql_problem(file, text, 0, error)]
+    problems = [
+        Problem(
+            "sql",
+            file,
+            f"a {kind} statement is not allowed here",
+            line=line,
+            value=kind,
+            expected=" or ".join(allowed) + " statements",
+        )
+        for kind, line in kinds
+        if kind not in allowed
+    ]
+    if single and len(kinds) > 1 and not problems:
+        problems.append(
+            Problem("sql", file, "a second statement", line=kinds[1][1], expected="exactly one SELECT statement")
+        )
+    return problems
+
+
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, inputs: Inputs) -> None:
     """Run every statement of a SQL file; an error names the file and the statement's line."""
     text = _read_text(path, inputs)
+    problems = require_statements(text, inputs.relative(path), SCHEMA_STATEMENTS)
+    if problems:
+        raise BuildError(problems)
     # The whole file in one call is fast; only when it fails is it rolled back and run again a
     # statement at a time, to tell which statement (and line) failed.
     con.execute("BEGIN TRANSACTION")
@@ -315,6 +349,9 @@ def _validate_and_insert(
     hook = inputs.seeds_dir / f"{table.name}.sql"
     if hook.is_file():
         source = _read_text(hook, inputs)
+        statements = require_statements(source, inputs.relative(hook), QUERY_STATEMENTS, single=True)
+        if statements:
+            return statements
         select = source.strip().rstrip(";")
         lead = len(source) - len(source.lstrip())
         try:

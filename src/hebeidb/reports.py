@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
-from .sqltext import inline_placeholders, placeholders, quote_identifier
+from .sqltext import error_first_line, inline_placeholders, placeholders, quote_identifier, statement_kinds
 
 PARAMETER_TYPES = ("text", "integer", "number", "date", "boolean", "choice", "identifier")
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -450,6 +450,7 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
         raise TemplateError(spec.template_file, str(error.message or error), line=line) from None
     except Exception as error:  # anything else a template can raise while it renders (1 / 0, ...)
         raise TemplateError(spec.template_file, f"the template fails while rendering: {error!r}") from None
+    _require_one_query(spec, sql)
     used = placeholders(sql)
     declared = {p.name for p in spec.parameters}
     unknown = sorted(used - declared)
@@ -459,6 +460,22 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     if used - set(bound):
         raise TemplateError(spec.template_file, "identifier parameters are printed with {{ name }}, not bound")
     return RenderedReport(spec, sql.strip() + "\n", bound)
+
+
+def _require_one_query(spec: ReportSpec, sql: str) -> None:
+    """A rendered report is exactly one SELECT: a second statement would run with the first."""
+    import duckdb
+
+    try:
+        kinds = statement_kinds(sql)
+    except duckdb.Error as error:
+        raise TemplateError(spec.template_file, f"the rendered SQL does not parse: {error_first_line(error)}") from None
+    if len(kinds) != 1 or kinds[0][0] != "SELECT":
+        extra = next(((kind, line) for kind, line in kinds if kind != "SELECT"), kinds[1] if len(kinds) > 1 else None)
+        where = f" ({extra[0]} at line {extra[1]} of the rendered SQL)" if extra else ""
+        raise TemplateError(
+            spec.template_file, f"a report is exactly one SELECT statement; this one renders {len(kinds)}{where}"
+        )
 
 
 def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:

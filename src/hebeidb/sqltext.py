@@ -89,3 +89,23 @@ def sql_statement_line(message: str) -> int | None:
     """The 1-based ``LINE n:`` DuckDB gives in a message (counted from the statement's start), if any."""
     match = re.search(r"LINE (\d+):", message)
     return int(match.group(1)) if match else None
+
+
+def statement_kinds(text: str) -> list[tuple[str, int]]:
+    """Each statement of ``text`` as (kind, line where it starts): ``[("CREATE", 3), ("ALTER", 9)]``.
+
+    Raises ``duckdb.Error`` when the text does not parse.
+    """
+    import duckdb
+
+    found = []
+    offset = 0
+    for statement in duckdb.extract_statements(text):
+        query = statement.query
+        body = query.lstrip()
+        while body.startswith("--"):
+            body = body.split("\n", 1)[1].lstrip() if "\n" in body else ""
+        start = offset + len(query) - len(body)
+        found.append((statement.type.name, text.count("\n", 0, start) + 1))
+        offset += len(query)
+    return found
