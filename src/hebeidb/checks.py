@@ -17,7 +17,8 @@ import duckdb
 
 from .errors import Problem
 from .inputs import CHECKS_DIR, Inputs
-from .loading import SCHEMA, Table, quote_identifier, seed_file
+from .loading import SCHEMA, Table, seed_file
+from .sqltext import quote_identifier
 
 
 @dataclass(frozen=True)

@@ -324,10 +324,6 @@ def _csv_problem(rel: str, table: Table, error: duckdb.Error) -> Problem:
     return Problem("csv", rel, reason, line=line)
 
 
-def _article(noun: str) -> str:
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
-
-
 def _describe_type(duckdb_type: str) -> str:
     decimals = re.fullmatch(r"DECIMAL\(\d+,\s*(\d+)\)", duckdb_type)
     if decimals:
