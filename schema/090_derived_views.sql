@@ -144,7 +144,8 @@ SELECT d.competition_id,
        max(f.value) FILTER (WHERE i.tally_column = 'athletes') AS athletes,
        max(f.value) FILTER (WHERE i.tally_column = 'sports') AS sports,
        max(f.value) FILTER (WHERE i.tally_column = 'events') AS events,
-       coalesce(bool_or(f.is_inferred), false) AS is_inferred
+       -- Only the figures of the row count: a share stated beside it is not one of them.
+       coalesce(bool_or(f.is_inferred) FILTER (WHERE i.indicator_id IS NOT NULL), false) AS is_inferred
 FROM core.delegations AS d
 LEFT JOIN core.facts AS f
        ON f.competition_id = d.competition_id AND f.region_id = d.region_id
