@@ -277,8 +277,8 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
                         THEN power(10, length(CAST(CAST(value AS BIGINT) AS VARCHAR))
                                        - length(rtrim(CAST(CAST(value AS BIGINT) AS VARCHAR), '0')))
                         ELSE 1 END AS precision,
-                   CASE WHEN qualifier = 'exact' AND coalesce(unit_id, '') <> 'percent' AND value % 1000 = 0 AND value <> 0
-                        THEN 'nearest' ELSE 'none' END AS rounding,
+                   CASE WHEN qualifier = 'exact' AND coalesce(unit_id, '') <> 'percent'
+                             AND value % 1000 = 0 AND value <> 0 THEN 'nearest' ELSE 'none' END AS rounding,
                    CASE WHEN unit_id = 'percent' THEN 'rate' WHEN competition_id IS NOT NULL THEN 'count_over_period'
                         WHEN is_cumulative THEN 'running_total' ELSE 'level' END AS aggregation,
                    NULL AS comparison
