@@ -68,6 +68,7 @@ COMMENT ON COLUMN core.facts.aggregation IS 'How the figure relates to time: lev
 COMMENT ON COLUMN core.facts.comparison IS 'For a criterion: the comparison the rule makes, as a qualifier ("counties with populations over 200,000" is over 200000, "at least one person" is at_least 1); NULL otherwise. The figure itself is exact.';
 
 CREATE TABLE core.inference_basis (
+    basis_id         VARCHAR PRIMARY KEY CHECK (regexp_full_match(basis_id, '[a-z0-9_]+')),
     fact_id          VARCHAR NOT NULL REFERENCES core.facts (fact_id),
     basis_fact_id    VARCHAR REFERENCES core.facts (fact_id),
     basis_source_id  VARCHAR REFERENCES core.sources (source_id),
@@ -77,6 +78,7 @@ CREATE TABLE core.inference_basis (
     UNIQUE (fact_id, basis_fact_id, basis_source_id)
 );
 COMMENT ON TABLE core.inference_basis IS 'What each inferred fact''s reasoning rests on: facts and sources held in this database, one row each. Every inferred fact has at least one row, and only inferred facts have rows.';
+COMMENT ON COLUMN core.inference_basis.basis_id IS 'Stable identifier of the row.';
 COMMENT ON COLUMN core.inference_basis.fact_id IS 'The inferred fact.';
 COMMENT ON COLUMN core.inference_basis.basis_fact_id IS 'A fact the reasoning uses; NULL when the row names a source.';
 COMMENT ON COLUMN core.inference_basis.basis_source_id IS 'A source the reasoning uses; NULL when the row names a fact.';
