@@ -223,8 +223,9 @@ parts AS (
            f.value AS stated_value,
            w.value AS computed_value,
            CAST(0 AS DECIMAL(18, 2)) AS tolerance,
-           f.indicator_id || ' of ' || f.region_id || ' must not exceed ' || w.indicator_id || ' of '
-               || w.region_id || ' at ' || f.competition_id AS description
+           f.indicator_id || ' of ' || coalesce(f.region_id, 'the games as a whole') || ' must not exceed '
+               || w.indicator_id || ' of ' || coalesce(w.region_id, 'the games as a whole') || ' at '
+               || f.competition_id AS description
     FROM core.facts AS f
     JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.part_of_indicator_id IS NOT NULL
     JOIN core.facts AS w ON w.indicator_id = i.part_of_indicator_id

@@ -366,7 +366,7 @@ def not_utf8(root: Path) -> Expect:
     path = _seed(root, "facts")
     lines = _read_lines(path)
     index = _row_index(lines, "special_school_population_threshold")
-    data = "".join(lines[:index]).encode() + lines[index].replace("qualifies", "qualif\udcffies").encode(
+    data = "".join(lines[:index]).encode() + lines[index].replace("selects", "sel\udcffects").encode(
         "utf-8", "surrogateescape"
     )
     path.write_bytes(data + "".join(lines[index + 1 :]).encode())
@@ -424,6 +424,7 @@ def percentage_over_100(root: Path) -> Expect:
 
 
 def fraction_of_a_school(root: Path) -> Expect:
+    set_field(root, "facts", "special_education_schools", "precision", "0.1")
     line = set_field(root, "facts", "special_education_schools", "value", "163.5")
     return Expect(
         "seeds/facts.csv",

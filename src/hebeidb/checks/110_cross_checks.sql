@@ -13,6 +13,6 @@ SELECT CASE WHEN check_kind = 'repeat' THEN 'exclusions' ELSE 'facts' END AS tab
            ELSE coalesce(CAST(computed_value AS VARCHAR), '(cannot be computed)')
                 || CASE WHEN tolerance > 0 THEN ' within ' || CAST(tolerance AS VARCHAR) ELSE '' END
        END AS expected,
-       check_kind || ' check fails: ' || description AS problem
+       check_kind || ' check fails: ' || coalesce(description, check_id) AS problem
 FROM core.cross_checks
 WHERE verdict = 'fail'
