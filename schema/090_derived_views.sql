@@ -276,16 +276,19 @@ numeric_checks AS (
     UNION ALL BY NAME
     SELECT * FROM intervals
 )
-SELECT check_id,
-       check_kind,
-       fact_id,
-       CAST(stated_value AS DECIMAL(18, 2)) AS stated_value,
-       CAST(computed_value AS DECIMAL(18, 2)) AS computed_value,
-       CAST(tolerance AS DECIMAL(18, 2)) AS tolerance,
-       CASE WHEN coalesce(holds, false) THEN 'pass' ELSE 'fail' END AS verdict,
-       description,
-       CASE WHEN check_kind IN ('share', 'interval')
-            THEN core.interval_text(value_low, low_inclusive, value_high, high_inclusive) END AS stated_interval,
-       (SELECT f.note FROM core.facts AS f WHERE f.fact_id = numeric_checks.fact_id AND f.is_inferred) AS inference
-FROM numeric_checks;
+SELECT n.check_id,
+       n.check_kind,
+       n.fact_id,
+       CAST(n.stated_value AS DECIMAL(18, 2)) AS stated_value,
+       CAST(n.computed_value AS DECIMAL(18, 2)) AS computed_value,
+       CAST(n.tolerance AS DECIMAL(18, 2)) AS tolerance,
+       CASE WHEN coalesce(n.holds, false) THEN 'pass' ELSE 'fail' END AS verdict,
+       n.description,
+       CASE WHEN n.check_kind IN ('share', 'interval')
+            THEN core.interval_text(n.value_low, n.low_inclusive, n.value_high, n.high_inclusive) END AS stated_interval,
+       CASE WHEN f.is_inferred THEN f.note END AS inference,
+       i.unit_id AS unit
+FROM numeric_checks AS n
+LEFT JOIN core.facts AS f ON f.fact_id = n.fact_id
+LEFT JOIN core.indicators AS i ON i.indicator_id = f.indicator_id;
 COMMENT ON VIEW core.cross_checks IS 'Every cross-check of a figure against others, with stated value, computed value, tolerance and verdict.';

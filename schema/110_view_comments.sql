@@ -128,6 +128,7 @@ COMMENT ON COLUMN cross_checks.tolerance IS 'Allowed difference for exact compar
 COMMENT ON COLUMN cross_checks.verdict IS 'pass or fail; a build with a failing check is never written.';
 COMMENT ON COLUMN cross_checks.description IS 'What is compared, in words.';
 COMMENT ON COLUMN cross_checks.stated_interval IS 'For share and interval checks: the interval the stated figure means, which the computed value must lie in ([55, 56) for a "55%" cut from 55.6%).';
+COMMENT ON COLUMN cross_checks.unit IS 'Unit of stated_value and computed_value (the checked fact''s unit: percent for shares).';
 COMMENT ON COLUMN cross_checks.inference IS 'For a checked fact that rests on an inference: the reasoning (its note); NULL otherwise.';
 COMMENT ON COLUMN numbers.source_id IS 'Document the number stands in.';
 COMMENT ON COLUMN numbers.token IS 'The number exactly as written ("12th", "five", "2025").';

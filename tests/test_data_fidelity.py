@@ -379,6 +379,11 @@ def test_every_printed_figure_carries_its_unit(con: duckdb.DuckDBPyConnection) -
             unit["text_suffix"] or "\0"
         ), f["fact_id"]
         assert f["interval_text"].endswith(" " + unit["label"]), f["fact_id"]
+    # The cross-checks print values of many units side by side: each row names its unit.
+    assert not rows(con, "SELECT check_id FROM cross_checks WHERE unit IS NULL")
+    assert {
+        u for (u,) in con.execute("SELECT DISTINCT unit FROM cross_checks WHERE check_kind = 'share'").fetchall()
+    } == {"percent"}
     texts = dict(con.execute("SELECT fact_id, value_text FROM facts").fetchall())
     assert texts["key_project_investment"] == "> 1,470,000,000 yuan"
     assert texts["medical_insurance_rate"] == "> 98%"
