@@ -6,7 +6,9 @@ SELECT c.check_id,
        c.computed_value,
        c.tolerance,
        c.verdict,
-       c.description
+       c.description,
+       c.unit,
+       c.stated_interval
 FROM cross_checks AS c
 WHERE 1 = 1
 {% if check_kind is not none %}

@@ -1,5 +1,6 @@
 {#- Medal tallies per competition and delegation. A province's share of its national delegation's
-    medals is an upper bound: provinces count a team medal once per athlete, the nation once. -#}
+    medals is exact only if both count a team medal the same way; no source says how the
+    province counts, so share_note says the basis of each side. -#}
 SELECT m.competition_id,
        m.competition,
        m.kind,
@@ -15,19 +16,23 @@ SELECT m.competition_id,
        m.world_records,
        m.rank_gold,
        m.rank_total,
-       CASE WHEN m.counting_basis = 'per_athlete' AND n.gold > 0
-            THEN round(100.0 * m.gold / n.gold, 1) END AS share_of_national_gold,
-       CASE WHEN m.counting_basis = 'per_athlete' AND n.total > 0
-            THEN round(100.0 * m.total / n.total, 1) END AS share_of_national_total,
-       CASE WHEN m.counting_basis = 'per_athlete' AND n.total > 0
-            THEN 'upper bound: ' || m.delegation || ' counts team medals per athlete, '
-                 || n.delegation || ' per event' END AS share_note,
+       CASE WHEN n.gold > 0 THEN round(100.0 * m.gold / n.gold, 1) END AS share_of_national_gold,
+       CASE WHEN n.total > 0 THEN round(100.0 * m.total / n.total, 1) END AS share_of_national_total,
+       CASE WHEN n.total > 0
+            THEN 'counting basis of ' || m.delegation || ': ' || replace(m.counting_basis, '_', ' ')
+                 || CASE m.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || m.counting_basis_status || ')' END
+                 || '; of ' || n.delegation || ': ' || replace(n.counting_basis, '_', ' ')
+                 || CASE n.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || n.counting_basis_status || ')' END
+                 || CASE WHEN m.counting_basis_status = 'unknown' OR n.counting_basis_status = 'unknown'
+                              OR m.counting_basis <> n.counting_basis
+                         THEN '; the share is exact only if both count a team medal the same way, which is unknown'
+                         ELSE '' END END AS share_note,
        m.is_inferred,
-       m.source_id
+       m.source_id,
+       m.comparison_note
 FROM medal_tallies AS m
-LEFT JOIN medal_tallies AS n
+LEFT JOIN (SELECT t.* FROM medal_tallies AS t JOIN regions AS r ON r.region = t.delegation AND r.level = 'country') AS n
        ON n.competition_id = m.competition_id
-      AND n.counting_basis = 'per_event'
       AND n.delegation <> m.delegation
 WHERE 1 = 1
 {% if kind != 'all' %}

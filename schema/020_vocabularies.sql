@@ -36,7 +36,10 @@ CREATE TABLE core.units (
     min_value    DECIMAL(18, 2),
     max_value    DECIMAL(18, 2),
     description  VARCHAR NOT NULL,
-    CHECK (max_value > min_value)
+    text_prefix  VARCHAR,
+    text_suffix  VARCHAR,
+    CHECK (max_value > min_value),
+    CHECK (coalesce(text_prefix, '') <> '' OR coalesce(text_suffix, '') <> '')
 );
 COMMENT ON TABLE core.units IS 'Units in which fact values are expressed; values are plain numbers in their unit (1.3 million persons is 1300000).';
 COMMENT ON COLUMN core.units.unit_id IS 'Stable identifier, for example persons, person_times, yuan or percent.';
@@ -44,6 +47,8 @@ COMMENT ON COLUMN core.units.label IS 'Label for display, for example person-tim
 COMMENT ON COLUMN core.units.min_value IS 'Smallest possible value in this unit (0 for counts and money); closes an interval a qualifier leaves open below.';
 COMMENT ON COLUMN core.units.max_value IS 'Largest possible value (100 for percent); closes an interval a qualifier leaves open above. NULL when unbounded.';
 COMMENT ON COLUMN core.units.description IS 'What one unit counts.';
+COMMENT ON COLUMN core.units.text_prefix IS 'Written before a figure in this unit when it is printed (rank 2); NULL for none. Every unit has a prefix or a suffix, so no printed figure loses its unit.';
+COMMENT ON COLUMN core.units.text_suffix IS 'Written after a figure in this unit when it is printed: "%" for percent, " yuan", " person-times"; NULL for none.';
 
 CREATE TABLE core.qualifiers (
     qualifier       VARCHAR PRIMARY KEY CHECK (regexp_full_match(qualifier, '[a-z_]+')),
@@ -70,9 +75,9 @@ COMMENT ON COLUMN core.qualifiers.description IS 'What the qualifier means for t
 CREATE TABLE core.number_words (
     word   VARCHAR PRIMARY KEY CHECK (regexp_full_match(word, '[a-z]+')),
     value  DECIMAL(18, 2) NOT NULL CHECK (value >= 0),
-    kind   VARCHAR NOT NULL CHECK (kind IN ('cardinal', 'ordinal', 'scale'))
+    kind   VARCHAR NOT NULL CHECK (kind IN ('cardinal', 'ordinal', 'scale', 'proportion'))
 );
 COMMENT ON TABLE core.number_words IS 'English number words the provenance and coverage checks recognise in a text ("nine", "second", "million").';
 COMMENT ON COLUMN core.number_words.word IS 'The word in lower case.';
 COMMENT ON COLUMN core.number_words.value IS 'Its numeric value; a scale word multiplies the number before it.';
-COMMENT ON COLUMN core.number_words.kind IS 'cardinal (nine), ordinal (second) or scale (million, billion).';
+COMMENT ON COLUMN core.number_words.kind IS 'cardinal (nine), ordinal (second), scale (million, billion) or proportion (full, a percentage: full coverage is 100%).';

@@ -5,7 +5,7 @@ CREATE TABLE core.programmes (
     name_zh_official    VARCHAR,
     name_zh_source_id   VARCHAR REFERENCES core.sources (source_id),
     kind                VARCHAR NOT NULL CHECK (kind IN ('project', 'initiative', 'institution', 'service_network',
-                                                         'policy', 'plan_period')),
+                                                         'policy', 'plan_period', 'programme_group')),
     domain_id           VARCHAR NOT NULL REFERENCES core.domains (domain_id),
     region_id           VARCHAR NOT NULL REFERENCES core.regions (region_id),
     edition             INTEGER CHECK (edition >= 1),
@@ -16,7 +16,9 @@ CREATE TABLE core.programmes (
     quote               VARCHAR NOT NULL,
     quote_start         INTEGER NOT NULL CHECK (quote_start >= 0),
     quote_end           INTEGER NOT NULL,
+    part_of_programme_id VARCHAR REFERENCES core.programmes (programme_id),
     CHECK (quote_end > quote_start),
+    CHECK (part_of_programme_id IS NULL OR part_of_programme_id <> programme_id),
     CHECK (period_end >= period_start),
     CHECK ((name_zh IS NULL AND name_zh_official IS NULL) = (name_zh_source_id IS NULL))
 );
@@ -26,7 +28,7 @@ COMMENT ON COLUMN core.programmes.name_en IS 'English name as the article gives 
 COMMENT ON COLUMN core.programmes.name_zh IS 'Chinese short name, only where a cited source confirms it.';
 COMMENT ON COLUMN core.programmes.name_zh_official IS 'Chinese full official name, where a cited source gives it.';
 COMMENT ON COLUMN core.programmes.name_zh_source_id IS 'Source that confirms the Chinese names.';
-COMMENT ON COLUMN core.programmes.kind IS 'project, initiative, institution, service_network, policy or plan_period.';
+COMMENT ON COLUMN core.programmes.kind IS 'project, initiative, institution, service_network, policy, plan_period or programme_group (several programmes the source names together, "key projects, including ...": a figure stated for the group belongs to the group, not to one member).';
 COMMENT ON COLUMN core.programmes.domain_id IS 'Policy area of the programme.';
 COMMENT ON COLUMN core.programmes.region_id IS 'Region the programme serves or is located in.';
 COMMENT ON COLUMN core.programmes.edition IS 'Ordinal in a series (15 for the 15th Five-Year Plan period); NULL when not part of a series.';
@@ -37,3 +39,4 @@ COMMENT ON COLUMN core.programmes.source_id IS 'Source that names the programme.
 COMMENT ON COLUMN core.programmes.quote IS 'The exact words of the source that name the programme.';
 COMMENT ON COLUMN core.programmes.quote_start IS 'Character offset (0-based) of the quote in the stored source text.';
 COMMENT ON COLUMN core.programmes.quote_end IS 'Character offset (exclusive) where the quote ends.';
+COMMENT ON COLUMN core.programmes.part_of_programme_id IS 'The programme group this programme is named as a member of ("key projects, including the Targeted Disability Service Project"); NULL otherwise.';

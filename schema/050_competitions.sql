@@ -42,14 +42,24 @@ COMMENT ON COLUMN core.competition_hosts.host_order IS 'Position of the host in 
 CREATE TABLE core.delegations (
     competition_id   VARCHAR NOT NULL REFERENCES core.competitions (competition_id),
     region_id        VARCHAR NOT NULL REFERENCES core.regions (region_id),
-    counting_basis   VARCHAR NOT NULL CHECK (counting_basis IN ('per_athlete', 'per_event')),
+    counting_basis   VARCHAR NOT NULL CHECK (counting_basis IN ('per_athlete', 'per_event', 'per_event_halves',
+                                                                'unknown')),
     source_id        VARCHAR NOT NULL REFERENCES core.sources (source_id),
     note             VARCHAR,
-    PRIMARY KEY (competition_id, region_id)
+    counting_basis_status    VARCHAR NOT NULL CHECK (counting_basis_status IN ('sourced', 'assumed', 'unknown')),
+    counting_basis_source_id VARCHAR REFERENCES core.sources (source_id),
+    medal_table      VARCHAR NOT NULL CHECK (medal_table IN ('games', 'games_and_joint_event', 'unknown')),
+    PRIMARY KEY (competition_id, region_id),
+    CHECK ((counting_basis = 'unknown') = (counting_basis_status = 'unknown')),
+    CHECK ((counting_basis_status = 'sourced') = (counting_basis_source_id IS NOT NULL)),
+    CHECK (counting_basis_status <> 'assumed' OR note IS NOT NULL)
 );
 COMMENT ON TABLE core.delegations IS 'A delegation at a competition whose medal table row is recorded; its figures are facts (see facts.competition_id).';
 COMMENT ON COLUMN core.delegations.competition_id IS 'The competition.';
 COMMENT ON COLUMN core.delegations.region_id IS 'The region the delegation represents (hebei, china, ...).';
-COMMENT ON COLUMN core.delegations.counting_basis IS 'per_athlete: a team or relay medal counts once for each of the region''s athletes in it (how Chinese provinces count); per_event: once per event (how national delegations count). A per_athlete share of a per_event total is an upper bound.';
+COMMENT ON COLUMN core.delegations.counting_basis IS 'How the delegation''s medals count a medal won by a team: per_event (once per event), per_event_halves (once per event, a medal won by a team from two delegations counting one half to each), per_athlete (once for each of its athletes in the team) or unknown (no source says).';
 COMMENT ON COLUMN core.delegations.source_id IS 'Source of the delegation''s figures.';
-COMMENT ON COLUMN core.delegations.note IS 'Free-text remarks.';
+COMMENT ON COLUMN core.delegations.note IS 'Free-text remarks; for an assumed counting basis, why it is assumed.';
+COMMENT ON COLUMN core.delegations.counting_basis_status IS 'sourced (counting_basis_source_id says so), assumed (no source says so; note gives the reason) or unknown.';
+COMMENT ON COLUMN core.delegations.counting_basis_source_id IS 'For a sourced counting basis: the source that shows it; NULL otherwise.';
+COMMENT ON COLUMN core.delegations.medal_table IS 'Which medal table the figures come from: games (the games alone), games_and_joint_event (the games and the event held with them, such as the National Special Olympics) or unknown. Ranks of two delegations compare only when both tables and counting bases are known and equal.';

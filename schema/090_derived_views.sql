@@ -1,6 +1,19 @@
 -- Views computed from the base tables. The checks, the reports and the public views read them;
 -- nothing here is typed in by hand.
 
+-- A number as people write it, without the zeros a DECIMAL prints after the point: 96700.00 is
+-- "96700", 97.50 is "97.5". Used for intervals in the public views and the cross-checks.
+CREATE MACRO core.number_text(x) AS
+    CASE WHEN x IS NULL THEN NULL
+         WHEN x = trunc(x) THEN CAST(CAST(x AS HUGEINT) AS VARCHAR)
+         ELSE rtrim(CAST(x AS VARCHAR), '0') END;
+
+-- The interval a fact's stated figure implies, in interval notation with plain numbers:
+-- "(96700, 96800]", "[55, 56)", "(1300000, +inf)".
+CREATE MACRO core.interval_text(low, low_inclusive, high, high_inclusive) AS
+    CASE WHEN low_inclusive THEN '[' ELSE '(' END || coalesce(core.number_text(low), '-inf') || ', '
+    || coalesce(core.number_text(high), '+inf') || CASE WHEN high_inclusive THEN ']' ELSE ')' END;
+
 -- The pattern of every number written in a text, in digits ("96,700", "1.3 million", "12th") or in
 -- words ("nine", "Thirty-one", "second"). It is built from core.number_words, so teaching the
 -- checks a new word is a seed change.
@@ -131,7 +144,8 @@ SELECT d.competition_id,
        max(f.value) FILTER (WHERE i.tally_column = 'athletes') AS athletes,
        max(f.value) FILTER (WHERE i.tally_column = 'sports') AS sports,
        max(f.value) FILTER (WHERE i.tally_column = 'events') AS events,
-       coalesce(bool_or(f.is_inferred), false) AS is_inferred
+       -- Only the figures of the row count: a share stated beside it is not one of them.
+       coalesce(bool_or(f.is_inferred) FILTER (WHERE i.indicator_id IS NOT NULL), false) AS is_inferred
 FROM core.delegations AS d
 LEFT JOIN core.facts AS f
        ON f.competition_id = d.competition_id AND f.region_id = d.region_id
@@ -159,6 +173,8 @@ WITH sums AS (
                               AND i.measure_kind <> 'share'
 ),
 shares AS (
+    -- A stated share is tested against the interval the stated figure means ([55, 56) for a "55%"
+    -- cut from 55.6%), not against a symmetric tolerance.
     SELECT 'share:' || f.fact_id AS check_id,
            'share' AS check_kind,
            f.fact_id,
@@ -174,18 +190,29 @@ shares AS (
                     WHEN 'bronze' THEN whole.bronze
                     ELSE coalesce(whole.stated_total, whole.gold + whole.silver + whole.bronze) END, 2)
                 AS DECIMAL(18, 2)) AS computed_value,
-           CASE WHEN f.value = round(f.value) THEN 1.00
-                WHEN f.value * 10 = round(f.value * 10) THEN 0.10
-                ELSE 0.01 END AS tolerance,
+           CAST(NULL AS DECIMAL(18, 2)) AS tolerance,
+           f.value_low, f.low_inclusive, f.value_high, f.high_inclusive,
            'share of ' || nat.region_id || '''s ' || i.tally_column || ' at ' || f.competition_id
-               || ' stated by ' || f.region_id || ' (an upper bound: ' || f.region_id
-               || ' counts medals per athlete, ' || nat.region_id || ' per event)' AS description
+               || ' stated by ' || f.region_id || ', computed from the medal tables and tested against the interval '
+               || core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive)
+               || ' the stated figure means; counting basis of ' || f.region_id || ' '
+               || replace(coalesce(own.counting_basis, 'unknown'), '_', ' ')
+               || CASE own.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || own.counting_basis_status || ')' END
+               || ', of ' || nat.region_id || ' ' || replace(nat.counting_basis, '_', ' ')
+               || CASE nat.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || nat.counting_basis_status || ')' END
+               || CASE WHEN own.counting_basis_status = 'unknown' OR nat.counting_basis_status = 'unknown'
+                            OR own.counting_basis <> nat.counting_basis
+                       THEN ': the share is exact only if both count a team medal the same way' ELSE '' END
+               AS description
     FROM core.facts AS f
     JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.measure_kind = 'share'
     LEFT JOIN core.tally_figures AS part
            ON part.competition_id = f.competition_id AND part.region_id = f.region_id
-    LEFT JOIN core.delegations AS nat
-           ON nat.competition_id = f.competition_id AND nat.counting_basis = 'per_event'
+    LEFT JOIN core.delegations AS own
+           ON own.competition_id = f.competition_id AND own.region_id = f.region_id
+    LEFT JOIN (SELECT d.* FROM core.delegations AS d
+               JOIN core.regions AS r ON r.region_id = d.region_id AND r.level = 'country') AS nat
+           ON nat.competition_id = f.competition_id AND nat.region_id <> f.region_id
     LEFT JOIN core.tally_figures AS whole
            ON whole.competition_id = nat.competition_id AND whole.region_id = nat.region_id
 ),
@@ -196,8 +223,9 @@ parts AS (
            f.value AS stated_value,
            w.value AS computed_value,
            CAST(0 AS DECIMAL(18, 2)) AS tolerance,
-           f.indicator_id || ' of ' || f.region_id || ' must not exceed ' || w.indicator_id || ' of '
-               || w.region_id || ' at ' || f.competition_id AS description
+           f.indicator_id || ' of ' || coalesce(f.region_id, 'the games as a whole') || ' must not exceed '
+               || w.indicator_id || ' of ' || coalesce(w.region_id, 'the games as a whole') || ' at '
+               || f.competition_id AS description
     FROM core.facts AS f
     JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.part_of_indicator_id IS NOT NULL
     JOIN core.facts AS w ON w.indicator_id = i.part_of_indicator_id
@@ -224,10 +252,9 @@ intervals AS (
            f.value AS stated_value,
            f.value AS computed_value,
            CAST(0 AS DECIMAL(18, 2)) AS tolerance,
-           'value within the interval its qualifier ' || f.qualifier || ' implies: '
-               || CASE WHEN f.low_inclusive THEN '[' ELSE '(' END || coalesce(CAST(f.value_low AS VARCHAR), '-inf')
-               || ', ' || coalesce(CAST(f.value_high AS VARCHAR), '+inf')
-               || CASE WHEN f.high_inclusive THEN ']' ELSE ')' END AS description,
+           f.value_low, f.low_inclusive, f.value_high, f.high_inclusive,
+           'value at or within the interval its qualifier, precision and rounding imply: '
+               || core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive) AS description,
            (f.value_low IS NULL OR f.value >= f.value_low)
            AND (f.value_high IS NULL OR f.value <= f.value_high)
            AND (f.value_low IS NULL OR f.value_high IS NULL OR f.value_low < f.value_high
@@ -238,7 +265,10 @@ intervals AS (
 numeric_checks AS (
     SELECT *, stated_value = computed_value AS holds FROM sums
     UNION ALL BY NAME
-    SELECT *, abs(computed_value - stated_value) < tolerance AS holds FROM shares
+    SELECT *, (value_low IS NULL OR computed_value > value_low OR (low_inclusive AND computed_value = value_low))
+              AND (value_high IS NULL OR computed_value < value_high
+                   OR (high_inclusive AND computed_value = value_high)) AS holds
+    FROM shares
     UNION ALL BY NAME
     SELECT *, stated_value <= computed_value AS holds FROM parts
     UNION ALL BY NAME
@@ -246,13 +276,19 @@ numeric_checks AS (
     UNION ALL BY NAME
     SELECT * FROM intervals
 )
-SELECT check_id,
-       check_kind,
-       fact_id,
-       CAST(stated_value AS DECIMAL(18, 2)) AS stated_value,
-       CAST(computed_value AS DECIMAL(18, 2)) AS computed_value,
-       CAST(tolerance AS DECIMAL(18, 2)) AS tolerance,
-       CASE WHEN coalesce(holds, false) THEN 'pass' ELSE 'fail' END AS verdict,
-       description
-FROM numeric_checks;
+SELECT n.check_id,
+       n.check_kind,
+       n.fact_id,
+       CAST(n.stated_value AS DECIMAL(18, 2)) AS stated_value,
+       CAST(n.computed_value AS DECIMAL(18, 2)) AS computed_value,
+       CAST(n.tolerance AS DECIMAL(18, 2)) AS tolerance,
+       CASE WHEN coalesce(n.holds, false) THEN 'pass' ELSE 'fail' END AS verdict,
+       n.description,
+       CASE WHEN n.check_kind IN ('share', 'interval')
+            THEN core.interval_text(n.value_low, n.low_inclusive, n.value_high, n.high_inclusive) END AS stated_interval,
+       CASE WHEN f.is_inferred THEN f.note END AS inference,
+       i.unit_id AS unit
+FROM numeric_checks AS n
+LEFT JOIN core.facts AS f ON f.fact_id = n.fact_id
+LEFT JOIN core.indicators AS i ON i.indicator_id = f.indicator_id;
 COMMENT ON VIEW core.cross_checks IS 'Every cross-check of a figure against others, with stated value, computed value, tolerance and verdict.';

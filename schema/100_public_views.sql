@@ -45,21 +45,48 @@ SELECT f.fact_id,
        f.quote_start,
        f.quote_end,
        f.note,
-       CASE WHEN q.qualifier = 'exact' THEN '' ELSE q.symbol || ' ' END
+       coalesce(u.text_prefix, '')
+           || CASE WHEN f.comparison IS NOT NULL THEN c.symbol || ' '
+                   WHEN q.qualifier = 'exact' THEN '' ELSE q.symbol || ' ' END
            || CASE WHEN f.value = round(f.value) THEN format('{:,}', CAST(f.value AS BIGINT))
                    ELSE format('{:,}', CAST(f.value AS DOUBLE)) END
-           || CASE WHEN i.unit_id = 'percent' THEN '%' ELSE '' END AS value_text,
-       CASE WHEN f.low_inclusive THEN '[' ELSE '(' END
-           || coalesce(CAST(CAST(f.value_low AS DOUBLE) AS VARCHAR), '-inf') || ', '
-           || coalesce(CAST(CAST(f.value_high AS DOUBLE) AS VARCHAR), '+inf')
-           || CASE WHEN f.high_inclusive THEN ']' ELSE ')' END AS interval_text
+           || coalesce(u.text_suffix, '') AS value_text,
+       core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive) || ' ' || u.label
+           AS interval_text,
+       f.precision,
+       f.rounding,
+       f.aggregation,
+       f.comparison,
+       CASE WHEN f.competition_id IS NOT NULL AND f.region_id IS NULL THEN 'competition'
+            WHEN f.competition_id IS NOT NULL THEN 'delegation'
+            ELSE 'region' END AS scope,
+       f.period_kind IN ('as_of', 'span') AND f.period_end = s.published_on AS period_end_is_upper_bound
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
+JOIN core.units AS u ON u.unit_id = i.unit_id
 JOIN core.qualifiers AS q USING (qualifier)
+LEFT JOIN core.qualifiers AS c ON c.qualifier = f.comparison
+JOIN core.sources AS s ON s.source_id = f.source_id
 ORDER BY f.quote_start IS NULL, f.source_id, f.quote_start, f.fact_id;
 COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance.';
 
 CREATE VIEW medal_tallies AS
+WITH bases AS (
+    -- Two delegations' ranks and medals compare side by side only when both counting bases and
+    -- both medal tables are known and the same.
+    SELECT d.*,
+           count(*) OVER competition AS n_delegations,
+           bool_and(d.counting_basis <> 'unknown' AND d.medal_table <> 'unknown') OVER competition
+               AND min(d.counting_basis) OVER competition = max(d.counting_basis) OVER competition
+               AND min(d.medal_table) OVER competition = max(d.medal_table) OVER competition AS same_bases,
+           string_agg(d.region_id || ': counting basis ' || replace(d.counting_basis, '_', ' ')
+                      || CASE d.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || d.counting_basis_status || ')' END
+                      || ', medal table ' || replace(d.medal_table, '_', ' '), '; '
+                      ORDER BY d.region_id) OVER competition AS bases_text
+    FROM core.delegations AS d
+    WINDOW competition AS (PARTITION BY d.competition_id ORDER BY d.region_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
 SELECT c.competition_id,
        c.name_en AS competition,
        c.kind,
@@ -84,8 +111,15 @@ SELECT c.competition_id,
        t.stated_total IS NOT NULL AS total_is_stated,
        d.counting_basis,
        t.is_inferred,
-       d.note
-FROM core.delegations AS d
+       d.note,
+       d.counting_basis_status,
+       d.counting_basis_source_id,
+       d.medal_table,
+       CASE WHEN d.n_delegations > 1 THEN d.same_bases END AS comparable,
+       CASE WHEN d.n_delegations > 1 AND NOT d.same_bases
+            THEN 'not comparable side by side with the other delegations at this competition: ' || d.bases_text
+       END AS comparison_note
+FROM bases AS d
 JOIN core.competitions AS c USING (competition_id)
 JOIN core.tally_figures AS t USING (competition_id, region_id)
 ORDER BY c.start_date, d.region_id;
@@ -124,7 +158,8 @@ SELECT p.programme_id,
        p.description,
        p.source_id,
        p.quote,
-       p.name_zh_source_id
+       p.name_zh_source_id,
+       p.part_of_programme_id AS part_of_programme
 FROM core.programmes AS p
 ORDER BY p.quote_start;
 COMMENT ON VIEW programmes IS 'Programmes, policies, institutions and plan periods named in the article.';
@@ -140,7 +175,7 @@ COMMENT ON VIEW regions IS 'Regions with English and (where confirmed) Chinese n
 
 CREATE VIEW indicators AS
 SELECT i.indicator_id AS indicator, i.domain_id AS domain, i.label_en AS label, i.unit_id AS unit,
-       i.measure_kind, i.tally_column, i.part_of_indicator_id AS part_of_indicator, i.description
+       i.measure_kind, i.tally_column, i.part_of_indicator_id AS part_of_indicator, i.description, i.population
 FROM core.indicators AS i ORDER BY i.domain_id, i.indicator_id;
 COMMENT ON VIEW indicators IS 'What the facts measure, with unit and measure kind.';
 

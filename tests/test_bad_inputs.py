@@ -146,7 +146,7 @@ def token_offset(root: Path, token: str, after: str) -> int:
 
 def too_few_fields(root: Path) -> Expect:
     line = replace_line(root, "facts", "medical_insurance_rate", lambda text: _unparse(_fields(text)[:-3]))
-    return Expect("seeds/facts.csv", ("row has 14 fields", "expected 17 fields"), line)
+    return Expect("seeds/facts.csv", ("row has 18 fields", "expected 21 fields"), line)
 
 
 def too_many_fields(root: Path) -> Expect:
@@ -366,7 +366,7 @@ def not_utf8(root: Path) -> Expect:
     path = _seed(root, "facts")
     lines = _read_lines(path)
     index = _row_index(lines, "special_school_population_threshold")
-    data = "".join(lines[:index]).encode() + lines[index].replace("qualifies", "qualif\udcffies").encode(
+    data = "".join(lines[:index]).encode() + lines[index].replace("selects", "sel\udcffects").encode(
         "utf-8", "surrogateescape"
     )
     path.write_bytes(data + "".join(lines[index + 1 :]).encode())
@@ -424,6 +424,7 @@ def percentage_over_100(root: Path) -> Expect:
 
 
 def fraction_of_a_school(root: Path) -> Expect:
+    set_field(root, "facts", "special_education_schools", "precision", "0.1")
     line = set_field(root, "facts", "special_education_schools", "value", "163.5")
     return Expect(
         "seeds/facts.csv",
@@ -449,7 +450,7 @@ def share_disagrees(root: Path) -> Expect:
     set_field(root, "facts", "beijing2022_china_silver", "value", "16")
     return Expect(
         "seeds/facts.csv",
-        ("share check fails", "found '55'", "expected 45.45 within 1"),
+        ("share check fails", "found '55'", "a computed share in [55, 56)", "computed 45.45"),
         row_line(root, "facts", "beijing2022_hebei_gold_share"),
         "value",
     )
@@ -575,6 +576,249 @@ def template_unknown_column(root: Path) -> Expect:
     return Expect("queries/indicators.sql", ("qualifier_word", "fails with its defaults"))
 
 
+# --- data fidelity: each rule of the README's data section, broken by one seed row ---------------------
+
+
+def share_read_as_rounded(root: Path) -> Expect:
+    # "55%" for 10 of 18 gold (55.6%) is cut, not rounded: read as rounded it means [54.5, 55.5), which 55.56 misses.
+    line = set_field(root, "facts", "beijing2022_hebei_gold_share", "rounding", "nearest")
+    return Expect(
+        "seeds/facts.csv", ("share check fails", "a computed share in [54.5, 55.5)", "computed 55.56"), line, "value"
+    )
+
+
+def share_mapping_not_marked_inferred(root: Path) -> Expect:
+    line = set_field(root, "facts", "beijing2022_hebei_medal_share", "is_inferred", "false")
+    return Expect("seeds/facts.csv", ("a fact with an inference basis is not marked inferred",), line, "is_inferred")
+
+
+def counting_basis_stated_without_a_source(root: Path) -> Expect:
+    line = set_field(root, "delegations", "paris_2024_paralympics,hebei", "counting_basis", "per_athlete")
+    return Expect(
+        "seeds/delegations.csv",
+        ("values break a rule of the schema", "counting_basis=per_athlete", "counting_basis_status=unknown"),
+        line,
+        "counting_basis/counting_basis_status",
+    )
+
+
+def counting_basis_sourced_without_citation(root: Path) -> Expect:
+    set_field(root, "delegations", "tokyo_2020_paralympics,hebei", "counting_basis", "per_athlete")
+    line = set_field(root, "delegations", "tokyo_2020_paralympics,hebei", "counting_basis_status", "sourced")
+    return Expect(
+        "seeds/delegations.csv",
+        ("values break a rule of the schema", "counting_basis_status=sourced", "counting_basis_source_id IS NOT NULL"),
+        line,
+        "counting_basis_status/counting_basis_source_id",
+    )
+
+
+def group_investment_credited_to_one_project(root: Path) -> Expect:
+    line = set_field(root, "facts", "key_project_investment", "programme_id", "targeted_disability_service_project")
+    return Expect(
+        "seeds/facts.csv",
+        ("the figure is credited to one member of a group the source names", "including the"),
+        line,
+        "programme_id",
+    )
+
+
+def group_employment_credited_to_one_initiative(root: Path) -> Expect:
+    line = set_field(
+        root, "facts", "handicraft_flexible_employment", "programme_id", "hundred_counties_thousand_products"
+    )
+    return Expect(
+        "seeds/facts.csv",
+        ("the figure is credited to one member of a group the source names", "projects like the"),
+        line,
+        "programme_id",
+    )
+
+
+def selection_threshold_read_as_uncertain(root: Path) -> Expect:
+    line = set_field(root, "facts", "special_school_population_threshold", "qualifier", "over")
+    return Expect(
+        "seeds/facts.csv",
+        ("values break a rule of the schema", "qualifier=over", "comparison IS NULL"),
+        line,
+        "comparison/qualifier",
+    )
+
+
+def full_coverage_not_stored(root: Path) -> Expect:
+    delete_row(root, "facts", "special_school_county_coverage")
+    line, column = text_position(root, token_offset(root, "full", "achieving "))
+    return Expect(
+        ARTICLE, ("number in the article body is neither a fact nor an exclusion", "found 'full'"), line, str(column)
+    )
+
+
+def inferred_fact_without_basis(root: Path) -> Expect:
+    for basis in ("ng2021_rank_report", "ng2021_rank_total_medals", "ng2021_rank_games_dates"):
+        delete_row(root, "inference_basis", basis)
+    return Expect(
+        "seeds/facts.csv",
+        ("an inferred fact has no basis in the database",),
+        row_line(root, "facts", "ng2021_hebei_rank_total"),
+        "is_inferred",
+    )
+
+
+def inference_resting_on_an_unknown_source(root: Path) -> Expect:
+    line = set_field(root, "inference_basis", "ng2021_rank_games_dates", "basis_source_id", "hearsay")
+    return Expect(
+        "seeds/inference_basis.csv",
+        ("unknown source_id", "found 'hearsay'", "listed in seeds/sources.csv"),
+        line,
+        "basis_source_id",
+    )
+
+
+def round_figure_stored_as_exact(root: Path) -> Expect:
+    line = set_field(root, "facts", "autistic_children_served", "rounding", "none")
+    return Expect(
+        "seeds/facts.csv",
+        ("a round figure without a qualifier is stated as exact", "found 'none'", '"17,000" is a round figure'),
+        line,
+        "rounding",
+    )
+
+
+def precision_finer_than_written(root: Path) -> Expect:
+    line = set_field(root, "facts", "rehabilitation_person_times", "precision", "1")
+    return Expect(
+        "seeds/facts.csv",
+        ("precision is finer than the digits the source writes", "at least 10000", "1.42 million"),
+        line,
+        "precision",
+    )
+
+
+def nearly_figure_without_a_meaningful_bound(root: Path) -> Expect:
+    # "nearly 3,000" at precision 1 would claim [2999, 3000): 3,000 is a round figure, stated to the thousand.
+    line = set_field(root, "facts", "handicraft_flexible_employment", "precision", "1")
+    return Expect(
+        "seeds/facts.csv",
+        ("a round figure is stated to its last non-zero digit", "found '1'", "expected 1000"),
+        line,
+        "precision",
+    )
+
+
+def precision_that_does_not_divide_the_value(root: Path) -> Expect:
+    line = set_field(root, "facts", "new_jobs_created", "precision", "1000")
+    return Expect(
+        "seeds/facts.csv",
+        ("values break a rule of the schema", "precision=1000", '% "precision"'),
+        line,
+        "value/precision",
+    )
+
+
+def running_total_as_a_count_over_a_period(root: Path) -> Expect:
+    line = set_field(root, "facts", "new_jobs_created", "aggregation", "count_over_period")
+    return Expect(
+        "seeds/facts.csv",
+        ("period disagrees with the aggregation count_over_period", "found 'as_of'"),
+        line,
+        "period_kind",
+    )
+
+
+def stated_span_stored_as_a_point(root: Path) -> Expect:
+    line = set_field(root, "facts", "medical_insurance_rate", "period_kind", "as_of")
+    return Expect(
+        "seeds/facts.csv",
+        ("the source states a span, not a point", "for an extended period"),
+        line,
+        "period_kind",
+    )
+
+
+def inferred_span_start_not_marked(root: Path) -> Expect:
+    line = set_field(root, "facts", "tdsp_key_livelihood_years", "is_inferred", "false")
+    return Expect(
+        "seeds/facts.csv",
+        ("a span start the source does not state is not marked inferred", "year 2021"),
+        line,
+        "is_inferred",
+    )
+
+
+def cumulative_figure_as_a_level(root: Path) -> Expect:
+    line = set_field(root, "facts", "special_education_college_graduates", "aggregation", "level")
+    return Expect(
+        "seeds/facts.csv",
+        ("values break a rule of the schema", "is_cumulative=true", "aggregation = 'running_total'"),
+        line,
+        "is_cumulative/aggregation",
+    )
+
+
+def games_figure_under_the_national_delegation(root: Path) -> Expect:
+    line = set_field(root, "facts", "ng2025_games_athletes", "region_id", "china")
+    return Expect(
+        "seeds/facts.csv",
+        ("a figure at a competition names a region that has no delegation there", "national_games_2025/china"),
+        line,
+        "region_id",
+    )
+
+
+def delegation_figure_without_a_region(root: Path) -> Expect:
+    line = set_field(root, "facts", "ng2025_hebei_events", "region_id", "")
+    return Expect("seeds/facts.csv", ("a delegation's figure (delegation_events) names no region",), line, "region_id")
+
+
+def joint_medal_table_at_games_without_one(root: Path) -> Expect:
+    line = set_field(root, "delegations", "tokyo_2020_paralympics,china", "medal_table", "games_and_joint_event")
+    return Expect(
+        "seeds/delegations.csv",
+        ("a medal table of the games and a joint event at games without one",),
+        line,
+        "medal_table",
+    )
+
+
+def label_drops_the_qualifying_population(root: Path) -> Expect:
+    line = set_field(
+        root, "indicators", "education_financial_aid_students", "label_en", "Students provided financial aid"
+    )
+    return Expect(
+        "seeds/indicators.csv",
+        ("the label drops part of the population it counts", "students from families with financial difficulties"),
+        line,
+        "label_en",
+    )
+
+
+def label_paraphrases_the_article(root: Path) -> Expect:
+    line = replace_line(root, "indicators", "screening_network_counties", lambda t: t.replace("pioneered", "piloted"))
+    return Expect(
+        "seeds/indicators.csv", ("the label uses a word the source does not", "found 'piloted'"), line, "label_en"
+    )
+
+
+def population_not_in_the_quote(root: Path) -> Expect:
+    set_field(root, "indicators", "new_jobs_created", "population", "new jobs")
+    return Expect(
+        "seeds/facts.csv",
+        ("the quote does not name the population its indicator counts", '"new jobs"'),
+        row_line(root, "facts", "new_jobs_created"),
+        "quote",
+    )
+
+
+def unit_printed_without_its_name(root: Path) -> Expect:
+    line = set_field(root, "units", "person_times", "text_suffix", "")
+    return Expect(
+        "seeds/units.csv",
+        ("values break a rule of the schema", "text_prefix=, text_suffix="),
+        line,
+        "text_prefix/text_suffix",
+    )
+
+
 CASES = [
     pytest.param(too_few_fields, id="csv-row-too-few-fields"),
     pytest.param(too_many_fields, id="csv-row-too-many-fields"),
@@ -623,6 +867,31 @@ CASES = [
     pytest.param(schema_syntax_error, id="schema-sql-syntax-error"),
     pytest.param(template_jinja_syntax_error, id="report-template-jinja-syntax-error"),
     pytest.param(template_unknown_column, id="report-template-unknown-column"),
+    pytest.param(share_read_as_rounded, id="fidelity-1-share-read-as-rounded"),
+    pytest.param(share_mapping_not_marked_inferred, id="fidelity-1-share-mapping-not-inferred"),
+    pytest.param(counting_basis_stated_without_a_source, id="fidelity-2-counting-basis-without-source"),
+    pytest.param(counting_basis_sourced_without_citation, id="fidelity-2-counting-basis-sourced-uncited"),
+    pytest.param(group_investment_credited_to_one_project, id="fidelity-3-investment-credited-to-one-project"),
+    pytest.param(group_employment_credited_to_one_initiative, id="fidelity-3-employment-credited-to-one-initiative"),
+    pytest.param(selection_threshold_read_as_uncertain, id="fidelity-4-threshold-with-qualifier"),
+    pytest.param(full_coverage_not_stored, id="fidelity-4-full-coverage-missing"),
+    pytest.param(inferred_fact_without_basis, id="fidelity-5-inference-without-basis"),
+    pytest.param(inference_resting_on_an_unknown_source, id="fidelity-5-inference-on-unknown-source"),
+    pytest.param(round_figure_stored_as_exact, id="fidelity-6-round-figure-zero-width"),
+    pytest.param(precision_finer_than_written, id="fidelity-6-precision-finer-than-written"),
+    pytest.param(nearly_figure_without_a_meaningful_bound, id="fidelity-6-nearly-at-unit-precision"),
+    pytest.param(precision_that_does_not_divide_the_value, id="fidelity-6-precision-not-dividing-value"),
+    pytest.param(running_total_as_a_count_over_a_period, id="fidelity-7-running-total-as-period-count"),
+    pytest.param(stated_span_stored_as_a_point, id="fidelity-7-span-as-point"),
+    pytest.param(inferred_span_start_not_marked, id="fidelity-7-inferred-start-not-marked"),
+    pytest.param(cumulative_figure_as_a_level, id="fidelity-7-cumulative-as-level"),
+    pytest.param(games_figure_under_the_national_delegation, id="fidelity-8-games-figure-as-china"),
+    pytest.param(delegation_figure_without_a_region, id="fidelity-8-delegation-figure-without-region"),
+    pytest.param(joint_medal_table_at_games_without_one, id="fidelity-8-joint-medal-table-without-joint-event"),
+    pytest.param(label_drops_the_qualifying_population, id="fidelity-9-label-drops-population"),
+    pytest.param(label_paraphrases_the_article, id="fidelity-9-label-paraphrase"),
+    pytest.param(population_not_in_the_quote, id="fidelity-9-population-not-in-quote"),
+    pytest.param(unit_printed_without_its_name, id="fidelity-9-unit-without-text"),
 ]
 
 

@@ -192,84 +192,103 @@ def test_public_views_have_the_further_documented_columns(
 
 
 # fact_id: domain, region, value, qualifier, (value_low, low_inclusive, value_high, high_inclusive), unit,
-# is_cumulative, value_text, period_kind. The figures are read off the article, not off the seeds.
+# is_cumulative, value_text, period_kind. The figures are read off the article, not off the seeds; the
+# intervals follow the convention of seeds/facts.sql (qualifier first, then precision, then the unit's limits).
 FACTS = {
     "persons_benefiting": (
-        "policy", "hebei", "1300000", "over", ("1300000", False, INF, None), "persons", False, "> 1,300,000", "as_of"
+        "policy", "hebei", "1300000", "over", ("1300000", False, "1400000", True), "persons", False,
+        "> 1,300,000 persons", "as_of",
     ),
     "tdsp_key_livelihood_years": (
-        "social_security", "hebei", "5", "exact", ("5", True, "5", True), "years", False, "5", "as_of"
+        "social_security", "hebei", "5", "exact", ("5", True, "5", True), "years", False, "5 years", "span"
     ),
     "medical_insurance_rate": (
-        "healthcare", "hebei", "98", "above", ("98", False, "100", True), "percent", False, "> 98%", "as_of"
+        "healthcare", "hebei", "98", "above", ("98", False, "99", True), "percent", False, "> 98%", "span"
     ),
     "insured_rehabilitation_items": (
-        "healthcare", "hebei", "31", "exact", ("31", True, "31", True), "items", False, "31", "as_of"
+        "healthcare", "hebei", "31", "exact", ("31", True, "31", True), "items", False, "31 items", "as_of"
     ),
     "accessibility_households": (
-        "accessibility", "hebei", "50000", "over", ("50000", False, INF, None), "households", False, "> 50,000", "as_of"
+        "accessibility", "hebei", "50000", "over", ("50000", False, "60000", True), "households", False,
+        "> 50,000 households", "as_of",
     ),
     "autistic_children_served": (
-        "children_rehabilitation", "hebei", "17000", "exact", ("17000", True, "17000", True), "persons", True,
-        "17,000", "as_of",
+        "children_rehabilitation", "hebei", "17000", "exact", ("16500", True, "17500", False), "persons", True,
+        "17,000 persons", "as_of",
     ),
     "screening_network_counties": (
-        "children_rehabilitation", "hebei", "38", "exact", ("38", True, "38", True), "counties", False, "38", "as_of"
+        "children_rehabilitation", "hebei", "38", "exact", ("38", True, "38", True), "counties", False, "38 counties",
+        "as_of",
     ),
     "autism_school_span": (
-        "children_rehabilitation", "baoding", "15", "exact", ("15", True, "15", True), "years", False, "15", "as_of"
+        "children_rehabilitation", "baoding", "15", "exact", ("15", True, "15", True), "years", False, "15 years",
+        "as_of",
     ),
     "rehabilitation_person_times": (
-        "rehabilitation", "hebei", "1420000", "exact", ("1420000", True, "1420000", True), "person_times", True,
-        "1,420,000", "as_of",
+        "rehabilitation", "hebei", "1420000", "exact", ("1415000", True, "1425000", False), "person_times", True,
+        "1,420,000 person-times", "as_of",
     ),
     "rehabilitation_coverage_rate": (
         "rehabilitation", "hebei", "99", "exceeding", ("99", False, "100", True), "percent", False, "> 99%", "as_of"
     ),
     "key_project_investment": (
-        "rehabilitation", "hebei", "1470000000", "surpassing", ("1470000000", False, INF, None), "yuan", False,
-        "> 1,470,000,000", "as_of",
+        "rehabilitation", "hebei", "1470000000", "surpassing", ("1470000000", False, "1480000000", True), "yuan",
+        False, "> 1,470,000,000 yuan", "as_of",
     ),
     "designated_rehabilitation_institutions": (
-        "rehabilitation", "hebei", "480", "over", ("480", False, INF, None), "institutions", False, "> 480", "as_of"
+        "rehabilitation", "hebei", "480", "over", ("480", False, "490", True), "institutions", False,
+        "> 480 institutions", "as_of",
     ),
     "special_education_schools": (
-        "education", "hebei", "163", "exact", ("163", True, "163", True), "schools", False, "163", "as_of"
+        "education", "hebei", "163", "exact", ("163", True, "163", True), "schools", False, "163 schools", "as_of"
+    ),
+    "special_school_county_coverage": (
+        "education", "hebei", "100", "exact", ("100", True, "100", True), "percent", False, "100%", "as_of"
+    ),
+    "special_school_population_threshold": (
+        "education", "hebei", "200000", "exact", ("200000", True, "200000", True), "persons", False,
+        "> 200,000 persons", "as_of",
     ),
     "compulsory_education_enrollment_rate": (
-        "education", "hebei", "97.5", "exact", ("97.5", True, "97.5", True), "percent", False, "97.5%", "as_of"
+        "education", "hebei", "97.5", "exact", ("97.45", True, "97.55", False), "percent", False, "97.5%", "as_of"
     ),
     "special_education_college_graduates": (
-        "education", "hebei", "2221", "exact", ("2221", True, "2221", True), "persons", True, "2,221", "as_of"
+        "education", "hebei", "2221", "exact", ("2221", True, "2221", True), "persons", True, "2,221 persons", "as_of"
     ),
     "education_financial_aid_students": (
-        "education", "hebei", "4752", "exact", ("4752", True, "4752", True), "persons", False, "4,752", "as_of"
+        "education", "hebei", "4752", "exact", ("4752", True, "4752", True), "persons", False, "4,752 persons", "as_of"
     ),
     "new_jobs_created": (
-        "employment", "hebei", "96700", "over", ("96700", False, INF, None), "jobs", False, "> 96,700", "as_of"
+        "employment", "hebei", "96700", "over", ("96700", False, "96800", True), "jobs", False, "> 96,700 jobs",
+        "as_of",
     ),
     "handicraft_flexible_employment": (
-        "employment", "hebei", "3000", "nearly", ("0", True, "3000", False), "persons", False, "≈ 3,000", "as_of"
+        "employment", "hebei", "3000", "nearly", ("2000", True, "3000", False), "persons", False, "≈ 3,000 persons",
+        "as_of",
     ),
     "public_unit_employment_quota": (
-        "employment", "hebei", "1", "at_least", ("1", True, INF, None), "persons", False, "≥ 1", "target"
+        "employment", "hebei", "1", "exact", ("1", True, "1", True), "persons", False, "≥ 1 persons", "target"
     ),
     "ng2025_hebei_athletes": (
-        "sport_results", "hebei", "263", "exact", ("263", True, "263", True), "persons", False, "263", "event"
+        "sport_results", "hebei", "263", "exact", ("263", True, "263", True), "persons", False, "263 persons", "event"
     ),
     "tokyo2020_hebei_world_records": (
-        "sport_results", "hebei", "9", "exact", ("9", True, "9", True), "records", False, "9", "event"
+        "sport_results", "hebei", "9", "exact", ("9", True, "9", True), "records", False, "9 world records", "event"
     ),
     "paris2024_hebei_world_records": (
-        "sport_results", "hebei", "7", "exact", ("7", True, "7", True), "records", False, "7", "event"
+        "sport_results", "hebei", "7", "exact", ("7", True, "7", True), "records", False, "7 world records", "event"
     ),
     "beijing2022_hebei_gold_share": (
-        "sport_results", "hebei", "55", "exact", ("55", True, "55", True), "percent", False, "55%", "event"
+        "sport_results", "hebei", "55", "exact", ("55", True, "56", False), "percent", False, "55%", "event"
+    ),
+    "beijing2022_hebei_medal_share": (
+        "sport_results", "hebei", "60", "exact", ("60", True, "61", False), "percent", False, "60%", "event"
     ),
     "ng2025_hebei_rank_gold": (
-        "sport_results", "hebei", "2", "exact", ("2", True, "2", True), "rank", False, "2", "event"
+        "sport_results", "hebei", "2", "exact", ("2", True, "2", True), "rank", False, "rank 2", "event"
     ),
 }  # fmt: skip
+INFERRED = {"tdsp_key_livelihood_years", "beijing2022_hebei_gold_share", "beijing2022_hebei_medal_share"}
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -295,13 +314,14 @@ def test_facts_hold_the_articles_figures(con: duckdb.DuckDBPyConnection, article
         high_inclusive,
     )
     assert fact["is_cumulative"] is cumulative
-    assert fact["is_inferred"] is False
+    assert fact["is_inferred"] is (fact_id in INFERRED)
     assert fact["value_text"] == value_text
     assert fact["period_kind"] == period_kind
     assert fact["source_id"] == ARTICLE_ID
     assert fact["quote"] and article[fact["quote_start"] : fact["quote_end"]] == fact["quote"]
     if period_kind == "as_of":
         assert (fact["period_start"], fact["period_end"]) == (None, PUBLISHED)
+        assert fact["period_end_is_upper_bound"] is True
 
 
 def test_facts_cover_every_domain_the_article_gives_figures_for(con: duckdb.DuckDBPyConnection) -> None:
@@ -320,21 +340,23 @@ def test_facts_cover_every_domain_the_article_gives_figures_for(con: duckdb.Duck
     assert {f[0] for f in FACTS.values()} <= domains
 
 
-def test_interval_text_of_open_and_half_open_intervals(con: duckdb.DuckDBPyConnection) -> None:
+def test_interval_text_prints_plain_numbers_and_the_unit(con: duckdb.DuckDBPyConnection) -> None:
     found = dict(
         con.execute(
             "SELECT fact_id, interval_text FROM facts WHERE fact_id IN "
             "('persons_benefiting', 'medical_insurance_rate', 'handicraft_flexible_employment', "
-            "'public_unit_employment_quota', 'special_education_schools')"
+            "'compulsory_education_enrollment_rate', 'special_education_schools', 'beijing2022_hebei_gold_share')"
         ).fetchall()
     )
     assert found == {
-        "persons_benefiting": "(1300000.0, +inf)",
-        "medical_insurance_rate": "(98.0, 100.0]",
-        "handicraft_flexible_employment": "[0.0, 3000.0)",
-        "public_unit_employment_quota": "[1.0, +inf)",
-        "special_education_schools": "[163.0, 163.0]",
+        "persons_benefiting": "(1300000, 1400000] persons",
+        "medical_insurance_rate": "(98, 99] percent",
+        "handicraft_flexible_employment": "[2000, 3000) persons",
+        "compulsory_education_enrollment_rate": "[97.45, 97.55) percent",
+        "special_education_schools": "[163, 163] schools",
+        "beijing2022_hebei_gold_share": "[55, 56) percent",
     }
+    assert not con.execute("SELECT fact_id FROM facts WHERE regexp_matches(interval_text, '\\.0\\b')").fetchall()
 
 
 def test_the_employment_quota_is_a_target_for_the_end_of_2027(con: duckdb.DuckDBPyConnection) -> None:
@@ -391,7 +413,10 @@ def test_medal_tallies(con: duckdb.DuckDBPyConnection, competition_id: str, dele
         Decimal(n) for n in (gold, silver, bronze, total)
     )
     assert (row["world_records"], row["rank_gold"], row["rank_total"]) == (world_records, rank_gold, rank_total)
-    assert row["counting_basis"] == ("per_event" if delegation == "china" else "per_athlete")
+    # The article never says how Hebei counts a team medal; China's basis is assumed from its medal table.
+    assert (row["counting_basis"], row["counting_basis_status"]) == (
+        ("per_event", "assumed") if delegation == "china" else ("unknown", "unknown")
+    )
     assert row["total_is_stated"] is (delegation == "china")
     assert row["is_inferred"] is False
 
@@ -463,30 +488,44 @@ def test_12th_national_games_delegation_figures(con: duckdb.DuckDBPyConnection) 
 
 
 def test_the_11th_national_games_result_is_marked_inferred(con: duckdb.DuckDBPyConnection) -> None:
-    inferred = rows(con, "SELECT * FROM facts WHERE is_inferred")
-    assert [f["fact_id"] for f in inferred] == ["ng2021_hebei_rank_total"]
-    (fact,) = inferred
-    assert (fact["competition_id"], fact["region"], fact["indicator"], fact["value"]) == (
+    (fact,) = rows(con, "SELECT * FROM facts WHERE fact_id = 'ng2021_hebei_rank_total'")
+    assert (fact["competition_id"], fact["region"], fact["indicator"], fact["value"], fact["is_inferred"]) == (
         "national_games_2021",
         "hebei",
         "medal_rank_total",
         Decimal(1),
+        True,
     )
     assert fact["note"] and "11th" in fact["note"] and "infer" in fact["note"].lower()
     assert "first time" in fact["quote"]
     (row,) = rows(con, "SELECT * FROM medal_tallies WHERE competition_id = 'national_games_2021'")
     assert (row["delegation"], row["rank_total"], row["is_inferred"], row["edition"]) == ("hebei", 1, True, 11)
+    # The reference that sources the inference gives the tally, half medals included.
+    assert (row["gold"], row["silver"], row["bronze"], row["total"], row["rank_gold"]) == (
+        Decimal("123.5"),
+        Decimal("102"),
+        Decimal("63.5"),
+        Decimal("289"),
+        3,
+    )
+    assert (row["counting_basis"], row["counting_basis_status"], row["counting_basis_source_id"]) == (
+        "per_event_halves",
+        "sourced",
+        "hebei_economic_daily_2023_10_11",
+    )
 
 
 def test_shares_of_chinas_beijing_2022_medals_are_cross_checked(con: duckdb.DuckDBPyConnection) -> None:
     found = {
-        r["fact_id"]: (r["stated_value"], r["computed_value"], r["verdict"])
+        r["fact_id"]: (r["stated_value"], r["computed_value"], r["stated_interval"], r["verdict"])
         for r in rows(con, "SELECT * FROM cross_checks WHERE check_kind = 'share'")
     }
     assert found == {
-        "beijing2022_hebei_gold_share": (Decimal("55.00"), Decimal("55.56"), "pass"),  # 10 of 18
-        "beijing2022_hebei_medal_share": (Decimal("60.00"), Decimal("60.66"), "pass"),  # 37 of 61
+        "beijing2022_hebei_gold_share": (Decimal("55.00"), Decimal("55.56"), "[55, 56)", "pass"),  # 10 of 18
+        "beijing2022_hebei_medal_share": (Decimal("60.00"), Decimal("60.66"), "[60, 61)", "pass"),  # 37 of 61
     }
+    for check in rows(con, "SELECT * FROM cross_checks WHERE check_kind = 'share'"):
+        assert "respectively" in check["inference"] and "cuts, not rounds" in check["inference"]
 
 
 def test_every_cross_check_passes_and_each_kind_is_present(con: duckdb.DuckDBPyConnection) -> None:

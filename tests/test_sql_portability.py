@@ -245,9 +245,12 @@ def not_portable_inputs(inputs_copy: Path) -> Path:
     """Inputs whose medals report uses a DuckDB-only function and says so in its metadata."""
     template = inputs_copy / "queries" / "medals.sql"
     text = template.read_text(encoding="utf-8")
-    assert "m.source_id\n" in text
+    assert "m.comparison_note\n" in text
     template.write_text(
-        text.replace("m.source_id\n", "m.source_id,\n       regexp_extract(m.competition, '[0-9]+') AS first_number\n"),
+        text.replace(
+            "m.comparison_note\n",
+            "m.comparison_note,\n       regexp_extract(m.competition, '[0-9]+') AS first_number\n",
+        ),
         encoding="utf-8",
     )
     metadata = inputs_copy / "queries" / "medals.toml"

@@ -95,7 +95,7 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     con.execute(
         f"""COPY (
             SELECT indicator_id, domain_id, label_en, unit_id, measure_kind, tally_column, part_of_indicator_id,
-                   description FROM indicators
+                   description, NULL AS population FROM indicators
             UNION ALL
             SELECT * FROM read_csv('{installed.seeds_dir / "indicators.csv"}', all_varchar = true)
             WHERE tally_column IN ('gold', 'silver', 'bronze', 'total') AND measure_kind = 'count'
@@ -255,10 +255,13 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     con.execute(
         f"""COPY (
             SELECT DISTINCT competition_id, region_id, 'per_athlete' AS counting_basis,
-                   'doc_' || region_id || '_' || year || '_sport_results' AS source_id, NULL AS note
+                   'doc_' || region_id || '_' || year || '_sport_results' AS source_id,
+                   'Assumed by the generator.' AS note, 'assumed' AS counting_basis_status,
+                   NULL AS counting_basis_source_id, 'games' AS medal_table
             FROM medals
             UNION ALL
-            SELECT competition_id, 'china', 'per_event', 'doc_china_' || year(start_date) || '_sport_results', NULL
+            SELECT competition_id, 'china', 'per_event', 'doc_china_' || year(start_date) || '_sport_results',
+                   'Assumed by the generator.', 'assumed', NULL, 'games'
             FROM competitions
             ORDER BY competition_id, region_id
         ) TO '{seeds / "delegations.csv"}' (HEADER, DELIMITER ',')"""
@@ -267,13 +270,27 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
         f"""COPY (
             SELECT fact_id, indicator_id, region_id, competition_id, NULL AS programme_id, period_kind,
                    period_start, period_end, value, qualifier, is_cumulative, false AS is_inferred, source_id,
-                   sentence AS quote, quote_start, quote_start + length(sentence) AS quote_end, NULL AS note
-            FROM placed ORDER BY source_id, quote_start
+                   sentence AS quote, quote_start, quote_start + length(sentence) AS quote_end, NULL AS note,
+                   -- A figure written with three or more trailing zeros is round: stated to its last
+                   -- non-zero digit and, without a qualifier, rounded (schema/060_facts.sql).
+                   CASE WHEN unit_id = 'percent' THEN 0.1 WHEN value % 1000 = 0 AND value <> 0
+                        THEN power(10, length(CAST(CAST(value AS BIGINT) AS VARCHAR))
+                                       - length(rtrim(CAST(CAST(value AS BIGINT) AS VARCHAR), '0')))
+                        ELSE 1 END AS precision,
+                   CASE WHEN qualifier = 'exact' AND coalesce(unit_id, '') <> 'percent'
+                             AND value % 1000 = 0 AND value <> 0 THEN 'nearest' ELSE 'none' END AS rounding,
+                   CASE WHEN unit_id = 'percent' THEN 'rate' WHEN competition_id IS NOT NULL THEN 'count_over_period'
+                        WHEN is_cumulative THEN 'running_total' ELSE 'level' END AS aggregation,
+                   NULL AS comparison
+            FROM placed LEFT JOIN (SELECT indicator_id, unit_id FROM indicators) USING (indicator_id)
+            ORDER BY source_id, quote_start
         ) TO '{seeds / "facts.csv"}' (HEADER, DELIMITER ',')"""
     )
     for name, header in (
         ("programmes", "programme_id,name_en,name_zh,name_zh_official,name_zh_source_id,kind,domain_id,region_id,"
-                       "edition,period_start,period_end,description,source_id,quote,quote_start,quote_end"),
+                       "edition,period_start,period_end,description,source_id,quote,quote_start,quote_end,"
+                       "part_of_programme_id"),
+        ("inference_basis", "basis_id,fact_id,basis_fact_id,basis_source_id,role"),
         ("exclusions", "exclusion_id,source_id,token,token_start,token_end,reason_kind,reason,fact_id,"
                        "competition_id,programme_id"),
     ):  # fmt: skip

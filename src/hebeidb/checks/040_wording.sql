@@ -2,7 +2,8 @@
 -- * its qualifier is the one the source writes there: "over 1.3 million" is over, "nearly 3,000"
 --   is nearly, a bare number is exact. A qualifier lost or invented in transcription fails. The
 --   last one and two words are looked up among the qualifiers' phrases (a join, not a pattern per
---   qualifier).
+--   qualifier). For a criterion the word is the rule's comparison ("counties with populations
+--   over 200,000"), recorded in comparison, and the figure itself is exact.
 -- * it is cumulative exactly when the source says so there ("cumulatively 17,000", "a cumulative
 --   1.42 million").
 WITH first_token AS (
@@ -11,7 +12,8 @@ WITH first_token AS (
     GROUP BY ft.fact_id
 ),
 before AS (
-    SELECT f.fact_id, f.qualifier, f.is_cumulative,
+    SELECT f.fact_id, coalesce(f.comparison, f.qualifier) AS qualifier, f.comparison IS NOT NULL AS is_criterion,
+           f.is_cumulative,
            lower(substring(t.text, greatest(ft.token_start - 40, 0) + 1, least(ft.token_start, 40))) AS preceding
     FROM core.facts AS f
     JOIN first_token AS ft USING (fact_id)
@@ -34,10 +36,11 @@ detected AS (
 )
 SELECT 'facts' AS table_name,
        fact_id AS row_key,
-       'qualifier' AS column_name,
+       CASE WHEN is_criterion THEN 'comparison' ELSE 'qualifier' END AS column_name,
        qualifier AS value,
        written || ', as the text before the number reads "...' || trim(near) || '"' AS expected,
-       'qualifier disagrees with the words of the source' AS problem
+       CASE WHEN is_criterion THEN 'comparison of the criterion disagrees with the words of the source'
+            ELSE 'qualifier disagrees with the words of the source' END AS problem
 FROM detected
 WHERE written <> qualifier
 UNION ALL

@@ -1,5 +1,7 @@
 -- Medal-table figures belong to a recorded delegation at a competition, once each, and shares
--- have a national delegation to be shares of.
+-- have a national delegation to be shares of. One region code, one meaning: a figure at a
+-- competition that names a region is that region's delegation's (so region china is China's
+-- delegation, never the games as a whole), and a figure of the games as a whole names no region.
 WITH tally AS (
     SELECT f.*, i.tally_column, i.measure_kind
     FROM core.facts AS f
@@ -26,9 +28,33 @@ FROM (SELECT t.*, first(t.fact_id ORDER BY t.fact_id) OVER (
 WHERE t.fact_id <> t.first_fact
 UNION ALL
 SELECT 'facts', t.fact_id, 'competition_id', t.competition_id,
-       'a competition with a per_event (national) delegation in seeds/delegations.csv',
+       'a competition with a national delegation (a region of level country) in seeds/delegations.csv',
        'share of a national total with no national delegation to compare with'
 FROM tally AS t
 WHERE t.measure_kind = 'share'
+  AND NOT EXISTS (SELECT 1 FROM core.delegations AS d JOIN core.regions AS r USING (region_id)
+                  WHERE d.competition_id = t.competition_id AND r.level = 'country')
+UNION ALL
+SELECT 'facts', f.fact_id, 'region_id', f.competition_id || '/' || f.region_id,
+       'a competition_id/region_id pair listed in seeds/delegations.csv, or no region for a figure of the games '
+           || 'as a whole (all delegations)',
+       'a figure at a competition names a region that has no delegation there'
+FROM core.facts AS f
+WHERE f.competition_id IS NOT NULL AND f.region_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM core.delegations AS d
-                  WHERE d.competition_id = t.competition_id AND d.counting_basis = 'per_event')
+                  WHERE d.competition_id = f.competition_id AND d.region_id = f.region_id)
+UNION ALL
+SELECT 'facts', f.fact_id, 'region_id', NULL,
+       'the region whose delegation the figure belongs to',
+       'a delegation''s figure (' || i.indicator_id || ') names no region'
+FROM core.facts AS f
+JOIN core.indicators AS i USING (indicator_id)
+WHERE f.region_id IS NULL AND (i.tally_column IS NOT NULL OR i.part_of_indicator_id IS NOT NULL)
+
+UNION ALL
+SELECT 'delegations', d.competition_id || '/' || d.region_id, 'medal_table', d.medal_table,
+       'games or unknown: ' || d.competition_id || ' has no event held with it',
+       'a medal table of the games and a joint event at games without one'
+FROM core.delegations AS d
+JOIN core.competitions AS c USING (competition_id)
+WHERE d.medal_table = 'games_and_joint_event' AND c.joint_event IS NULL

@@ -1,5 +1,5 @@
 -- Every cross-check of core.cross_checks must pass: medal totals are the sums of their parts,
--- stated shares agree with the reference totals, parts do not exceed wholes, repeated figures
+-- stated shares lie in the interval the stated figure means, parts do not exceed wholes, repeated figures
 -- repeat the same value, values lie in the interval their qualifier implies.
 SELECT CASE WHEN check_kind = 'repeat' THEN 'exclusions' ELSE 'facts' END AS table_name,
        CASE WHEN check_kind = 'repeat' THEN split_part(check_id, ':', 2) ELSE fact_id END AS row_key,
@@ -8,9 +8,11 @@ SELECT CASE WHEN check_kind = 'repeat' THEN 'exclusions' ELSE 'facts' END AS tab
        CASE check_kind
            WHEN 'part_of_whole' THEN 'at most ' || coalesce(CAST(computed_value AS VARCHAR), '(unknown)')
            WHEN 'interval' THEN 'a value inside its interval'
+           WHEN 'share' THEN 'a computed share in ' || coalesce(stated_interval, '(no interval)') || ', the interval the '
+                || 'stated figure means; computed ' || coalesce(CAST(computed_value AS VARCHAR), '(cannot be computed)')
            ELSE coalesce(CAST(computed_value AS VARCHAR), '(cannot be computed)')
                 || CASE WHEN tolerance > 0 THEN ' within ' || CAST(tolerance AS VARCHAR) ELSE '' END
        END AS expected,
-       check_kind || ' check fails: ' || description AS problem
+       check_kind || ' check fails: ' || coalesce(description, check_id) AS problem
 FROM core.cross_checks
 WHERE verdict = 'fail'
