@@ -70,3 +70,27 @@ def test_synth_command_builds_a_database(run_cli, tmp_path: Path) -> None:
     assert "none unaccounted" in result.stdout
     with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM facts").fetchall() == [(400,)]
+
+
+def test_generator_paths_are_bound_not_pasted(tmp_path: Path) -> None:
+    """A folder whose name holds a quote and SQL-looking text is just a folder to the generator."""
+    folder = tmp_path / "it's'); DROP TABLE facts; --"
+    inputs = generate_inputs(folder, 150, seed=3)
+    assert (folder / "seeds" / "facts.csv").is_file()
+    with (folder / "seeds" / "facts.csv").open(encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) - 1 >= 150
+    assert inputs.root == folder.resolve()
+
+
+def test_generator_sql_lives_in_sql_files() -> None:
+    """The generator's SQL is in numbered .sql files with bound parameters, not in Python strings."""
+    import hebeidb.synth as synth
+
+    scripts = sorted(p.name for p in synth.SQL_DIR.glob("*.sql"))
+    assert scripts and all(re.fullmatch(r"\d{3}_[a-z_]+\.sql", name) for name in scripts)
+    source = Path(synth.__file__).read_text(encoding="utf-8")
+    blocks = re.findall(r'"""(.*?)"""', source, re.S)
+    assert not [b for b in blocks if re.search(r"\b(SELECT|COPY|CREATE)\b", b)], "SQL in Python strings"
+    for script in scripts:
+        text = (synth.SQL_DIR / script).read_text(encoding="utf-8")
+        assert "{" not in text.replace("{:", ""), script  # no Python formatting left in the SQL
