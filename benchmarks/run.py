@@ -390,7 +390,11 @@ def child_modules(database: Path) -> dict[str, Any]:
     import hebeidb
 
     after_import = sorted(m for m in LISTED_MODULES if m in sys.modules)
-    with hebeidb.open(database, build=False) as db:
+    try:
+        db = hebeidb.open(database, build=False)
+    except TypeError:  # hebeidb.open without build=: it never builds
+        db = hebeidb.open(database)
+    with db:
         db.report("medals").fetchall()
     after_report = sorted(m for m in LISTED_MODULES if m in sys.modules)
     return {"after_import": after_import, "after_report": after_report}
