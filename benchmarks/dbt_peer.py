@@ -48,6 +48,8 @@ PATTERN_VARIABLE = "hebeidb_number_pattern"  # set by hebeidb's build before it 
 TEXT_TABLE = "source_texts"
 VIEW_STATEMENT = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:(\w+)\.)?(\w+)\s+AS\s+(.*)", re.S | re.I)
 CORE_NAME = re.compile(r"\bcore\.(\w+)\b")
+CORE_RELATION = re.compile(r"\bcore\.(\w+)\b(?!\s*\()")  # not core.<macro>(...)
+MACRO_STATEMENT = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?MACRO\s+(.*)", re.S | re.I)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -86,6 +88,7 @@ class Schema:
     tables: dict[str, Table]
     constraints: list[Constraint]
     views: list[View]
+    macros: list[str]  # CREATE OR REPLACE MACRO statements: dbt runs them first (on-run-start)
 
 
 def read_schema(inputs: Path) -> Schema:
@@ -133,14 +136,18 @@ def read_schema(inputs: Path) -> Schema:
         )
     finally:
         con.close()
-    views = []
-    for path in sorted((inputs / "schema").glob("*_views.sql")):
+    views, macros = [], []
+    for path in sorted((inputs / "schema").glob("*.sql")):
+        views_file = path.name.endswith("_views.sql")
         for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
+            macro = MACRO_STATEMENT.match(without_comments(statement.query))
+            if macro:
+                macros.append("CREATE OR REPLACE MACRO " + macro.group(1).strip().rstrip(";"))
             match = VIEW_STATEMENT.search(statement.query)
-            if match:
+            if match and views_file:
                 schema, name, sql = match.group(1) or "main", match.group(2), match.group(3)
                 views.append(View(schema, name, sql.strip().rstrip(";"), comments.get(f"{schema}.{name}")))
-    return Schema(tables, constraints, views)
+    return Schema(tables, constraints, views, macros)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -176,7 +183,7 @@ def refs(sql: str, known: set[str], used: set[str] | None = None) -> str:
 def unresolved(sql: str, known: set[str]) -> list[str]:
     """core objects the SQL reads that the project does not build (outside comments and strings)."""
     code = re.sub(r"'(?:[^']|'')*'", "", without_comments(sql))
-    return sorted({m for m in CORE_NAME.findall(code) if f"core_{m}" not in known})
+    return sorted({m for m in CORE_RELATION.findall(code) if f"core_{m}" not in known})
 
 
 def read_csv_sql(path: Path, table: Table) -> str:
@@ -385,7 +392,10 @@ def generate_project(inputs: Path, out: Path, route: str, checks: Path) -> Cover
         coverage.add(what, path.name, "custom singular test")
 
     (out / "macros" / "project_tests.sql").write_text(PROJECT_MACROS)
-    (out / "dbt_project.yml").write_text(PROJECT_YML)
+    for macro in schema.macros:
+        refs(macro, set())  # refuses Jinja markers
+    start = ["CREATE SCHEMA IF NOT EXISTS core", *schema.macros] if schema.macros else []
+    (out / "dbt_project.yml").write_text(PROJECT_YML + f"on-run-start: {json.dumps(start)}\n")
     (out / "profiles.yml").write_text(PROFILES_YML)
     properties = {"version": 2, "models": models_yml}
     if seeds_yml:
