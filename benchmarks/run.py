@@ -1405,15 +1405,16 @@ def bench_rebuild(results: Results, facts: int, inputs: Path, work: Path, args: 
     if facts in TARGET_BUILD_SIZES and facts not in args.sizes and not args.skip_build_anchor:
         anchor_db = folder / "anchor.duckdb"
         remove_database(anchor_db)
-        anchor, _, anchor_rss = run_child(child("anchor", anchor_db, inputs))
+        # Whole-process times on both sides here: the command's and the raw load's child process.
+        _, anchor_wall, anchor_rss = run_child(child("anchor", anchor_db, inputs))
         remove_database(anchor_db)
-        ratio = full.seconds / anchor["seconds"]
-        record |= {"anchor_seconds": anchor["seconds"], "anchor_peak_rss": anchor_rss}
+        ratio = full.seconds / anchor_wall
+        record |= {"anchor_seconds": anchor_wall, "anchor_peak_rss": anchor_rss}
         results.add(
-            "1 build (hebeidb build, one run) vs raw DuckDB load (one run)",
+            "1 build (hebeidb build command) vs raw DuckDB load (process), one run each",
             label,
             f"{fmt_s(full.seconds)}, {fmt_bytes(full.peak_rss)}",
-            f"{fmt_s(anchor['seconds'])}, {fmt_bytes(anchor_rss)}",
+            f"{fmt_s(anchor_wall)}, {fmt_bytes(anchor_rss)}",
             f"{ratio:.2f}x",
             f"<= {TARGET_BUILD_RATIO:.1f}x",
             verdict(ratio <= TARGET_BUILD_RATIO),
