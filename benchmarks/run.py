@@ -1373,6 +1373,9 @@ def bench_rebuild(results: Results, facts: int, inputs: Path, work: Path, args: 
     database = folder / "hebeidb.duckdb"
     remove_database(database)
     command = [*hebeidb_command(), "build", "--inputs", str(copy), "--db", str(database)]
+    usage = subprocess.run([*hebeidb_command(), "build", "--help"], capture_output=True, text=True, check=False)
+    if "--timings" in usage.stdout:  # per-phase timings, where the build offers them (kept in the JSON)
+        command.append("--timings")
     full = measure(command, folder / "full.log", build_env(args))
     if full.returncode != 0:
         print(f"  full build at {label} FAILED: {full.output.strip().splitlines()[-1:]}", flush=True)
@@ -1388,7 +1391,8 @@ def bench_rebuild(results: Results, facts: int, inputs: Path, work: Path, args: 
         "rebuild_peak_rss": rebuild.peak_rss,
         "rebuild_returncode": rebuild.returncode,
         "edited": template.name,
-        "rebuild_output": rebuild.output.strip().splitlines()[:3],
+        "full_output": full.output[-4000:],
+        "rebuild_output": rebuild.output[-4000:],
     }
     results.raw.setdefault("rebuild", {})[str(facts)] = record
     print(f"  rebuild {label}: full {fmt_s(full.seconds)}, queries-only {fmt_s(rebuild.seconds)}", flush=True)
