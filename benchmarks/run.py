@@ -1571,8 +1571,8 @@ def machine() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Benchmark hebeidb against plain DuckDB doing the same work (see benchmarks/README.md).",
-        epilog="example:\n  python benchmarks/run.py --sizes 10000,1000000 --repeat 5",
+        description="Benchmark hebeidb against plain DuckDB and dbt doing the same work (see benchmarks/README.md).",
+        epilog="examples:\n  python benchmarks/run.py --quick\n  python benchmarks/run.py --sizes 10000 --skip-peers",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
