@@ -34,6 +34,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,6 +349,20 @@ def generate_project(inputs: Path, out: Path, route: str, checks: Path) -> Cover
         if view.description:
             node_yml[model_name(view.schema, view.name)]["description"] = view.description
 
+    def attach(node: dict[str, Any], kind: str, arguments: dict[str, Any] | None, column: str | None) -> None:
+        """A generic test on a node: on one of its columns, or on the whole node when ``column`` is None."""
+        test: Any = kind if arguments is None else {kind: {"arguments": arguments}}
+        if column is None:
+            node.setdefault("data_tests", []).append(test)
+            return
+        columns = node.setdefault("columns", [])
+        entry = next((c for c in columns if c["name"] == column), None)
+        if entry is None:
+            entry = {"name": column, "data_tests": []}
+            columns.append(entry)
+        if test not in entry["data_tests"]:
+            entry["data_tests"].append(test)
+
     # Tests from the constraints.
     coverage = Coverage(left_out={f"core.{name}": 0 for name in build_only})
     for constraint in schema.constraints:
@@ -364,21 +379,39 @@ def generate_project(inputs: Path, out: Path, route: str, checks: Path) -> Cover
         if kind == "custom":
             coverage.add(what, text, None)
             continue
-        test: Any = kind if arguments is None else {kind: {"arguments": arguments}}
         if kind in ("check_expression", "unique_combination"):
-            node.setdefault("data_tests", []).append(test)
+            attach(node, kind, arguments, None)
+        elif kind == "accepted_values":
+            attach(node, kind, arguments, (accepted_values(constraint.expression or "") or ("",))[0])
         else:
-            column = (
-                constraint.columns[0] if kind != "accepted_values" else accepted_values(constraint.expression or "")[0]
-            )  # type: ignore[index]
-            columns = node.setdefault("columns", [])
-            entry = next((c for c in columns if c["name"] == column), None)
-            if entry is None:
-                entry = {"name": column, "data_tests": []}
-                columns.append(entry)
-            if test not in entry["data_tests"]:
-                entry["data_tests"].append(test)
+            attach(node, kind, arguments, constraint.columns[0])
         coverage.add(what, text, label)
+
+    # Tests from the public views' contract (schema/public_views.toml, where there is one): each key
+    # unique, each reference resolved, as the build checks them.
+    contract = inputs / "schema" / "public_views.toml"
+    declared = tomllib.loads(contract.read_text(encoding="utf-8")).get("views", {}) if contract.is_file() else {}
+    for name, entry in declared.items():
+        node = node_yml.get(name)
+        key = list(entry.get("key", []))
+        if key:
+            what = f"view {name} key ({', '.join(key)})"
+            if node is None:
+                coverage.add(what, contract.name, None)
+            elif len(key) == 1:
+                attach(node, "unique", None, key[0])
+                coverage.add(what, contract.name, "unique")
+            else:
+                attach(node, "unique_combination", {"columns": key, "nulls_distinct": False}, None)
+                coverage.add(what, contract.name, "custom unique_combination")
+        for reference in entry.get("references", []):
+            columns, target, target_columns = reference["columns"], reference["view"], reference["view_columns"]
+            what = f"view {name} ({', '.join(columns)}) references {target}"
+            if node is None or target not in node_yml or len(columns) != 1:
+                coverage.add(what, contract.name, None)
+                continue
+            attach(node, "relationships", {"to": f"ref('{target}')", "field": target_columns[0]}, columns[0])
+            coverage.add(what, contract.name, "relationships")
 
     # Singular tests from hebeidb's checks: each returns the rows that fail.
     for path in sorted(checks.glob("*.sql")):
@@ -467,10 +500,13 @@ PROJECT_MACROS = """\
 SELECT * FROM {{ model }} WHERE NOT ({{ expression }})
 {% endtest %}
 
-{# A key of several columns: each combination at most once (rows with a NULL in the key are left out). #}
-{% test unique_combination(model, columns) %}
+{# A key of several columns: each combination at most once. As SQL's UNIQUE, rows with a NULL in the
+   key are left out, unless nulls_distinct is false (hebeidb's check of a public view's key groups them). #}
+{% test unique_combination(model, columns, nulls_distinct=true) %}
 SELECT {{ columns | join(', ') }}, count(*) AS n FROM {{ model }}
+{% if nulls_distinct %}
 WHERE {% for c in columns %}{{ c }} IS NOT NULL{% if not loop.last %} AND {% endif %}{% endfor %}
+{% endif %}
 GROUP BY ALL HAVING count(*) > 1
 {% endtest %}
 """
