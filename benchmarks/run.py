@@ -318,7 +318,8 @@ def child_anchor(database: Path, inputs: Path, settings: str = "plain") -> dict[
                FROM duckdb_tables() AS t JOIN duckdb_columns() AS c USING (database_name, schema_name, table_name)
                WHERE t.schema_name = 'core' GROUP BY t.table_name, t.table_oid ORDER BY t.table_oid"""
         ).fetchall()
-        if name not in derived and name not in ("source_texts", "build_info")
+        # Tables the build writes from its own state (build_info, the contract's tables) have no seed CSV.
+        if name not in derived and (seeds / f"{name}.csv").is_file()
     ]
     for name, column_types in tables:
         _anchor_insert(con, seeds, name, column_types)
@@ -592,7 +593,12 @@ def bench_reports(results: Results, facts: int, database: Path, args: argparse.N
 
     mode = args.fetch if args.fetch != "auto" else ("fetchall" if facts <= FETCHALL_MAX_FACTS else "arrow")
     db = Database(database)  # not hebeidb.open(): that would rebuild a synthetic database (other inputs)
-    raw = duckdb.connect(str(database), read_only=True, config={"enable_external_access": False})
+    try:  # the configuration hebeidb's readers use (DuckDB refuses a second one for the same file)
+        from hebeidb.database import connect_read_only
+
+        raw = connect_read_only(database)
+    except ImportError:  # hebeidb before connect_read_only
+        raw = duckdb.connect(str(database), read_only=True, config={"enable_external_access": False})
     size = fmt_size(facts)
     record = results.raw["sizes"].setdefault(str(facts), {}).setdefault("reports", {})
     total = 0.0
