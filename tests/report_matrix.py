@@ -68,8 +68,8 @@ def case_id(name: str, params: dict[str, Any]) -> str:
 
 
 def normalise(value: Any) -> Any:
-    """A cell as a comparable value: numbers as floats, dates as ISO text, booleans as themselves."""
-    if isinstance(value, bool) or value is None:
+    """A cell as a comparable value: numbers (booleans too, SQLite has none) as floats, dates as ISO text."""
+    if value is None:
         return value
     if isinstance(value, (int, float, decimal.Decimal)):
         return float(value)

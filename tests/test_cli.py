@@ -312,7 +312,7 @@ def test_render_json_gives_sql_style_and_typed_values(
     assert values == {"kind": ("text", "national_games"), "since": ("integer", 2021), "delegation": ("text", "hebei")}
     if style == "$n":  # numbered in the order of first use, each value once
         names = [p["name"] for p in document["parameters"]]
-        for index, name in enumerate(names, 1):
+        for index in range(1, len(names) + 1):
             assert f"${index}" in document["sql"]
         assert document["sql"].index("$1") < document["sql"].index("$2") < document["sql"].index("$3")
         assert names == ["kind", "since", "delegation"]
