@@ -88,7 +88,7 @@ def test_metadata_describes_every_table_and_column(db: Database, metadata: dict[
     tables = metadata["databases"]["hebei"]["tables"]
     assert set(tables) == set(public_views(db))
     for view, table in tables.items():
-        columns = db.con.execute(f'SELECT * FROM "{view}" LIMIT 0').columns
+        columns = db.con.sql(f'SELECT * FROM "{view}" LIMIT 0').columns
         assert list(table["columns"]) == columns, view
         assert all(isinstance(text, str) and text.strip() for text in table["columns"].values()), view
 
