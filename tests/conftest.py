@@ -58,7 +58,7 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
 
 
 @pytest.fixture(scope="session")
-def csv_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def public_csv_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The public views exported as CSV (what PostgreSQL loads)."""
     from engines import public_views
 
@@ -68,7 +68,7 @@ def csv_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def parquet_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def full_parquet_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole database exported as Parquet (what Spark reads)."""
     folder = tmp_path_factory.mktemp("parquet") / "out"
     db.export(folder, format="parquet")
@@ -76,12 +76,12 @@ def parquet_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres(db, csv_export: Path):
+def postgres(db, public_csv_export: Path):
     """A throwaway PostgreSQL cluster holding the public views; yields its connection string."""
     from engines import load_into_postgres, postgres_cluster
 
     with postgres_cluster() as dsn:
-        load_into_postgres(db, csv_export, dsn)
+        load_into_postgres(db, public_csv_export, dsn)
         yield dsn
 
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def spark_views(spark: Any, db: Database, parquet_export: Path) -> Any:
-    register_parquet_views(spark, db, parquet_export)
+def spark_views(spark: Any, db: Database, full_parquet_export: Path) -> Any:
+    register_parquet_views(spark, db, full_parquet_export)
     return spark
 
 
