@@ -449,16 +449,31 @@ def lineage(args: argparse.Namespace) -> int:
 
 @command(
     "export",
-    "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json.",
-    "hebeidb export out/ --format parquet --only facts --only medal_tallies",
+    "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json, "
+    "or the public views as one SQLite file with a datasette metadata.json.",
+    "hebeidb export out/ --format parquet --only facts --only medal_tallies\n"
+    "  hebeidb export out/ --partition-by domain,year\n"
+    "  hebeidb export out/ --format sqlite && datasette out/hebei.sqlite -m out/metadata.json",
     arg("directory", help="a new or empty folder, or an earlier export (replaced once complete)"),
-    arg("--format", "-f", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)"),
+    arg(
+        "--format",
+        "-f",
+        choices=("parquet", "csv", "sqlite"),
+        default="parquet",
+        help="file format (default: parquet); sqlite writes hebei.sqlite and a datasette metadata.json",
+    ),
     arg("--only", action="append", metavar="NAME", help="export only this view or table; repeat for more"),
+    arg(
+        "--partition-by",
+        metavar="COL[,COL]",
+        action="append",
+        help="write each Parquet object that has these columns as Hive partitions (e.g. domain,year)",
+    ),
     DB,
 )
 def export(args: argparse.Namespace) -> int:
     with _open(args) as db:
-        paths = db.export(args.directory, format=args.format, only=args.only)
+        paths = db.export(args.directory, format=args.format, only=args.only, partition_by=args.partition_by)
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK
 

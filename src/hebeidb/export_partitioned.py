@@ -4,8 +4,9 @@
 partition columns (``facts`` has ``domain`` and ``year``) as a folder of Hive-style partitions,
 ``out/facts/domain=education/year=2020/data_0.parquet``, which Spark (``spark.read.parquet("out/facts")``),
 DuckDB (``read_parquet('out/facts/**/*.parquet', hive_partitioning = true)``) and other engines read as
-one table, skipping the partitions a filter on a partition column rules out. The partition columns live
-in the folder names, not inside the files. Other objects stay one file each.
+one table, skipping the partitions a filter on a partition column rules out. The partition columns are in
+the folder names and also inside the files, so that each file holds complete rows in the view's column
+order. Other objects stay one file each.
 
 Every Parquet file is written in row groups of at most ``ROW_GROUP_ROWS`` rows: an engine splits a
 file's work at row group boundaries, so one large file still feeds several tasks.
@@ -58,7 +59,7 @@ def parquet_options(metadata: str, partition_by: Sequence[str] = ()) -> str:
     options = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, KV_METADATA {{{metadata}}}"
     if partition_by:
         columns = ", ".join(f'"{c}"' for c in partition_by)
-        options += f", PARTITION_BY ({columns}), FILENAME_PATTERN 'data_{{i}}'"
+        options += f", PARTITION_BY ({columns}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'data_{{i}}'"
     return options
 
 
@@ -77,10 +78,14 @@ def write_partitioned(
         raise PartitionError(
             f"cannot partition {folder.name} by {', '.join(partition_by)}: {count} rows have no value there"
         )
+    copy = f"COPY ({query}) TO '{folder}' ({parquet_options(metadata, partition_by)})"
     [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
+    if int(threads) == 1:  # the export connection runs with one thread and a locked configuration
+        con.execute(copy)
+        return folder
     con.execute("SET threads = 1")
     try:
-        con.execute(f"COPY ({query}) TO '{folder}' ({parquet_options(metadata, partition_by)})")
+        con.execute(copy)
     finally:
         con.execute(f"SET threads = {int(threads)}")
     return folder
@@ -91,21 +96,21 @@ def partition_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*.parquet") if path.is_file())
 
 
-def describe_partitioned(folder: Path, root: Path, partition_by: Sequence[str]) -> dict[str, Any]:
+def describe_partitioned(folder: Path, root: Path) -> dict[str, Any]:
     """The datapackage fields of a partitioned resource: every file's path, size and sha256."""
     files = partition_files(folder)
+    # The partition columns, read off the folder names of a file: facts/domain=education/year=2020/data_0.parquet
+    partition_by = [part.split("=", 1)[0] for part in files[0].relative_to(folder).parts[:-1]] if files else []
     parts = []
     for path in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         parts.append({"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "hash": digest})
     return {
         "path": [part["path"] for part in parts],
-        "bytes": sum(part["bytes"] for part in parts),
         "partitioning": {
             "style": "hive",
             "folder": folder.relative_to(root).as_posix(),
             "columns": list(partition_by),
-            "note": "the partition columns are in the folder names, not inside the files",
             "files": parts,
         },
     }

@@ -18,7 +18,9 @@ from typing import Any
 
 import duckdb
 
+from .contract import View
 from .reports import ReportSpec, render, validate
+from .sqltext import quote_identifier
 
 SQLITE_FILE = "hebei.sqlite"
 METADATA_FILE = "metadata.json"
@@ -36,43 +38,38 @@ def sqlite_type(duckdb_type: str) -> str:
     return "TEXT"  # VARCHAR, DATE (ISO 8601 text, as SQLite's date functions read it), timestamps
 
 
-def write_sqlite(
-    con: duckdb.DuckDBPyConnection,
-    database: str,
-    views: Sequence[tuple[str, str]],
-    keys: Mapping[str, Sequence[str]],
-    references: Mapping[str, Sequence[tuple[Sequence[str], str, Sequence[str]]]],
-    folder: Path,
-) -> Path:
-    """Write ``views`` (name, description) of the attached DuckDB ``database`` as tables of one SQLite file.
+def write_sqlite(con: duckdb.DuckDBPyConnection, database: str, views: Sequence[View], folder: Path) -> Path:
+    """Write ``views`` of the attached DuckDB ``database`` as tables of one SQLite file.
 
-    Each table gets the view's columns with declared types, its primary key and its foreign keys (to
-    tables in the file); rows are inserted in key order, so the same build gives the same file content.
+    Each table gets the view's columns with declared types, its key as primary key and its references
+    (to tables in the file) as foreign keys; rows are inserted in key order, so the same build gives the
+    same file content.
     """
     path = folder / SQLITE_FILE
     target = sqlite3.connect(path)
     try:
         target.execute("PRAGMA journal_mode = OFF")
-        names = {name for name, _ in views}
-        for view, _description in views:
-            columns = _columns(con, database, view)
-            definition = [f'"{column}" {sqlite_type(kind)}' for column, kind, _ in columns]
-            key = list(keys.get(view, ()))
-            if key:
-                definition.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in key) + ")")
-            for local, remote_view, remote in references.get(view, ()):
-                if remote_view in names:
+        names = {view.name for view in views}
+        for view in views:
+            columns = _columns(con, database, view.name)
+            definition = [f"{quote_identifier(column)} {sqlite_type(kind)}" for column, kind, _ in columns]
+            if view.key:
+                definition.append("PRIMARY KEY (" + ", ".join(map(quote_identifier, view.key)) + ")")
+            for reference in view.references:
+                if reference.view in names:
                     definition.append(
-                        "FOREIGN KEY (" + ", ".join(f'"{c}"' for c in local) + f') REFERENCES "{remote_view}" ('
-                        + ", ".join(f'"{c}"' for c in remote) + ")"
+                        "FOREIGN KEY (" + ", ".join(map(quote_identifier, reference.columns)) + ") REFERENCES "
+                        + quote_identifier(reference.view) + " ("
+                        + ", ".join(map(quote_identifier, reference.view_columns)) + ")"
                     )  # fmt: skip
-            target.execute(f'CREATE TABLE "{view}" (\n  ' + ",\n  ".join(definition) + "\n)")
+            table = quote_identifier(view.name)
+            target.execute(f"CREATE TABLE {table} (\n  " + ",\n  ".join(definition) + "\n)")
             select = ", ".join(_as_sqlite_value(column, kind) for column, kind, _ in columns)
-            order = ", ".join(f'"{c}"' for c in key) if key else "ALL"
-            relation = con.execute(f'SELECT {select} FROM {database}.main."{view}" ORDER BY {order}')
+            order = ", ".join(map(quote_identifier, view.key)) if view.key else "ALL"
+            relation = con.execute(f"SELECT {select} FROM {database}.main.{table} ORDER BY {order}")
             marks = ", ".join("?" for _ in columns)
             while batch := relation.fetchmany(BATCH_ROWS):
-                target.executemany(f'INSERT INTO "{view}" VALUES ({marks})', batch)
+                target.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
         target.commit()
         problems = target.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
@@ -104,18 +101,16 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, view: str) -> list[t
 
 
 def datasette_metadata(
-    con: duckdb.DuckDBPyConnection,
-    database: str,
-    views: Sequence[tuple[str, str]],
+    views: Sequence[View],
     specs: Sequence[ReportSpec],
     dynamic_choices: Callable[[str | None], tuple[Any, ...]],
     about: Mapping[str, str],
 ) -> dict[str, Any]:
     """datasette's ``metadata.json``: table and column descriptions, and one canned query per report."""
-    tables = {}
-    for view, description in views:
-        columns = {column: comment for column, _, comment in _columns(con, database, view) if comment}
-        tables[view] = {"description": description, "columns": columns}
+    tables = {
+        view.name: {"description": view.description, "columns": {c.name: c.description for c in view.columns}}
+        for view in views
+    }
     queries = {}
     for spec in specs:
         queries[spec.name] = {
@@ -249,19 +244,14 @@ def _sort_by_parameter(expression: Any, parameter: Any) -> Any:
 
 
 def export_sqlite(
-    con: duckdb.DuckDBPyConnection,
-    database: str,
-    folder: Path,
-    views: Sequence[tuple[str, str]],
-    about: Mapping[str, str],
+    con: duckdb.DuckDBPyConnection, database: str, folder: Path, views: Sequence[View], dataset: Any
 ) -> list[Path]:
-    """Write ``hebei.sqlite`` (the public ``views``: name, description) and datasette's ``metadata.json``.
+    """Write ``hebei.sqlite`` (the public ``views``) and datasette's ``metadata.json`` into ``folder``.
 
-    ``database`` is the alias under which the built file is attached to ``con`` (read-only).
+    ``database`` is the alias under which the built file is attached to ``con`` (read-only); the
+    reports and their parameters come from that file.
     """
-    from .export import VIEW_KEYS, VIEW_REFERENCES
-    from .inputs import Inputs
-    from .reports import load_specs
+    from .contract import read_report_specs
 
     choices: dict[str, tuple[Any, ...]] = {}
 
@@ -269,17 +259,39 @@ def export_sqlite(
         if source is None:
             return ()
         if source not in choices:
-            view, column = source.split(".")
+            view, column = (quote_identifier(part) for part in source.split("."))
             rows = con.execute(
-                f'SELECT DISTINCT "{column}" FROM {database}.main."{view}" WHERE "{column}" IS NOT NULL ORDER BY 1'
+                f"SELECT DISTINCT {column} FROM {database}.main.{view} WHERE {column} IS NOT NULL ORDER BY 1"
             ).fetchall()
             choices[source] = tuple(value for (value,) in rows)
         return choices[source]
 
-    specs = list(load_specs(Inputs.installed().queries_dir).values())
-    sqlite_path = write_sqlite(con, database, views, VIEW_KEYS, VIEW_REFERENCES, folder)
-    metadata = datasette_metadata(con, database, views, specs, dynamic_choices, about)
+    specs = list(read_report_specs(con, database).values())
+    sqlite_path = write_sqlite(con, database, views, folder)
+    about = {"title": dataset.title, "description": dataset.description}
+    metadata = datasette_metadata(views, specs, dynamic_choices, about)
     return [sqlite_path, write_datasette_metadata(metadata, folder)]
+
+
+def sqlite_datapackage(files: Sequence[Path]) -> dict[str, Any]:
+    """The resources of a SQLite export's ``datapackage.json``: the SQLite file and datasette's metadata."""
+    import hashlib
+
+    kinds = {".sqlite": ("sqlite", "application/vnd.sqlite3"), ".json": ("json", "application/json")}
+    resources = []
+    for path in files:
+        fmt, mediatype = kinds[path.suffix]
+        resources.append(
+            {
+                "name": path.stem if fmt == "sqlite" else "datasette-metadata",
+                "path": path.name,
+                "format": fmt,
+                "mediatype": mediatype,
+                "bytes": path.stat().st_size,
+                "hash": "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
+        )
+    return {"resources": resources}
 
 
 def write_datasette_metadata(metadata: Mapping[str, Any], folder: Path) -> Path:
