@@ -27,9 +27,9 @@ WHERE 1 = 1
   AND f.region = $region
 {% endif %}
 {% if since is not none %}
-  AND CAST(strftime(f.period_end, '%Y') AS INTEGER) >= $since
+  AND f.year >= $since
 {% endif %}
 {% if until is not none %}
-  AND CAST(strftime(coalesce(f.period_start, f.period_end), '%Y') AS INTEGER) <= $until
+  AND year(coalesce(f.period_start, f.period_end)) <= $until
 {% endif %}
 ORDER BY {{ order_by }}, f.fact_id

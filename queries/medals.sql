@@ -39,10 +39,10 @@ WHERE 1 = 1
   AND m.kind = $kind
 {% endif %}
 {% if since is not none %}
-  AND CAST(strftime(m.end_date, '%Y') AS INTEGER) >= $since
+  AND year(m.end_date) >= $since
 {% endif %}
 {% if until is not none %}
-  AND CAST(strftime(m.start_date, '%Y') AS INTEGER) <= $until
+  AND year(m.start_date) <= $until
 {% endif %}
 {% if delegation is not none %}
   AND m.delegation = $delegation

@@ -25,9 +25,9 @@ SELECT e.starts_on, e.ends_on, e.event_kind, e.event, e.ref, e.source_id
 FROM events AS e
 WHERE 1 = 1
 {% if since is not none %}
-  AND CAST(strftime(coalesce(e.ends_on, e.starts_on), '%Y') AS INTEGER) >= $since
+  AND year(coalesce(e.ends_on, e.starts_on)) >= $since
 {% endif %}
 {% if until is not none %}
-  AND CAST(strftime(coalesce(e.starts_on, e.ends_on), '%Y') AS INTEGER) <= $until
+  AND year(coalesce(e.starts_on, e.ends_on)) <= $until
 {% endif %}
 ORDER BY coalesce(e.starts_on, e.ends_on), e.event_kind, e.ref

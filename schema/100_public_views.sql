@@ -60,7 +60,8 @@ SELECT f.fact_id,
        CASE WHEN f.competition_id IS NOT NULL AND f.region_id IS NULL THEN 'competition'
             WHEN f.competition_id IS NOT NULL THEN 'delegation'
             ELSE 'region' END AS scope,
-       f.period_kind IN ('as_of', 'span') AND f.period_end = s.published_on AS period_end_is_upper_bound
+       f.period_kind IN ('as_of', 'span') AND f.period_end = s.published_on AS period_end_is_upper_bound,
+       CAST(year(f.period_end) AS INTEGER) AS year
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
 JOIN core.units AS u ON u.unit_id = i.unit_id

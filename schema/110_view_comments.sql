@@ -34,6 +34,7 @@ COMMENT ON COLUMN facts.aggregation IS 'How the figure relates to time, for filt
 COMMENT ON COLUMN facts.comparison IS 'For a criterion: the comparison its rule makes ("counties with populations over 200,000" is over, "at least one person" is at_least); the figure itself is exact. NULL otherwise.';
 COMMENT ON COLUMN facts.scope IS 'What the figure is about: region (a region''s population, programmes or institutions), delegation (a delegation''s results at a competition) or competition (the games as a whole, all delegations; region is NULL).';
 COMMENT ON COLUMN facts.period_end_is_upper_bound IS 'True when period_end is the publication date of the source, standing in for a reference date the source does not give: the figure refers to that date or an earlier one.';
+COMMENT ON COLUMN facts.year IS 'Year of period_end: the year the figure describes; the column an export partitions by (--partition-by year) and the indicators report''s since filter reads.';
 COMMENT ON COLUMN sources.source_id IS 'Stable identifier of the source, lower-case letters, digits and underscores.';
 COMMENT ON COLUMN sources.kind IS 'document: the text is stored and quoted; reference: cited by publisher, title, date and URL, no text.';
 COMMENT ON COLUMN sources.title IS 'Title as published; a title in [square brackets] is supplied by this database because the citation gives none.';

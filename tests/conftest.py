@@ -55,3 +55,41 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def public_csv_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The public views exported as CSV (what PostgreSQL loads)."""
+    from engines import public_views
+
+    folder = tmp_path_factory.mktemp("csv") / "out"
+    db.export(folder, format="csv", only=public_views(db))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def full_parquet_export(db, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole database exported as Parquet (what Spark reads)."""
+    folder = tmp_path_factory.mktemp("parquet") / "out"
+    db.export(folder, format="parquet")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postgres(db, public_csv_export: Path):
+    """A throwaway PostgreSQL cluster holding the public views; yields its connection string."""
+    from engines import load_into_postgres, postgres_cluster
+
+    with postgres_cluster() as dsn:
+        load_into_postgres(db, public_csv_export, dsn)
+        yield dsn
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (start-up takes 15-25 s)."""
+    from engines import spark_session
+
+    session = spark_session()
+    yield session
+    session.stop()

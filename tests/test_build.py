@@ -179,6 +179,7 @@ def test_public_views_start_with_the_documented_columns(
                 "measure_kind",
                 "value_text",
                 "interval_text",
+                "year",
             },
             id="facts",
         ),

@@ -34,7 +34,7 @@ REPORT_PARAMS: list[tuple[str, dict[str, str]]] = [
     ("timeline", {"since": "2024", "until": "2026"}),
 ]
 COMMANDS = ("build", "check", "reports", "report", "sql", "render", "lineage")
-DIALECTS = ("duckdb", "postgres", "spark", "trino", "sqlite")
+DIALECTS = ("duckdb", "postgres", "spark", "sqlite")
 
 
 @pytest.fixture
@@ -285,6 +285,37 @@ def test_render_each_dialect(run_cli: Run, db_path: Path, dialect: str) -> None:
     assert "SELECT" in body.upper()
     parsed = sqlglot.parse_one(body, read=dialect)
     assert "medal_tallies" in {table.name for table in parsed.find_all(sqlglot.exp.Table)}
+
+
+def test_render_unverified_dialect_is_refused_without_the_flag(run_cli: Run, db_path: Path) -> None:
+    usage_error(run_cli("render", "medals", "--dialect", "trino", "--db", str(db_path)), "--unverified")
+    out = ok(run_cli("render", "medals", "--dialect", "trino", "--unverified", "--db", str(db_path)))
+    assert out.splitlines()[0].startswith("-- UNVERIFIED:")
+    assert "-- UNVERIFIED" not in ok(run_cli("render", "medals", "--dialect", "spark", "--db", str(db_path)))
+
+
+@pytest.mark.parametrize(
+    ("dialect", "style", "marks"),
+    [("postgres", "$n", ["$1", "$2", "$3"]), ("spark", ":name", [":delegation", ":kind", ":since"]),
+     ("sqlite", ":name", [":kind"]), ("duckdb", "$name", ["$kind"])],
+)  # fmt: skip
+def test_render_json_gives_sql_style_and_typed_values(
+    run_cli: Run, db_path: Path, dialect: str, style: str, marks: list[str]
+) -> None:
+    params = ["--param", "kind=national_games", "--param", "since=2021", "--param", "delegation=hebei"]
+    document = json.loads(ok(run_cli("render", "medals", *params, "--dialect", dialect, "-f", "json", "--db",
+                                     str(db_path))))  # fmt: skip
+    assert document["report"] == "medals" and document["dialect"] == dialect and document["verified"] is True
+    assert document["placeholder_style"] == style
+    assert all(mark in document["sql"] for mark in marks)
+    values = {p["name"]: (p["type"], p["value"]) for p in document["parameters"]}
+    assert values == {"kind": ("text", "national_games"), "since": ("integer", 2021), "delegation": ("text", "hebei")}
+    if style == "$n":  # numbered in the order of first use, each value once
+        names = [p["name"] for p in document["parameters"]]
+        for index in range(1, len(names) + 1):
+            assert f"${index}" in document["sql"]
+        assert document["sql"].index("$1") < document["sql"].index("$2") < document["sql"].index("$3")
+        assert names == ["kind", "since", "delegation"]
 
 
 @pytest.mark.parametrize("name", ["consistency", "domain_summary", "indicators", "provenance", "timeline"])

@@ -811,15 +811,24 @@ def test_table_aligns_columns_holding_chinese_names() -> None:
 def test_transpile_to_an_unknown_dialect_names_the_dialects() -> None:
     with pytest.raises(ValueError) as caught:
         transpile("SELECT 1", "oracle")
-    assert str(caught.value) == "unknown dialect 'oracle'; dialects: duckdb, postgres, spark, trino, sqlite"
-    assert DIALECTS == ("duckdb", "postgres", "spark", "trino", "sqlite")
+    assert str(caught.value) == "unknown dialect 'oracle'; dialects: duckdb, postgres, spark, sqlite"
+    assert DIALECTS == ("duckdb", "postgres", "spark", "sqlite")
 
 
-@pytest.mark.parametrize(("dialect", "placeholder"), [("postgres", "%(kind)s"), ("sqlite", ":kind")])
+def test_transpile_to_an_unverified_dialect_needs_the_flag() -> None:
+    with pytest.raises(ValueError, match="'trino' is not verified"):
+        transpile("SELECT 1", "trino")
+    assert "SELECT" in transpile("SELECT 1", "trino", unverified=True)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "placeholder"), [("postgres", "$1"), ("sqlite", ":kind"), ("spark", ":kind"), ("duckdb", "$kind")]
+)
 def test_transpile_writes_placeholders_in_the_dialects_style(db: Database, dialect: str, placeholder: str) -> None:
     rendered = db.render("medals", kind="national_games")
     sql = transpile(rendered.sql, dialect)
-    assert placeholder in sql and "$kind" not in sql
+    assert placeholder in sql and ("$kind" not in sql or dialect == "duckdb")
+    assert "%(" not in sql
     assert sql.endswith("\n")
 
 

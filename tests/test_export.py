@@ -175,7 +175,7 @@ def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: 
     for name, resource in resources.items():
         path = parquet_export / resource["path"]
         assert resource["hash"] == "sha256:" + sha256(path)
-        assert resource["bytes"] == path.stat().st_size
+        assert "bytes" not in resource  # frictionless cannot count a Parquet file's bytes
         columns, _ = database_rows(db, name)
         assert [f["name"] for f in resource["schema"]["fields"]] == columns
     facts = resources["facts"]["schema"]
@@ -223,6 +223,56 @@ def test_frictionless_accepts_the_parquet_descriptor(parquet_export: Path) -> No
     assert errors == []
     package = frictionless.Package(parquet_export / "datapackage.json")
     assert {r.name for r in package.resources} == set(exported_names(parquet_export, ".parquet"))
+
+
+def test_frictionless_validates_the_parquet_export_with_its_data(parquet_export: Path) -> None:
+    import frictionless
+
+    report = frictionless.validate(parquet_export / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "message"])[:10]
+    descriptor = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
+    fields = {f["name"]: f for r in descriptor["resources"] if r["name"] == "core.facts" for f in r["schema"]["fields"]}
+    assert fields["quote_start"]["missingValues"] == ["", "nan"]  # nullable integer: pandas' empty cell
+    assert "missingValues" not in fields["note"]  # text keeps the default: a "nan" there is a value
+    assert "missingValues" not in fields["value"]
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "error"),
+    [
+        ("quote_start", 1.5, "type-error"),  # a fraction in an integer field is still an error
+        ("value", None, "constraint-error"),  # an empty required number is still an error
+    ],
+)
+def test_frictionless_still_finds_real_errors_in_parquet(
+    parquet_export: Path, tmp_path: Path, column: str, bad: object, error: str
+) -> None:
+    import shutil
+
+    import frictionless
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    copy = tmp_path / "copy"
+    shutil.copytree(parquet_export, copy)
+    path = copy / "core.facts.parquet"
+    table = pq.read_table(path)
+    values = table.column(column).to_pylist()
+    values[0] = bad
+    kind = pa.float64() if isinstance(bad, float) else table.schema.field(column).type
+    index = table.schema.get_field_index(column)
+    table = table.set_column(index, pa.field(column, kind), pa.array(values, type=kind))
+    pq.write_table(table, path)
+    descriptor = json.loads((copy / "datapackage.json").read_text("utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] == "core.facts"]
+    for resource in descriptor["resources"]:
+        resource.pop("hash")
+        resource["schema"].pop("foreignKeys", None)
+    (copy / "datapackage.json").write_text(json.dumps(descriptor), "utf-8")
+    report = frictionless.validate(copy / "datapackage.json")
+    assert not report.valid
+    found = report.flatten(["rowNumber", "fieldName", "type"])
+    assert [2, column, error] in found, found[:5]
 
 
 def test_csv_export_rows_match_the_database(db: hebeidb.Database, csv_export: Path) -> None:

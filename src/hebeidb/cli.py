@@ -357,35 +357,74 @@ def describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dialect_arguments() -> tuple[Argument, ...]:
+    from .sqltools import DIALECTS, UNVERIFIED_DIALECTS
+
+    return (
+        arg(
+            "--dialect",
+            choices=DIALECTS + UNVERIFIED_DIALECTS,
+            default="duckdb",
+            help=f"SQL dialect (default: duckdb); verified on {', '.join(DIALECTS)}",
+        ),
+        arg(
+            "--unverified",
+            action="store_true",
+            help=f"allow a dialect no test runs the reports on ({', '.join(UNVERIFIED_DIALECTS)}); the output says so",
+        ),
+    )
+
+
 @command(
     "render",
-    "Print a report's SQL, optionally translated to another SQL dialect.",
-    "hebeidb render medals --param kind=national_games --dialect postgres",
+    "Print a report's SQL, optionally translated to another engine's SQL, with the values to bind.",
+    "hebeidb render medals --param kind=national_games --dialect postgres --format json",
     arg("name", help="report name"),
     PARAMS,
+    _dialect_arguments(),
     arg(
-        "--dialect",
-        choices=("duckdb", "postgres", "spark", "trino", "sqlite"),
-        default="duckdb",
-        help="SQL dialect (default: duckdb)",
+        "--format",
+        "-f",
+        choices=("sql", "json"),
+        default="sql",
+        help="sql: the query with a header comment; json: the query, placeholder style and bound values as data",
     ),
     DB,
 )
 def render(args: argparse.Namespace) -> int:
-    from .sqltools import transpile
+    import json
+
+    from .sqltools import translate
 
     params = _params(args.param)
     with _open(args) as db:
         rendered = db.render(args.name, **params)
-    sql = rendered.sql if args.dialect == "duckdb" else transpile(rendered.sql, args.dialect)
-    header = [f"-- report {rendered.spec.name}: {rendered.spec.title} ({args.dialect})"]
-    if rendered.params:
-        header.append("-- bind: " + ", ".join(f"{k}={v!r}" for k, v in rendered.params.items()))
-    if args.dialect != "duckdb" and not rendered.spec.portable:
-        header.append(f"-- NOT PORTABLE: {rendered.spec.portability_note}")
-    elif args.dialect not in ("duckdb", "sqlite"):
-        header.append(f"-- translated by sqlglot; tested on DuckDB and SQLite only, check it on {args.dialect}")
-    sys.stdout.write("\n".join(header) + "\n" + sql)
+    try:
+        translation = translate(rendered.sql, rendered.params, args.dialect, unverified=args.unverified)
+    except ValueError as error:
+        raise _Usage(f"{error}; add --unverified to translate anyway") from None
+    spec = rendered.spec
+    portable = args.dialect == "duckdb" or spec.portable
+    if args.format == "json":
+        document = {"report": spec.name, "title": spec.title, **translation.as_json(), "portable": portable}
+        if not portable:
+            document["portability_note"] = spec.portability_note
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    header = []
+    if not translation.verified:
+        header.append(f"-- UNVERIFIED: translated by sqlglot for {args.dialect}; no test runs the reports there")
+    header.append(f"-- report {spec.name}: {spec.title} ({args.dialect})")
+    if translation.parameters:
+        style = translation.placeholder_style
+        bind = ", ".join(
+            f"${i}={p.name}={p.value!r}" if style == "$n" else f"{p.name}={p.value!r}"
+            for i, p in enumerate(translation.parameters, 1)
+        )
+        header.append(f"-- placeholders {style}, bind: {bind}")
+    if not portable:
+        header.append(f"-- NOT PORTABLE: {spec.portability_note}")
+    sys.stdout.write("\n".join(header) + "\n" + translation.sql)
     return EXIT_OK
 
 
@@ -410,16 +449,31 @@ def lineage(args: argparse.Namespace) -> int:
 
 @command(
     "export",
-    "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json.",
-    "hebeidb export out/ --format parquet --only facts --only medal_tallies",
+    "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json, "
+    "or the public views as one SQLite file with a datasette metadata.json.",
+    "hebeidb export out/ --format parquet --only facts --only medal_tallies\n"
+    "  hebeidb export out/ --partition-by domain,year\n"
+    "  hebeidb export out/ --format sqlite && datasette out/hebei.sqlite -m out/metadata.json",
     arg("directory", help="a new or empty folder, or an earlier export (replaced once complete)"),
-    arg("--format", "-f", choices=("parquet", "csv"), default="parquet", help="file format (default: parquet)"),
+    arg(
+        "--format",
+        "-f",
+        choices=("parquet", "csv", "sqlite"),
+        default="parquet",
+        help="file format (default: parquet); sqlite writes hebei.sqlite and a datasette metadata.json",
+    ),
     arg("--only", action="append", metavar="NAME", help="export only this view or table; repeat for more"),
+    arg(
+        "--partition-by",
+        metavar="COL[,COL]",
+        action="append",
+        help="write each Parquet object that has these columns as Hive partitions (e.g. domain,year)",
+    ),
     DB,
 )
 def export(args: argparse.Namespace) -> int:
     with _open(args) as db:
-        paths = db.export(args.directory, format=args.format, only=args.only)
+        paths = db.export(args.directory, format=args.format, only=args.only, partition_by=args.partition_by)
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK
 

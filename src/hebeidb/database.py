@@ -266,15 +266,23 @@ class Database:
 
     # --- exports -----------------------------------------------------------------------------
     def export(
-        self, directory: str | os.PathLike[str], format: str = "parquet", only: list[str] | None = None
+        self,
+        directory: str | os.PathLike[str],
+        format: str = "parquet",
+        only: list[str] | None = None,
+        partition_by: list[str] | str | None = None,
     ) -> list[Path]:
         """Write every public view, report view and base table as one file each, with datapackage.json.
 
+        ``format`` is ``parquet``, ``csv`` or ``sqlite`` (one SQLite file with a datasette ``metadata.json``);
+        ``partition_by`` writes Parquet objects that have those columns as Hive-partitioned folders.
+
         >>> db.export("out", format="csv", only=["facts", "medal_tallies"])  # doctest: +SKIP
+        >>> db.export("big", partition_by=["domain", "year"])  # doctest: +SKIP
         """
         from .export import export_database
 
-        return export_database(self.path, directory, format, only)
+        return export_database(self.path, directory, format, only, partition_by)
 
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:

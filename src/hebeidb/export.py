@@ -24,14 +24,12 @@ from .contract import View, read_dataset, read_views, require_contract
 from .errors import HebeidbError, ParameterError
 from .sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
-FORMATS = ("parquet", "csv")
+FORMATS = ("parquet", "csv", "sqlite")
 MANIFEST = "datapackage.json"
 EXPORT_ALIAS = "hebeidb_export"
 TEMP_PURPOSE = "exporting"
 # Objects that describe the file rather than hold data: their content goes into the metadata.
 NOT_EXPORTED = ("build_info", *(f"core.{name}" for name in CONTRACT_TABLES))
-# Parquet row groups of at most this many rows, so that an engine can split a large table's work.
-ROW_GROUP_SIZE = 122_880
 FRICTIONLESS_TYPES = {
     "VARCHAR": "string",
     "BOOLEAN": "boolean",
@@ -115,16 +113,28 @@ def export_database(
     directory: str | os.PathLike[str],
     fmt: str = "parquet",
     only: Sequence[str] | None = None,
+    partition_by: Sequence[str] | str | None = None,
 ) -> list[Path]:
     """Export the built database at ``database`` into ``directory``; returns the files written.
 
     ``directory`` must be new, empty, or an earlier hebeidb export holding exactly the files its
     manifest lists, unchanged (it is replaced only once the new export is complete). ``only`` limits
     the export to some views or tables by name. The export connection can read nothing but the
-    database and write nothing but its own temporary folder.
+    database and write nothing but its own temporary folder. With ``partition_by`` (Parquet only),
+    each object having all those columns becomes a Hive-partitioned folder (see ``export_partitioned``);
+    ``fmt="sqlite"`` writes the public views into one SQLite file with a datasette ``metadata.json``
+    (see ``export_sqlite``).
     """
+    from .export_partitioned import PartitionError, parse_partition_by
+
     if fmt not in FORMATS:
         raise ExportTargetError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+    try:
+        partition_columns = parse_partition_by(partition_by)
+    except PartitionError as error:
+        raise ExportTargetError(str(error)) from None
+    if partition_columns and fmt != "parquet":
+        raise ExportTargetError(f"--partition-by applies to Parquet exports, not {fmt}")
     source = Path(database).absolute()
     target = resolve_target(directory)
     _check_target(target)
@@ -136,7 +146,7 @@ def export_database(
     except OSError as error:
         raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
-        written = _export_into(source, temporary, fmt, only)
+        written = _export_into(source, temporary, fmt, only, partition_columns)
         replace_folder(temporary, target, _replaceable)
     except TargetError as error:
         raise ExportTargetError(str(error)) from None
@@ -147,7 +157,9 @@ def export_database(
     return [target / path.relative_to(temporary) for path in written]
 
 
-def _export_into(source: Path, folder: Path, fmt: str, only: Sequence[str] | None) -> list[Path]:
+def _export_into(
+    source: Path, folder: Path, fmt: str, only: Sequence[str] | None, partition_by: Sequence[str] = ()
+) -> list[Path]:
     con = _export_connection(source, folder)
     try:
         objects = _select(exportable(con), only)
@@ -155,13 +167,33 @@ def _export_into(source: Path, folder: Path, fmt: str, only: Sequence[str] | Non
         sources = _sources(con)
         views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
         dataset = read_dataset(con, EXPORT_ALIAS)
-        written = [_write(con, obj, folder, fmt, info, sources) for obj in objects]
-        manifest = _datapackage(con, objects, written, fmt, info, sources, views, dataset)
+        if fmt == "sqlite":
+            from .export_sqlite import export_sqlite, sqlite_datapackage
+
+            chosen = [views[obj.name] for obj in objects if obj.name in views]
+            written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
+            manifest = _datapackage(con, [], [], fmt, info, sources, views, dataset) | sqlite_datapackage(written)
+            manifest["hebeidb"]["files"] = {path.name: _sha256(path) for path in written}
+        else:
+            _check_partition_columns(con, objects, partition_by)
+            written = [_write(con, obj, folder, fmt, info, sources, partition_by) for obj in objects]
+            manifest = _datapackage(con, objects, written, fmt, info, sources, views, dataset)
     finally:
         con.close()
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return [*written, path]
+
+
+def _check_partition_columns(
+    con: duckdb.DuckDBPyConnection, objects: list[ExportObject], partition_by: Sequence[str]
+) -> None:
+    from .export_partitioned import partitioned
+
+    if partition_by and not any(
+        partitioned(con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0").columns, partition_by) for obj in objects
+    ):
+        raise ExportTargetError(f"no exported object has all of the columns {', '.join(partition_by)}")
 
 
 def _export_connection(source: Path, folder: Path) -> duckdb.DuckDBPyConnection:
@@ -332,12 +364,22 @@ def _write(
     fmt: str,
     info: dict[str, Any],
     sources: list[dict[str, Any]],
+    partition_by: Sequence[str] = (),
 ) -> Path:
+    from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
+
     path = folder / obj.filename(fmt)
     query = f"SELECT * FROM {obj.sql_name}{_order_by(con, obj)}"
     if fmt == "parquet":
         metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in _metadata(info, sources, obj).items())
-        options = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE}, KV_METADATA {{{metadata}}}"
+        options = parquet_options(metadata)
+        if partitioned(con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0").columns, partition_by):
+            try:
+                return write_partitioned(con, query, folder / obj.name, partition_by, metadata)
+            except PartitionError as error:
+                raise ExportTargetError(str(error)) from None
+            except duckdb.Error as error:
+                raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
     try:
@@ -368,12 +410,19 @@ def _datapackage(
             "mediatype": "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv",
             "encoding": "utf-8",
             "bytes": path.stat().st_size,
-            "hash": "sha256:" + _sha256(path),
+            "hash": "sha256:" + _sha256(path) if path.is_file() else None,
             "description": obj.description,
             "schema": _table_schema(con, obj, included, shared, views),
         }
         if fmt == "parquet":
-            del resource["encoding"]
+            # frictionless reads Parquet through pandas and cannot count its bytes; the sha256 stays.
+            del resource["encoding"], resource["bytes"]
+            if path.is_dir():
+                from .export_partitioned import describe_partitioned
+
+                del resource["hash"]
+                resource.update(describe_partitioned(path, path.parent))
+            _declare_pandas_missing_values(resource["schema"])
         else:
             resource["dialect"] = {"delimiter": ",", "header": True}
         resources.append(resource)
@@ -393,7 +442,7 @@ def _datapackage(
             "sources_sha256": sources_digest(sources),
             # Every file the export wrote, with its sha256: a later export replaces this folder only
             # while it holds exactly these files, unchanged.
-            "files": {path.name: _sha256(path) for path in files},
+            "files": {name: _sha256(path) for name, path in _file_tree(files)},
         },
         "sources": [
             {key: value for key, value in (("title", s["citation"]), ("path", s["url"])) if value}
@@ -402,6 +451,30 @@ def _datapackage(
         ],
         "resources": resources,
     }
+
+
+def _file_tree(written: list[Path]) -> list[tuple[str, Path]]:
+    """Every file written, a partitioned folder's files included, by its path relative to the export."""
+    from .export_partitioned import partition_files
+
+    files = []
+    for path in written:
+        if path.is_dir():
+            files += [(part.relative_to(path.parent).as_posix(), part) for part in partition_files(path)]
+        else:
+            files.append((path.name, path))
+    return files
+
+
+def _declare_pandas_missing_values(schema: dict[str, Any]) -> None:
+    """frictionless reads Parquet through pandas, which turns an empty integer cell into ``nan``.
+
+    A Parquet integer column cannot hold the text ``nan``, so in a nullable integer field it can only be
+    an empty cell: declaring it missing hides no value, and a ``nan`` in a required field is still an error.
+    """
+    for field in schema["fields"]:
+        if field["type"] == "integer" and not field.get("constraints", {}).get("required"):
+            field["missingValues"] = ["", "nan"]
 
 
 def _table_schema(

@@ -1,0 +1,105 @@
+"""Every report on local Spark against DuckDB, on synthetic data; run by hand, prints a table.
+
+    python benchmarks/engines.py --facts 100000            # about 3 minutes
+    python benchmarks/engines.py --facts 1000000           # about 10 minutes, 1 GB of disk
+
+For each size: ``hebeidb synth`` builds the database, ``hebeidb export --partition-by domain,year`` writes
+the Parquet Spark reads (the README's recipe), then each report runs with its defaults on DuckDB
+(``Database.report(name).fetchall()``) and on Spark ``local[2]`` (``spark.sql(render ... --dialect spark,
+args=...).collect()``), each the best of ``--repeat`` runs after one warm-up run, rows fetched into Python on
+both sides. Spark's start-up (15-25 s) is reported apart. Work files go into a temporary folder (or
+``--workdir``), never into the repository. This script is not a test and the test suite never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEBEIDB = str(Path(sys.executable).with_name("hebeidb"))
+
+
+def best_of(repeat: int, run: object) -> tuple[float, int]:
+    rows = run()  # warm-up: caches, JIT, file listing
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        rows = run()
+        times.append(time.perf_counter() - start)
+    return min(times), len(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--facts", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path)
+    args = parser.parse_args()
+
+    import hebeidb
+    from hebeidb.sqltools import translate
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="hebeidb-engines-"))
+    work.mkdir(parents=True, exist_ok=True)
+    database, out = work / "synth.duckdb", work / "out"
+    try:
+        start = time.perf_counter()
+        subprocess.run([HEBEIDB, "synth", "--facts", str(args.facts), "--seed", "1", "--db", str(database)], check=True,
+                       capture_output=True)  # fmt: skip
+        synth_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([HEBEIDB, "export", str(out), "--db", str(database), "--partition-by", "domain,year"],
+                       check=True, capture_output=True)  # fmt: skip
+        export_seconds = time.perf_counter() - start
+
+        from pyspark.sql import SparkSession
+
+        start = time.perf_counter()
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", "2g")
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        spark_start = time.perf_counter() - start
+        import json
+
+        package = json.loads((out / "datapackage.json").read_text("utf-8"))
+        for resource in package["resources"]:
+            if "." in resource["name"] or resource["name"].startswith("report_"):
+                continue
+            folder = resource.get("partitioning", {}).get("folder") or resource["path"]
+            spark.read.parquet(str(out / folder)).createOrReplaceTempView(resource["name"])
+
+        print(f"# {args.facts:,} facts; {platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}")
+        print(f"# synth {synth_seconds:.1f} s, partitioned export {export_seconds:.1f} s, ", end="")
+        print(f"Spark start {spark_start:.1f} s")
+        print("| report | rows | DuckDB (s) | Spark local[2] (s) | Spark / DuckDB |")
+        print("|---|---:|---:|---:|---:|")
+        with hebeidb.open(database) as db:
+            for spec in db.reports():
+                rendered = db.render(spec.name)
+                translation = translate(rendered.sql, rendered.params, "spark")
+                duck, duck_rows = best_of(args.repeat, lambda s=spec: db.report(s.name).fetchall())
+                sql, bound = translation.sql, translation.args()
+                sparked, spark_rows = best_of(args.repeat, lambda q=sql, a=bound: spark.sql(q, args=a).collect())
+                assert duck_rows == spark_rows, (spec.name, duck_rows, spark_rows)
+                print(f"| {spec.name} | {duck_rows:,} | {duck:.3f} | {sparked:.3f} | {sparked / duck:.0f}x |")
+        spark.stop()
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

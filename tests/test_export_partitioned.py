@@ -1,0 +1,200 @@
+"""Scale-out Parquet: ``export --partition-by``, row groups an engine can split, and the README's Spark recipe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from conftest import CLI
+from report_matrix import REPORT_NAMES, assert_same_rows, case_id
+
+import hebeidb
+from hebeidb.export_partitioned import ROW_GROUP_ROWS
+from hebeidb.sqltools import translate
+
+pytestmark = pytest.mark.slow
+README = Path(__file__).resolve().parents[1] / "README.md"
+SYNTH_FACTS = 100_000
+
+
+def hebeidb_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's 10^5-fact synthetic database."""
+    path = tmp_path_factory.mktemp("synth") / "synth.duckdb"
+    result = hebeidb_cli("synth", "--facts", str(SYNTH_FACTS), "--seed", "1", "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def synth(synth_db: Path):
+    with hebeidb.open(synth_db) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def partitioned(synth_db: Path) -> Path:
+    out = synth_db.parent / "out"
+    result = hebeidb_cli("export", str(out), "--db", str(synth_db), "--partition-by", "domain,year")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def tree_bytes(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_facts_become_hive_partitions_holding_every_row(synth: hebeidb.Database, partitioned: Path) -> None:
+    files = sorted((partitioned / "facts").rglob("*.parquet"))
+    expected_partitions = synth.con.sql("SELECT DISTINCT domain, year FROM facts ORDER BY ALL").fetchall()
+    assert len(expected_partitions) > 20
+    assert [tuple(re.findall(r"=(\w+)", f.relative_to(partitioned / "facts").parent.as_posix())) for f in files] == [
+        (domain, str(year)) for domain, year in expected_partitions
+    ]
+    columns = synth.con.sql("SELECT * FROM facts LIMIT 0").columns
+    for path in files[:3]:  # each file holds whole rows in the view's column order, of its partition only
+        table = pq.read_table(path, partitioning=None)
+        assert table.column_names == columns
+        domain, year = re.findall(r"=(\w+)", path.parent.relative_to(partitioned / "facts").as_posix())
+        assert set(table.column("domain").to_pylist()) == {domain}
+        assert set(table.column("year").to_pylist()) == {int(year)}
+    listed = ", ".join(f'"{c}"' for c in columns)
+    read = duckdb.sql(
+        f"SELECT {listed} FROM read_parquet('{partitioned}/facts/**/*.parquet', hive_partitioning = false) "
+        "ORDER BY fact_id"
+    ).fetchall()
+    assert read == synth.con.sql(f"SELECT {listed} FROM facts ORDER BY fact_id").fetchall()
+
+
+def test_datapackage_describes_the_partitioned_facts(partitioned: Path) -> None:
+    package = json.loads((partitioned / "datapackage.json").read_text("utf-8"))
+    resources = {r["name"]: r for r in package["resources"]}
+    facts = resources["facts"]
+    files = sorted(p.relative_to(partitioned).as_posix() for p in (partitioned / "facts").rglob("*.parquet"))
+    assert facts["path"] == files
+    assert facts["partitioning"]["columns"] == ["domain", "year"]
+    assert facts["partitioning"]["folder"] == "facts"
+    for part in facts["partitioning"]["files"]:
+        path = partitioned / part["path"]
+        assert part["bytes"] == path.stat().st_size
+        assert part["hash"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert isinstance(resources["sources"]["path"], str)  # no domain and year: one file
+    assert (partitioned / "core.facts.parquet").is_file()  # the base table has neither column
+
+
+def test_partitioned_export_is_byte_for_byte_reproducible(synth_db: Path, partitioned: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = hebeidb_cli("export", str(again), "--db", str(synth_db), "--partition-by", "domain,year")
+    assert result.returncode == 0, result.stderr
+    first, second = tree_bytes(partitioned), tree_bytes(again)
+    assert len(first) > 50
+    assert first == second
+
+
+def test_large_files_are_split_into_row_groups(synth: hebeidb.Database, partitioned: Path) -> None:
+    metadata = pq.read_metadata(partitioned / "core.facts.parquet")
+    assert metadata.num_rows == SYNTH_FACTS
+    assert metadata.num_row_groups == math.ceil(SYNTH_FACTS / ROW_GROUP_ROWS) > 1
+    assert all(metadata.row_group(i).num_rows <= ROW_GROUP_ROWS for i in range(metadata.num_row_groups))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--partition-by", "competition_id"], "rows have no value there"),
+        (["--partition-by", "no_such_column"], "no exported object has"),
+        (["--partition-by", "year,year"], "twice"),
+        (["--partition-by", "Year;DROP"], "column names"),
+        (["--partition-by", "year", "--format", "csv"], "Parquet"),
+    ],
+)
+def test_bad_partition_columns_are_refused(built_db: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    result = hebeidb_cli("export", str(tmp_path / "out"), "--db", str(built_db), *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+# --- the README's Spark recipe ---------------------------------------------------------------
+
+
+def readme_recipe() -> tuple[list[list[str]], str]:
+    """The shell commands before the recipe and its Python block, as the README shows them."""
+    text = README.read_text("utf-8")
+    section = text[text.index("### Spark on a scale-out export") :]
+    shell = section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
+    python = section[section.index("<!-- spark-recipe -->") : section.index("<!-- /spark-recipe -->")]
+    code = python[python.index("```python") + len("```python") : python.rindex("```")]
+    commands = [line.split() for line in shell.strip().splitlines()]
+    return commands, code
+
+
+def test_readme_spark_recipe_runs_and_gives_duckdbs_rows(
+    spark: Any, synth: hebeidb.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands, code = readme_recipe()
+    assert [c[:2] for c in commands] == [["hebeidb", "synth"], ["hebeidb", "export"], ["hebeidb", "render"]]
+    for command in commands:
+        if command[1] == "synth":
+            assert command[2:6] == ["--facts", str(SYNTH_FACTS), "--seed", "1"]
+            continue  # built once for the module, from the same command
+        words = [w.replace("synth.duckdb", str(synth.path)) for w in command[1:]]
+        if ">" in words:
+            words, target = words[: words.index(">")], words[words.index(">") + 1]
+            result = hebeidb_cli(*words, cwd=tmp_path)
+            (tmp_path / target).write_text(result.stdout, "utf-8")
+        else:
+            result = hebeidb_cli(*words, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, str(README), "exec"), namespace)
+    expected = synth.report("indicators", since=2025).fetchall()
+    assert len(expected) > 1000
+    assert_same_rows("Spark", [tuple(r) for r in namespace["rows"]], expected, "README recipe")
+    # The recipe registered the views: every report runs on them with Spark's named parameters.
+    session = namespace["spark"]
+    for name, params in synth_parameter_sets(synth):
+        rendered = synth.render(name, **params)
+        translation = translate(rendered.sql, rendered.params, "spark")
+        got = [tuple(r) for r in session.sql(translation.sql, args=translation.args()).collect()]
+        assert_same_rows("Spark", got, synth.report(name, **params).fetchall(), case_id(name, params))
+    # A since filter reads only the year= folders it keeps.
+    rendered = synth.render("indicators", since=2025)
+    translation = translate(rendered.sql, rendered.params, "spark")
+    plan = session.sql(translation.sql, args=translation.args())._jdf.queryExecution().executedPlan().toString()
+    assert re.search(r"PartitionFilters: \[[^\]]*year#\d+ >= 2025", plan), plan
+
+
+def synth_parameter_sets(db: hebeidb.Database) -> list[tuple[str, dict[str, Any]]]:
+    """Each report with its defaults and with one other value of each parameter (the first choice, a year)."""
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for name in REPORT_NAMES:
+        spec = db.report_spec(name)
+        cases.append((name, {}))
+        for parameter in spec.parameters:
+            if parameter.choices is not None:
+                value = next(c for c in parameter.choices if c != parameter.default)
+            elif parameter.choices_from is not None:
+                value = db._dynamic_choices(parameter.choices_from)[0]
+            else:
+                value = 2015
+            cases.append((name, {parameter.name: value}))
+    return cases
