@@ -20,7 +20,7 @@ import hebeidb
 from hebeidb.database import Database
 from hebeidb.inputs import Inputs
 from hebeidb.reports import RenderedReport, load_spec, render, validate
-from hebeidb.sqltools import database_schema, qualify, transpile
+from hebeidb.sqltools import PUBLIC_SCHEMA, database_schema, transpile
 
 PARAMETER_SETS: dict[str, list[dict[str, Any]]] = {
     "medals": [
@@ -46,6 +46,15 @@ PARAMETER_SETS: dict[str, list[dict[str, Any]]] = {
     "domain_summary": [{}, {"region": "hebei"}, {"region": "china"}, {"region": "baoding"}],
 }
 CASES = [(name, params) for name, sets in PARAMETER_SETS.items() for params in sets]
+
+
+def qualify(sql: str, schema: dict[str, dict[str, dict[str, str]]]) -> Any:
+    """Parse ``sql`` and qualify every column against ``schema`` with sqlglot; raises on an unknown column."""
+    import sqlglot
+    from sqlglot.optimizer.qualify import qualify as sqlglot_qualify
+
+    expression = sqlglot.parse_one(sql, read="duckdb")
+    return sqlglot_qualify(expression, schema=schema, db=PUBLIC_SCHEMA, dialect="duckdb", validate_qualify_columns=True)
 
 
 def case_id(case: Any) -> str:

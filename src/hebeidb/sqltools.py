@@ -203,15 +203,6 @@ def database_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[
     return schema
 
 
-def qualify(sql: str, schema: dict[str, dict[str, dict[str, str]]]) -> Any:
-    """Parse ``sql`` and qualify every column against ``schema``; raises on an unknown column."""
-    import sqlglot
-    from sqlglot.optimizer.qualify import qualify as sqlglot_qualify
-
-    expression = sqlglot.parse_one(sql, read="duckdb")
-    return sqlglot_qualify(expression, schema=schema, db=PUBLIC_SCHEMA, dialect="duckdb", validate_qualify_columns=True)
-
-
 @dataclass(frozen=True)
 class ColumnLineage:
     """Where one output column of a report comes from."""
