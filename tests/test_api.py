@@ -1,4 +1,7 @@
-"""The Python API: read-only open, build on demand, rebuild when stale, and the guarded ad-hoc SQL."""
+"""The Python API: opening read-only (and the files it refuses), ad-hoc SQL with bound parameters, relations.
+
+What ad-hoc SQL refuses, through the API and the command line, is in test_sql_refusals.py.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import csv
 import hashlib
 import importlib.util
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +100,7 @@ def test_open_a_missing_file_raises_and_creates_nothing(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_open_a_file_built_by_another_version_warns_and_opens_it_as_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,92 +169,6 @@ def test_sql_binds_several_parameters_of_several_types(db: Database) -> None:
     assert rows == [(sum(1 for d, r, i in everything if d == "sport_results" and r == "hebei" and not i),)]
 
 
-def test_sql_with_missing_parameter_is_refused(db: Database) -> None:
-    with pytest.raises(hebeidb.ParameterError):
-        db.sql("SELECT count(*) FROM facts WHERE domain = $d").fetchall()
-
-
-REFUSED = [
-    "INSERT INTO core.domains VALUES ('x', 'X', 'x')",
-    "UPDATE core.facts SET value = 0",
-    "DELETE FROM core.facts",
-    "CREATE TABLE scratch (a INTEGER)",
-    "CREATE VIEW scratch AS SELECT 1",
-    "DROP TABLE core.facts",
-    "DROP VIEW facts",
-    "COPY core.facts TO '{tmp}/out.csv'",
-    "COPY (SELECT * FROM facts) TO '{tmp}/out.parquet' (FORMAT parquet)",
-    "COPY core.facts FROM '/etc/passwd'",
-    "ATTACH '{tmp}/other.duckdb' AS other",
-    "INSTALL httpfs",
-    "LOAD httpfs",
-    "PRAGMA version",
-    "SET threads = 1",
-    "SELECT 1; DROP TABLE facts",
-    "SELECT 1; SELECT 2",
-    "WITH x AS (DELETE FROM core.facts RETURNING *) SELECT * FROM x",
-    "EXPLAIN ANALYZE DELETE FROM core.facts",
-    "CALL pragma_version()",
-    "EXPORT DATABASE '{tmp}/export'",
-    "",
-]
-FILE_ACCESS = [
-    "SELECT * FROM read_csv('/etc/passwd')",
-    "SELECT * FROM read_text('/etc/passwd')",
-    "SELECT * FROM glob('/etc/*')",
-    "SELECT * FROM read_csv_auto('/etc/passwd')",
-    "SELECT * FROM '/etc/passwd.csv'",
-]
-
-
-def assert_refused_without_change(db_path: Path, tmp_path: Path, query: str, words: tuple[str, ...]) -> str:
-    before = sha256_of(db_path)
-    with hebeidb.open(db_path) as db:
-        counts = core_counts(db.con)
-        [(threads,)] = db.con.sql("SELECT current_setting('threads')").fetchall()
-        with pytest.raises(hebeidb.ParameterError) as caught:
-            db.sql(query).fetchall()
-        message = str(caught.value)
-        assert isinstance(caught.value, ValueError)
-        assert any(word in message for word in words), message
-        # Nothing changed, nothing was written, the connection still works.
-        assert core_counts(db.con) == counts
-        assert db.con.sql("SELECT current_setting('threads')").fetchall() == [(threads,)]
-        assert db.con.sql("SELECT count(*) FROM duckdb_databases() WHERE NOT internal").fetchall() == [(1,)]
-        assert db.sql("SELECT count(*) FROM facts").fetchall() == [(counts["facts"],)]
-    assert sha256_of(db_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
-    return message
-
-
-@pytest.mark.parametrize("template", REFUSED)
-def test_sql_refuses_anything_but_one_select(db_copy: Path, tmp_path: Path, template: str) -> None:
-    query = template.format(tmp=tmp_path)
-    message = assert_refused_without_change(
-        db_copy, tmp_path, query, ("SELECT", "read-only", "one statement", "exactly one")
-    )
-    assert len(message) < 500
-
-
-@pytest.mark.parametrize("query", FILE_ACCESS)
-def test_sql_refuses_file_access(db_copy: Path, tmp_path: Path, query: str) -> None:
-    message = assert_refused_without_change(db_copy, tmp_path, query, ("file", "File"))
-    assert "root:" not in message  # nothing of the file's content leaks
-
-
-def test_sql_refusal_names_the_offending_keyword(db: Database) -> None:
-    with pytest.raises(hebeidb.ParameterError, match="DELETE"):
-        db.sql("WITH x AS (DELETE FROM core.facts RETURNING *) SELECT * FROM x")
-    with pytest.raises(hebeidb.ParameterError, match="2"):
-        db.sql("SELECT 1; DROP TABLE facts")
-
-
-def test_sql_keywords_inside_strings_and_quoted_names_are_allowed(db: Database) -> None:
-    rows = db.sql("""SELECT 'DROP TABLE facts; DELETE' AS "update", count(*) AS n FROM facts""").fetchall()
-    [(count,)] = db.con.sql("SELECT count(*) FROM core.facts").fetchall()
-    assert rows == [("DROP TABLE facts; DELETE", count)]
-
-
 # --- relations --------------------------------------------------------------------------------
 
 
@@ -288,3 +208,73 @@ def test_reports_lists_specs_with_titles(db: Database, inputs_root: Path) -> Non
     specs = db.reports()
     assert [s.name for s in specs] == sorted(p.stem for p in (inputs_root / "queries").glob("*.sql"))
     assert all(s.title and s.description for s in specs)
+
+
+# --- opening: paths, folders and files that are not hebeidb databases ----------------------------------------
+
+
+def test_open_without_build_names_the_missing_file_and_the_command(tmp_path: Path) -> None:
+    target = tmp_path / "nowhere" / "hebei.duckdb"
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(target)
+    assert str(caught.value) == f"{target} does not exist; build it with `hebeidb build --db {target}`"
+    assert not target.parent.exists()
+
+
+def test_open_without_a_path_uses_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "from-env.duckdb"
+    monkeypatch.setenv("HEBEIDB_DATABASE", str(target))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(hebeidb.DatabaseError, match=r"from-env\.duckdb does not exist"):
+        hebeidb.open()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_open_a_folder_is_a_database_error(tmp_path: Path) -> None:
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(tmp_path)
+    assert str(caught.value) == f"{tmp_path} does not exist or is not a file"
+
+
+def test_open_another_duckdb_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "mine.duckdb"
+    con = duckdb.connect(str(target))
+    con.execute("CREATE TABLE notes AS SELECT 'keep me' AS note")
+    con.close()
+    before = target.read_bytes()
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(target)
+    message = str(caught.value)
+    assert message.startswith(f"{target} is not a hebeidb database ")
+    assert "build_info" in message
+    assert target.read_bytes() == before  # not rebuilt over someone else's data
+
+
+def test_open_a_file_that_is_not_duckdb_names_it(tmp_path: Path) -> None:
+    target = tmp_path / "text.duckdb"
+    target.write_text("just some text\n" * 200, encoding="utf-8")
+    with pytest.raises(hebeidb.DatabaseError) as caught:
+        hebeidb.open(target)
+    assert str(caught.value).startswith(f"cannot open {target}: ")
+    assert target.read_text(encoding="utf-8") == "just some text\n" * 200
+
+
+def test_database_repr_shows_its_path(db: Database, built_db: Path) -> None:
+    assert repr(db) == f"Database({str(built_db)!r})"
+
+
+@pytest.mark.slow
+def test_build_stays_callable_after_open_imports_the_build_module(tmp_path: Path) -> None:
+    """``hebeidb.build`` stays the documented function after ``hebeidb.open`` and a first build have run
+    in the same process (importing the build machinery), instead of turning into a module."""
+    script = (
+        "import sys, hebeidb\nhebeidb.build(sys.argv[1])\nhebeidb.open(sys.argv[1]).close()\n"
+        "print(hebeidb.build(sys.argv[2]))\n"
+    )
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(first), str(second)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-600:]
+    assert result.stdout.strip() == str(second)
+    assert second.is_file()

@@ -21,6 +21,8 @@ import duckdb
 import pytest
 
 import hebeidb
+from hebeidb.builder import build_database, check_inputs
+from hebeidb.errors import BuildError, Problem
 
 ARTICLE = "seeds/sources/hebei-targeted-support-2026-02-10.txt"
 PUBLIC_VIEWS = ("facts", "sources", "medal_tallies")
@@ -893,6 +895,18 @@ CASES = [
     pytest.param(population_not_in_the_quote, id="fidelity-9-population-not-in-quote"),
     pytest.param(unit_printed_without_its_name, id="fidelity-9-unit-without-text"),
 ]
+# The quick loop (pytest -m "not slow") builds one case of each stage: reading a CSV, a constraint of the DDL,
+# a check, a cross-check and the report views; the full suite builds every case.
+QUICK_CASES = {
+    "csv-unclosed-quote",
+    "duplicate-fact-id",
+    "quote-not-in-text",
+    "medal-total-not-sum-of-parts",
+    "report-template-unknown-column",
+}
+CASES = [
+    pytest.param(*case.values, id=case.id, marks=() if case.id in QUICK_CASES else pytest.mark.slow) for case in CASES
+]
 
 
 # --- the good database and its fingerprint -------------------------------------------------------------
@@ -960,3 +974,230 @@ def test_broken_inputs_fail_the_build_and_keep_the_good_database(
     assert any(all(phrase in line for phrase in expect.phrases) for line in located), (
         f"no problem at {expect.location!r} says all of {expect.phrases!r}; stderr:\n{result.stderr}"
     )
+
+
+# --- broken inputs found by the check, in process: each names its file and line ------------------------------
+
+
+def only_problem(error: BuildError) -> Problem:
+    assert len(error.problems) == 1, str(error)
+    return error.problems[0]
+
+
+def check_fails(root: Path) -> Problem:
+    with pytest.raises(BuildError) as caught:
+        check_inputs(root)
+    problem = only_problem(caught.value)
+    assert str(problem) in str(caught.value)
+    assert str(caught.value).startswith("1 problem found:\n")
+    return problem
+
+
+def rewrite_csv(path: Path, change: Callable[[list[list[str]]], list[list[str]]]) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(change(rows))
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+THIRD_STATEMENT_FAILS = (
+    "CREATE TABLE core.edge_a (x INTEGER);\n"  # line 1
+    "-- a comment\n"
+    "CREATE TABLE core.edge_b (y INTEGER);\n"  # line 3
+    "\n"
+    "-- the third statement\n"
+    "CREATE VIEW core.edge_v AS\n"  # line 6
+    "SELECT x\n"
+    "FROM core.no_such_table;\n"  # line 8: the error
+)
+
+
+def test_a_failing_third_statement_names_the_schema_file_and_its_line(inputs_copy: Path) -> None:
+    """The reported line is the failing line of the file (8), with the blank and comment lines before
+    the statement counted once: DuckDB counts its "LINE n" from the start of the statement's text.
+    """
+    (inputs_copy / "schema" / "999_edges.sql").write_text(THIRD_STATEMENT_FAILS, encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert problem.file == "schema/999_edges.sql"
+    assert problem.check == "sql"
+    assert "no_such_table" in problem.message
+    assert problem.line == 8
+
+
+def test_a_statement_failing_without_a_line_is_located_at_its_first_keyword(inputs_copy: Path) -> None:
+    text = (
+        "CREATE TABLE core.edge_a (x INTEGER);\n"
+        "CREATE TABLE core.edge_b (y INTEGER);\n"
+        "\n"
+        "-- the same table again\n"
+        "-- (second comment line)\n"
+        "CREATE TABLE core.edge_a (z INTEGER);\n"
+    )
+    (inputs_copy / "schema" / "999_edges.sql").write_text(text, encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert str(problem).startswith("schema/999_edges.sql, line 6: Catalog Error:")
+    assert "edge_a" in problem.message and "already exists" in problem.message
+
+
+def test_a_syntax_error_in_the_third_statement_names_its_line(inputs_copy: Path) -> None:
+    text = THIRD_STATEMENT_FAILS.replace("SELECT x\nFROM core.no_such_table;", "SELECT x,\nFROM WHERE;")
+    (inputs_copy / "schema" / "999_edges.sql").write_text(text, encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert str(problem).startswith("schema/999_edges.sql, line 8: Parser Error: syntax error")
+
+
+def test_a_schema_file_that_is_not_utf8_names_the_byte_and_line(inputs_copy: Path) -> None:
+    (inputs_copy / "schema" / "999_edges.sql").write_bytes(
+        b"CREATE TABLE core.edge_a (x INTEGER);\n-- note\n-- caf\xe9 au lait\nSELECT 1;\n"
+    )
+    problem = check_fails(inputs_copy)
+    assert str(problem) == (
+        "schema/999_edges.sql, line 3: byte 0xe9 is not valid UTF-8; expected UTF-8 text [encoding]"
+    )
+
+
+def test_a_broken_schema_file_leaves_no_database(inputs_copy: Path, tmp_path: Path) -> None:
+    (inputs_copy / "schema" / "999_edges.sql").write_text(THIRD_STATEMENT_FAILS, encoding="utf-8")
+    target = tmp_path / "db" / "hebei.duckdb"
+    target.parent.mkdir()
+    with pytest.raises(BuildError) as caught:
+        build_database(target, inputs=inputs_copy)
+    assert only_problem(caught.value).file == "schema/999_edges.sql"
+    assert [p.name for p in target.parent.iterdir()] == [".hebei.duckdb.lock"]
+
+
+def test_a_repeated_header_column_is_refused(inputs_copy: Path) -> None:
+    seed = inputs_copy / "seeds" / "units.csv"
+    rewrite_csv(seed, lambda rows: [[*rows[0][:2], "label", *rows[0][2:]]] + [[*r[:2], r[1], *r[2:]] for r in rows[1:]])
+    problem = check_fails(inputs_copy)
+    assert (problem.file, problem.line, problem.check) == ("seeds/units.csv", 1, "header")
+    assert problem.message == "repeated column label"
+    assert problem.value == "unit_id,label,label,min_value,max_value,description,text_prefix,text_suffix"
+    assert (
+        problem.expected
+        == "columns of core.units: unit_id,label,min_value,max_value,description,text_prefix,text_suffix"
+    )
+
+
+def test_an_unknown_header_column_is_named(inputs_copy: Path) -> None:
+    seed = inputs_copy / "seeds" / "units.csv"
+    rewrite_csv(seed, lambda rows: [[*rows[0][:4], "max_valeu"]] + [[*r[:4], ""] for r in rows[1:]])
+    problem = check_fails(inputs_copy)
+    assert (problem.file, problem.line) == ("seeds/units.csv", 1)
+    assert problem.message == "unknown column max_valeu"
+
+
+def test_a_missing_column_is_refused_naming_it(inputs_copy: Path) -> None:
+    seed = inputs_copy / "seeds" / "units.csv"
+    rewrite_csv(seed, lambda rows: [row[:-1] for row in rows])  # drop the last column, text_suffix
+    problem = check_fails(inputs_copy)
+    assert str(problem) == (
+        "seeds/units.csv, line 1: missing column text_suffix; "
+        "expected header unit_id,label,min_value,max_value,description,text_prefix,text_suffix [header]"
+    )
+
+
+def test_header_columns_may_come_in_any_order(inputs_copy: Path) -> None:
+    seed = inputs_copy / "seeds" / "units.csv"
+    rewrite_csv(seed, lambda rows: [list(reversed(row)) for row in rows])
+    with seed.open(encoding="utf-8", newline="") as handle:
+        count = sum(1 for _ in csv.DictReader(handle))
+    assert check_inputs(inputs_copy).tables["units"] == count
+
+
+@pytest.mark.parametrize(
+    "text_path", ["../schema/000_schemas.sql", "/etc/hostname", "sources/../../queries/medals.sql"]
+)
+def test_a_text_path_outside_seeds_is_refused(inputs_copy: Path, text_path: str) -> None:
+    sources = inputs_copy / "seeds" / "sources.csv"
+    document_line = 0
+
+    def change(rows: list[list[str]]) -> list[list[str]]:
+        nonlocal document_line
+        column = rows[0].index("text_path")
+        for number, row in enumerate(rows[1:], 2):
+            if row[rows[0].index("kind")] == "document":
+                row[column] = text_path
+                document_line = number
+        return rows
+
+    rewrite_csv(sources, change)
+    problem = check_fails(inputs_copy)
+    assert str(problem) == (
+        f"seeds/sources.csv, line {document_line}, column text_path: text_path leaves the seeds folder; "
+        f"found {text_path!r}; expected a path inside seeds/ [files]"
+    )
+
+
+def test_a_text_path_through_a_symlink_out_of_seeds_is_refused(inputs_copy: Path, tmp_path: Path) -> None:
+    sources = inputs_copy / "seeds" / "sources.csv"
+    text = sources.read_text(encoding="utf-8")
+    article = "sources/hebei-targeted-support-2026-02-10.txt"
+    outside = tmp_path / "outside.txt"
+    shutil.copyfile(inputs_copy / "seeds" / article, outside)
+    (inputs_copy / "seeds" / "sources" / "link.txt").symlink_to(outside)
+    sources.write_text(text.replace(article, "sources/link.txt"), encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert problem.message == "text_path leaves the seeds folder"
+    assert problem.value == "sources/link.txt"
+
+
+def test_a_seed_header_that_is_not_utf8_is_refused(inputs_copy: Path) -> None:
+    seed = inputs_copy / "seeds" / "units.csv"
+    seed.write_bytes(seed.read_bytes().replace(b"label", b"lab\xffel", 1))
+    problem = check_fails(inputs_copy)
+    assert str(problem) == "seeds/units.csv, line 1: byte 0xff is not valid UTF-8; expected UTF-8 text [encoding]"
+
+
+@pytest.mark.parametrize("blank_lines", [0, 2])
+def test_a_broken_seed_hook_names_its_file_and_line(inputs_copy: Path, blank_lines: int) -> None:
+    """Leading blank lines of the hook count towards the reported line (8, not 6, with two of them)."""
+    hook = inputs_copy / "seeds" / "facts.sql"
+    text = hook.read_text(encoding="utf-8")
+    assert text.count("SELECT f.*,") == 1
+    hook.write_text("\n" * blank_lines + text.replace("SELECT f.*,", "SELECT f.*, no_such_column,"), encoding="utf-8")
+    line = ("\n" * blank_lines + text)[: ("\n" * blank_lines + text).index("SELECT f.*,")].count("\n") + 1
+    problem = check_fails(inputs_copy)
+    assert (problem.file, problem.check) == ("seeds/facts.sql", "sql")
+    assert "no_such_column" in problem.message
+    assert problem.line == line
+
+
+def test_a_folder_named_like_a_schema_file_is_refused(inputs_copy: Path) -> None:
+    (inputs_copy / "schema" / "999_folder.sql").mkdir()
+    problem = check_fails(inputs_copy)
+    assert str(problem) == "schema/999_folder.sql: cannot read: Is a directory [files]"
+
+
+def test_a_stored_text_that_is_not_utf8_names_the_byte_and_line(inputs_copy: Path) -> None:
+    article = inputs_copy / "seeds" / "sources" / "hebei-targeted-support-2026-02-10.txt"
+    data = article.read_bytes()
+    at = data.index(b"\n", 500)
+    article.write_bytes(data[:at] + b"\xff" + data[at:])
+    line = data[:at].count(b"\n") + 1
+    problem = check_fails(inputs_copy)
+    assert str(problem) == (
+        f"seeds/sources/hebei-targeted-support-2026-02-10.txt, line {line}: "
+        "byte 0xff is not valid UTF-8; expected UTF-8 text [encoding]"
+    )
+
+
+def test_regions_that_are_each_others_parents_are_refused(inputs_copy: Path) -> None:
+    regions = inputs_copy / "seeds" / "regions.csv"
+    lines = regions.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1].startswith("china,China,,,country,,")
+    assert lines[2].startswith("hebei,") and ",china," in lines[2]
+    lines[1] = lines[1].replace("china,China,,,country,,", "china,China,,,country,hebei,", 1)
+    regions.write_text("".join(lines), encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert str(problem) == (
+        "seeds/regions.csv, line 2: rows refer to each other in a cycle; "
+        "expected parents that do not depend on their children [foreign_key]"
+    )
+
+
+def test_a_report_without_metadata_fails_the_build_naming_it(inputs_copy: Path) -> None:
+    (inputs_copy / "queries" / "draft.sql").write_text("SELECT 1 AS one\n", encoding="utf-8")
+    problem = check_fails(inputs_copy)
+    assert str(problem) == "queries/draft.sql: no metadata file draft.toml beside it [reports]"

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 import hebeidb
+from hebeidb.builder import build_database, check_inputs
 from hebeidb.checks import check_names
 from hebeidb.errors import BuildError
 from hebeidb.inputs import Inputs
@@ -102,6 +103,8 @@ def test_fresh_build_writes_a_database_that_opens(built_db: Path, db: hebeidb.Da
     assert built_db.is_file() and built_db.stat().st_size > 0
     assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
     assert db.sql("SELECT count(*) FROM build_info").fetchall() == [(1,)]
+    rows = db.sql("SELECT value, qualifier, unit FROM facts WHERE fact_id = 'persons_benefiting'").fetchall()
+    assert [(int(v), q, u) for v, q, u in rows] == [(1300000, "over", "persons")]  # the article's headline figure
 
 
 @pytest.mark.parametrize(
@@ -648,6 +651,7 @@ def opens(path: Path) -> int:
         connection.close()
 
 
+@pytest.mark.slow
 def test_cli_build_db_path(run_cli: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "out" / "mine.duckdb"
     target.parent.mkdir()
@@ -660,6 +664,7 @@ def test_cli_build_db_path(run_cli: RunCli, tmp_path: Path) -> None:
     assert not (tmp_path / "hebei.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_cli_build_uses_hebeidb_database(run_cli: RunCli, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -670,6 +675,7 @@ def test_cli_build_uses_hebeidb_database(run_cli: RunCli, tmp_path: Path) -> Non
     assert list(work.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_build_defaults_to_hebei_duckdb_in_the_working_directory(run_cli: RunCli, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -679,6 +685,7 @@ def test_cli_build_defaults_to_hebei_duckdb_in_the_working_directory(run_cli: Ru
     assert_summary(result.stdout)
 
 
+@pytest.mark.slow
 def test_cli_db_option_wins_over_the_environment(run_cli: RunCli, tmp_path: Path) -> None:
     env_target = tmp_path / "env.duckdb"
     target = tmp_path / "option.duckdb"
@@ -687,6 +694,7 @@ def test_cli_db_option_wins_over_the_environment(run_cli: RunCli, tmp_path: Path
     assert target.is_file() and not env_target.exists()
 
 
+@pytest.mark.slow
 def test_cli_check_runs_every_check_and_writes_nothing(run_cli: RunCli, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -699,6 +707,7 @@ def test_cli_check_runs_every_check_and_writes_nothing(run_cli: RunCli, tmp_path
     assert list(elsewhere.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_cli_check_of_broken_inputs_exits_1_and_writes_nothing(
     run_cli: RunCli, inputs_copy: Path, tmp_path: Path
 ) -> None:
@@ -730,6 +739,7 @@ def test_failed_build_through_the_api_keeps_the_good_database(
     assert build_leftovers(folder) == []
 
 
+@pytest.mark.slow
 def test_failed_build_through_the_cli_keeps_the_good_database(
     built_db: Path, inputs_copy: Path, tmp_path: Path, run_cli: RunCli
 ) -> None:
@@ -747,6 +757,7 @@ def test_failed_build_through_the_cli_keeps_the_good_database(
     assert build_leftovers(folder) == []
 
 
+@pytest.mark.slow
 def test_failed_build_without_a_previous_database_writes_no_file(inputs_copy: Path, tmp_path: Path) -> None:
     folder = tmp_path / "db"
     folder.mkdir()
@@ -756,22 +767,38 @@ def test_failed_build_without_a_previous_database_writes_no_file(inputs_copy: Pa
     assert sorted(p.name for p in folder.iterdir() if p.name != ".hebei.duckdb.lock") == []
 
 
+@pytest.mark.slow
 def test_build_from_an_unbroken_copy_of_the_inputs_succeeds(inputs_copy: Path, tmp_path: Path) -> None:
     # The control for the failing builds: the copy itself is sound, only the edit breaks it.
     path = hebeidb.build(tmp_path / "copy.duckdb", inputs=inputs_copy)
     assert opens(path) > 0
 
 
-def test_next_build_removes_leftovers_of_a_killed_build(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_next_build_removes_leftovers_of_a_killed_build_and_only_those(tmp_path: Path) -> None:
     stale = tmp_path / ".hebei.duckdb.999999.deadbeef.building"
     stale.write_bytes(b"half a database")
     stale_wal = tmp_path / ".hebei.duckdb.999999.deadbeef.building.wal"
     stale_wal.write_bytes(b"")
+    (tmp_path / ".hebei.duckdb.4242.deadbeef.building").write_bytes(b"half a database")
+    (tmp_path / ".hebei.duckdb.4242.deadbeef.building.wal").write_bytes(b"wal")
+    spill = tmp_path / ".hebei.duckdb.4243.cafebabe.building.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_block-1.block").write_bytes(b"\x00" * 16)
+    other = tmp_path / ".other.duckdb.1.x.building"
+    other.write_bytes(b"not ours")
     hebeidb.build(tmp_path / "hebei.duckdb")
     assert not stale.exists() and not stale_wal.exists()
     assert build_leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".hebei.duckdb.lock",
+        ".other.duckdb.1.x.building",
+        "hebei.duckdb",
+    ]
+    assert other.read_bytes() == b"not ours"
 
 
+@pytest.mark.slow
 def test_rebuild_replaces_the_database(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     target = tmp_path / "hebei.duckdb"
     target.write_bytes(b"not a database")
@@ -800,6 +827,7 @@ def repo_files(folder: str, pattern: str) -> list[str]:
     return sorted(p.relative_to(REPO / folder).as_posix() for p in (REPO / folder).glob(pattern) if p.is_file())
 
 
+@pytest.mark.slow
 def test_wheel_carries_every_input(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {"hebeidb/py.typed", f"hebeidb/seeds/{ARTICLE_PATH}"}
@@ -813,11 +841,13 @@ def test_wheel_carries_every_input(wheel: Path) -> None:
     assert any(re.fullmatch(r"hebeidb/queries/\w+\.toml", n) for n in names)
 
 
+@pytest.mark.slow
 def test_wheel_article_is_byte_identical(wheel: Path, inputs_root: Path) -> None:
     data = zipfile.ZipFile(wheel).read(f"hebeidb/seeds/{ARTICLE_PATH}")
     assert data == (inputs_root / "seeds" / ARTICLE_PATH).read_bytes()
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_builds_from_an_unrelated_directory(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
@@ -869,3 +899,46 @@ def test_wheel_installs_and_builds_from_an_unrelated_directory(wheel: Path, tmp_
     assert result.returncode == 0, result.stdout + result.stderr
     assert_summary(result.stdout)
     assert opens(elsewhere / "X.duckdb") > 0
+
+
+# --- where a build goes --------------------------------------------------------------------------------------
+
+
+def test_build_into_a_folder_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(BuildError) as caught:
+        build_database(folder)
+    assert str(caught.value) == f"{folder} is a directory; give the path of the database file to write"
+    assert caught.value.problems == []
+    assert list(folder.iterdir()) == []
+
+
+def test_build_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "hebei.duckdb"
+    with pytest.raises(BuildError) as caught:
+        build_database(target)
+    assert str(caught.value) == f"cannot build {target}: folder {target.parent} does not exist"
+    assert not target.parent.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_build_with_a_relative_path_returns_the_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HEBEIDB_DATABASE", raising=False)
+    report = build_database()
+    assert report.path == tmp_path / "hebei.duckdb"
+    assert report.path.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".hebei.duckdb.lock", "hebei.duckdb"]
+    summary = report.summary()
+    assert summary.startswith(f"built {tmp_path / 'hebei.duckdb'}\n")
+    assert "none unaccounted" in summary
+
+
+def test_a_bad_memory_limit_is_a_build_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEBEIDB_MEMORY_LIMIT", "plenty")
+    with pytest.raises(BuildError) as caught:
+        check_inputs(None)
+    message = str(caught.value)
+    assert message.startswith("cannot start DuckDB with {'memory_limit': 'plenty'}: ")

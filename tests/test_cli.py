@@ -362,3 +362,14 @@ def test_top_level_help_has_an_example(run_cli: Run) -> None:
 
 def test_version(run_cli: Run) -> None:
     assert ok(run_cli("--version")) == f"hebeidb {version('hebeidb')}\n"
+
+
+def test_check_of_a_folder_without_inputs_is_a_clear_error(tmp_path: Path, run_cli: Run) -> None:
+    """A one-line error naming the folder, not a FileNotFoundError traceback."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("check", "--inputs", str(empty))
+    assert result.returncode in (1, 2), result
+    assert "Traceback" not in result.stderr, result.stderr[-600:]
+    assert result.stderr.startswith("hebeidb: ")
+    assert f"{empty} has no schema/ or seeds/ folder" in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,8 +13,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 import hebeidb
+from hebeidb.inputs import Inputs
 
 BUILD = [sys.executable, "-m", "hebeidb", "build", "--db"]
 READER = r"""
@@ -46,6 +49,7 @@ def leftovers(folder: Path, name: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{name}.") and not p.name.endswith(".lock"))
 
 
+@pytest.mark.slow
 def test_killed_builds_never_damage_the_previous_database(tmp_path: Path) -> None:
     target = tmp_path / "hebei.duckdb"
     hebeidb.build(target)
@@ -78,6 +82,7 @@ def test_killed_builds_never_damage_the_previous_database(tmp_path: Path) -> Non
     assert views_checksum(target) == before_rows
 
 
+@pytest.mark.slow
 def test_readers_never_see_errors_or_partial_results_during_rebuilds(tmp_path: Path) -> None:
     target = tmp_path / "hebei.duckdb"
     hebeidb.build(target)
@@ -106,6 +111,7 @@ def test_readers_never_see_errors_or_partial_results_during_rebuilds(tmp_path: P
         assert int(out.strip()) >= 3
 
 
+@pytest.mark.slow
 def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path: Path) -> None:
     target = tmp_path / "hebei.duckdb"
     outcomes = []
@@ -124,3 +130,58 @@ def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path:
             assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
     assert leftovers(tmp_path, target.name) == []
     assert os.path.exists(target)
+
+
+# --- readers and a file held by another process --------------------------------------------------------------
+
+
+HOLD_WRITE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()
+con.close()
+"""
+
+
+def test_a_file_held_by_a_writer_is_refused_after_the_timeout(tmp_path: Path, built_db: Path) -> None:
+    target = tmp_path / "held.duckdb"
+    shutil.copyfile(built_db, target)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(hebeidb.DatabaseError) as caught:
+            hebeidb.open(target, timeout=0.3)
+        message = str(caught.value)
+        assert message.startswith(f"cannot open {target}: ")
+        assert "lock" in message.lower()
+    finally:
+        holder.communicate("", timeout=60)
+    assert holder.returncode == 0
+    with hebeidb.open(target) as db:  # free again
+        assert db.build_info()["inputs_sha256"] == Inputs.installed().sha256()
+
+
+def test_open_waits_for_a_build_that_holds_the_lock(tmp_path: Path, built_db: Path) -> None:
+    """A missing file being built by someone else: open waits for that build instead of failing."""
+    import fcntl
+    import threading
+
+    target = tmp_path / "hebei.duckdb"
+    lock = (tmp_path / ".hebei.duckdb.lock").open("a+b")
+    fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+
+    def finish_the_other_build() -> None:
+        shutil.copyfile(built_db, target)
+        lock.close()  # releases the lock
+
+    timer = threading.Timer(0.5, finish_the_other_build)
+    timer.start()
+    try:
+        with hebeidb.open(target) as db:
+            assert db.build_info()["inputs_sha256"] == Inputs.installed().sha256()
+    finally:
+        timer.join()
+    assert target.read_bytes() == built_db.read_bytes()  # opened the other build's file, did not rebuild

@@ -294,6 +294,7 @@ def test_exporting_the_same_build_twice_gives_identical_bytes(built_db: Path, tm
         assert sha256(a) == sha256(b), a.name
 
 
+@pytest.mark.slow
 def test_two_builds_from_the_same_inputs_give_identical_parquet(tmp_path: Path) -> None:
     folders = []
     for name in ("a", "b"):
@@ -392,6 +393,7 @@ def test_duckdb_shell_from_pypi_reads_the_built_file(db: hebeidb.Database, built
     assert len(api_rows) == db.sql("SELECT count(*) FROM medal_tallies").fetchall()[0][0]
 
 
+@pytest.mark.slow
 def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
     path = hebeidb.build(tmp_path / "new.duckdb")
     with hebeidb.open(path) as db:

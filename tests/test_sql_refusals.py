@@ -27,9 +27,10 @@ from hebeidb.database import Database
 SECRET = "hebeidb-secret-file-content-7c1f"
 
 # (id, query; {tmp} is a scratch folder, {secret} a file holding SECRET, {rows} a CSV of fact-like rows)
-REFUSED: list[tuple[str, str]] = [
+STATEMENTS: list[tuple[str, str]] = [
     # writes
     ("insert", "INSERT INTO core.facts SELECT * FROM core.facts"),
+    ("insert-values", "INSERT INTO core.domains VALUES ('x', 'X', 'x')"),
     ("insert-view", "INSERT INTO facts (fact_id) VALUES ('evil')"),
     ("update", "UPDATE core.facts SET value = 0"),
     ("update-returning", "UPDATE core.facts SET value = 0 RETURNING *"),
@@ -37,6 +38,7 @@ REFUSED: list[tuple[str, str]] = [
     ("delete-lowercase", "delete from core.facts where true"),
     # DDL
     ("create-table", "CREATE TABLE core.evil AS SELECT 1 AS x"),
+    ("create-table-in-the-default-schema", "CREATE TABLE scratch (a INTEGER)"),
     ("create-temp-table", "CREATE TEMP TABLE evil (x INTEGER)"),
     ("create-view", "CREATE VIEW evil AS SELECT 1 AS x"),
     ("create-macro", "CREATE MACRO evil() AS 1"),
@@ -46,9 +48,11 @@ REFUSED: list[tuple[str, str]] = [
     ("alter-view", "ALTER VIEW facts RENAME TO facts_gone"),
     # COPY
     ("copy-to", "COPY facts TO '{tmp}/copy_to.csv'"),
+    ("copy-table-to", "COPY core.facts TO '{tmp}/copy_table_to.csv'"),
     ("copy-query-to", "COPY (SELECT * FROM facts) TO '{tmp}/copy_query.parquet' (FORMAT parquet)"),
     ("copy-from", "COPY core.facts FROM '{rows}'"),
     ("copy-view-from", "COPY facts FROM '{rows}'"),
+    ("copy-from-a-system-file", "COPY core.facts FROM '/etc/passwd'"),
     # other databases and extensions
     ("attach", "ATTACH '{tmp}/attached.duckdb' AS evil"),
     ("attach-memory", "ATTACH ':memory:' AS scratch"),
@@ -89,7 +93,8 @@ REFUSED: list[tuple[str, str]] = [
     ("explain-delete", "EXPLAIN DELETE FROM core.facts"),
     ("explain-analyze-delete", "EXPLAIN ANALYZE DELETE FROM core.facts"),
     ("query-function-delete", "SELECT * FROM query('DELETE FROM core.facts')"),
-    # file access
+]
+FILE_ACCESS: list[tuple[str, str]] = [
     ("read-csv", "SELECT * FROM read_csv('/etc/passwd')"),
     ("read-csv-auto", "SELECT * FROM read_csv_auto('/etc/passwd')"),
     ("read-text", "SELECT * FROM read_text('/etc/passwd')"),
@@ -103,10 +108,24 @@ REFUSED: list[tuple[str, str]] = [
     ("sniff-csv", "SELECT * FROM sniff_csv('/etc/passwd')"),
     ("from-path", "FROM '/etc/hosts'"),
     ("select-from-secret", "SELECT * FROM '{secret}'"),
+    ("select-from-a-csv-path", "SELECT * FROM '/etc/passwd.csv'"),
 ]
+REFUSED = STATEMENTS + FILE_ACCESS
 IDS = [case for case, _ in REFUSED]
 # Files and folders a refused query would create if it ran.
-ARTIFACTS = ("copy_to.csv", "copy_query.parquet", "attached.duckdb", "exported", "after_select.csv")
+ARTIFACTS = (
+    "copy_to.csv",
+    "copy_table_to.csv",
+    "copy_query.parquet",
+    "attached.duckdb",
+    "exported",
+    "after_select.csv",
+)
+# What the one line of a refusal must say: a statement is refused as not one read-only SELECT, a file as a file.
+WHY = {
+    **{case: ("SELECT", "read-only", "one statement", "exactly one") for case, _ in STATEMENTS},
+    **{case: ("file", "File") for case, _ in FILE_ACCESS},
+}
 CLEAR = re.compile(r"read-only|refused|not allowed|one statement|single select|file|access|permission", re.I)
 
 
@@ -198,11 +217,23 @@ def rows_of(relation: Any) -> list[dict[str, Any]]:
 # --- refused through the API --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", [q for _, q in REFUSED], ids=IDS)
-def test_api_refuses(private_db: Path, scratch: Path, query: str) -> None:
+def session_state(db: Database) -> tuple[Any, ...]:
+    """The rows of every core table, the thread setting and the attached databases, seen by the connection."""
+    tables = [t for (t,) in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core'").fetchall()]
+    assert "facts" in tables
+    table_counts = {table: db.con.sql(f'SELECT count(*) FROM core."{table}"').fetchall()[0][0] for table in tables}
+    threads = db.con.sql("SELECT current_setting('threads')").fetchall()
+    attached = db.con.sql("SELECT count(*) FROM duckdb_databases() WHERE NOT internal").fetchall()
+    assert attached == [(1,)]
+    return table_counts, threads, attached
+
+
+@pytest.mark.parametrize(("case", "query"), REFUSED, ids=IDS)
+def test_api_refuses(private_db: Path, scratch: Path, case: str, query: str) -> None:
     text = fill(query, scratch)
     snapshot = Snapshot(private_db, scratch)
     with hebeidb.open(private_db) as db:
+        state = session_state(db)
         try:
             result = db.sql(text).fetchall()
         except hebeidb.ParameterError as error:
@@ -215,17 +246,61 @@ def test_api_refuses(private_db: Path, scratch: Path, query: str) -> None:
         else:
             pytest.fail(f"{text!r} was not refused; it returned {str(result)[:200]}")
         assert isinstance(db.sql("SELECT 1 AS ok").fetchall(), list), "the connection is unusable after a refusal"
+        # Nothing changed in this session either: no table, setting or attached database.
+        assert session_state(db) == state
+        assert db.sql("SELECT count(*) FROM facts").fetchall() == [(state[0]["facts"],)]
     assert message, f"{text!r}: refused with an empty message"
+    assert len(message) < 500, f"{text!r}: the message is {len(message)} characters long"
+    assert any(word in message for word in WHY[case]), f"{text!r}: {message!r} does not say {WHY[case]}"
     assert "\n" not in message, f"{text!r}: the message is more than one line: {message!r}"
     assert CLEAR.search(message), f"{text!r}: the message does not say why it was refused: {message!r}"
     assert_no_file_contents(message)
     snapshot.assert_unchanged()
 
 
+def test_api_refuses_an_empty_query(private_db: Path, scratch: Path) -> None:
+    snapshot = Snapshot(private_db, scratch)
+    with hebeidb.open(private_db) as db:
+        state = session_state(db)
+        with pytest.raises(hebeidb.ParameterError) as caught:
+            db.sql("").fetchall()
+        assert session_state(db) == state
+    message = str(caught.value)
+    assert "SELECT" in message and "\n" not in message and len(message) < 500
+    snapshot.assert_unchanged()
+
+
+def test_sql_with_missing_parameter_is_refused(db: Database) -> None:
+    with pytest.raises(hebeidb.ParameterError):
+        db.sql("SELECT count(*) FROM facts WHERE domain = $d").fetchall()
+
+
+def test_a_query_that_does_not_parse_is_refused(db: Database) -> None:
+    with pytest.raises(hebeidb.ParameterError) as caught:
+        db.sql("SELEC label FROM facts")
+    message = str(caught.value)
+    assert message.startswith("the query does not parse: Parser Error: syntax error")
+    assert "\n" not in message
+
+
+def test_sql_refusal_names_the_offending_keyword(db: Database) -> None:
+    with pytest.raises(hebeidb.ParameterError, match="DELETE"):
+        db.sql("WITH x AS (DELETE FROM core.facts RETURNING *) SELECT * FROM x")
+    with pytest.raises(hebeidb.ParameterError, match="2"):
+        db.sql("SELECT 1; DROP TABLE facts")
+
+
 # --- refused through the command line -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", [q for _, q in REFUSED], ids=IDS)
+# The quick loop runs one statement, one pair of statements and one file read through the command line.
+QUICK_CLI_CASES = {"delete", "two-selects", "read-text-secret"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [pytest.param(q, id=case, marks=() if case in QUICK_CLI_CASES else pytest.mark.slow) for case, q in REFUSED],
+)
 def test_cli_refuses(private_db: Path, scratch: Path, run_cli: Callable[..., Any], query: str) -> None:
     text = fill(query, scratch)
     snapshot = Snapshot(private_db, scratch)
@@ -328,6 +403,12 @@ def test_select_with_chinese_text_and_a_dangerous_word_in_a_literal(api: Databas
     [(total,)] = plain(api, "SELECT count(*) FROM facts WHERE label <> 'drop table'")
     got = api.sql("SELECT count(*) AS \"保定市残联\" FROM facts WHERE label <> 'drop table'").fetchall()
     assert got == [(total,)]
+
+
+def test_sql_keywords_inside_strings_and_quoted_names_are_allowed(db: Database) -> None:
+    rows = db.sql("""SELECT 'DROP TABLE facts; DELETE' AS "update", count(*) AS n FROM facts""").fetchall()
+    [(count,)] = db.con.sql("SELECT count(*) FROM core.facts").fetchall()
+    assert rows == [("DROP TABLE facts; DELETE", count)]
 
 
 def test_explain_select(api: Database) -> None:

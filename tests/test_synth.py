@@ -27,6 +27,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return folder, report
 
 
+@pytest.mark.slow
 def test_synthetic_build_passes_every_check(synthetic: tuple[Path, object]) -> None:
     folder, report = synthetic
     assert all(check.passed for check in report.checks)  # type: ignore[attr-defined]
@@ -63,6 +64,7 @@ def test_synth_command_refuses_tiny_sizes(run_cli, tmp_path: Path) -> None:
     assert not (tmp_path / "s.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_synth_command_builds_a_database(run_cli, tmp_path: Path) -> None:
     result = run_cli("synth", "--facts", "400", "--seed", "1", "--db", str(tmp_path / "s.duckdb"))
     assert result.returncode == 0, result.stderr

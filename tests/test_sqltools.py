@@ -1,0 +1,47 @@
+"""sqltools: translating a report to another dialect with sqlglot and tracing its columns to core tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from hebeidb.database import Database
+from hebeidb.sqltools import DIALECTS, lineage, transpile
+
+
+def test_transpile_to_an_unknown_dialect_names_the_dialects() -> None:
+    with pytest.raises(ValueError) as caught:
+        transpile("SELECT 1", "oracle")
+    assert str(caught.value) == "unknown dialect 'oracle'; dialects: duckdb, postgres, spark, sqlite"
+    assert DIALECTS == ("duckdb", "postgres", "spark", "sqlite")
+
+
+def test_transpile_to_an_unverified_dialect_needs_the_flag() -> None:
+    with pytest.raises(ValueError, match="'trino' is not verified"):
+        transpile("SELECT 1", "trino")
+    assert "SELECT" in transpile("SELECT 1", "trino", unverified=True)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "placeholder"), [("postgres", "$1"), ("sqlite", ":kind"), ("spark", ":kind"), ("duckdb", "$kind")]
+)
+def test_transpile_writes_placeholders_in_the_dialects_style(db: Database, dialect: str, placeholder: str) -> None:
+    rendered = db.render("medals", kind="national_games")
+    sql = transpile(rendered.sql, dialect)
+    assert placeholder in sql and ("$kind" not in sql or dialect == "duckdb")
+    assert "%(" not in sql
+    assert sql.endswith("\n")
+
+
+def test_lineage_traces_report_columns_to_core_tables(db: Database) -> None:
+    columns = {c.column: c.sources for c in lineage(db.render("medals").inline_sql(), db.con)}
+    assert columns["gold"] == ("core.tally_figures.gold",)
+    assert columns["competition"] == ("core.competitions.name_en",)
+    assert columns["delegation"] == ("core.delegations.region_id",)
+    assert all(source.startswith("core.") for sources in columns.values() for source in sources)
+    assert list(columns)[:3] == ["competition_id", "competition", "kind"]
+
+
+def test_lineage_of_a_computed_column_and_a_star(db: Database) -> None:
+    traced = lineage("SELECT 1 AS one, upper(label) AS shout FROM facts", db.con)
+    assert [(c.column, c.sources) for c in traced] == [("one", ()), ("shout", ("core.indicators.label_en",))]
+    assert [(c.column, c.sources) for c in lineage("SELECT * FROM facts", db.con)] == [("*", ())]
