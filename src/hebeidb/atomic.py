@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +27,10 @@ from .errors import HebeidbError
 # A fault point for tests: HEBEIDB_FAULT=<name> kills the process (SIGKILL) when it reaches <name>,
 # so that tests can prove each step of a replacement leaves the old or the new result complete.
 FAULT_ENV = "HEBEIDB_FAULT"
+# Temporaries that may hold a replaced folder (the user's, should it have changed at the last moment):
+# cleanup removes them only once the writer's check accepts what they hold, and keeps them otherwise.
+SWAP_PURPOSE = "swapping"
+ASIDE_PURPOSE = "replaced"
 
 
 class TargetError(HebeidbError):
@@ -63,11 +68,16 @@ def temporary_name(target: Path, purpose: str) -> Path:
 
 
 def _leftover_pattern(target: Path) -> re.Pattern[str]:
-    return re.compile(rf"\.{re.escape(target.name)}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.[a-z]+(?:\.[a-z]+)*")
+    return re.compile(rf"\.{re.escape(target.name)}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.(?P<purpose>[a-z]+)(?:\.[a-z]+)*")
 
 
-def remove_leftovers(target: Path) -> list[Path]:
-    """Remove the temporaries of ``target`` whose writing process is gone; returns what was removed."""
+def remove_leftovers(target: Path, may_replace: Callable[[Path], str | None] | None = None) -> list[Path]:
+    """Remove the temporaries of ``target`` whose writing process is gone; returns what was removed.
+
+    A folder that may hold what stood at the target (set aside by a replacement) is removed only when
+    ``may_replace`` accepts it; one it refuses is kept beside the target as ``<target>.kept-<token>``,
+    and without ``may_replace`` such folders are left alone.
+    """
     pattern = _leftover_pattern(target)
     removed = []
     try:
@@ -79,6 +89,11 @@ def remove_leftovers(target: Path) -> list[Path]:
         if match is None or process_alive(int(match["pid"])):
             continue
         path = Path(entry.path)
+        if match["purpose"] in (SWAP_PURPOSE, ASIDE_PURPOSE):
+            if may_replace is not None:
+                _discard(path, may_replace, target)
+                removed.append(path)
+            continue
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(path, ignore_errors=True)
         else:
@@ -173,6 +188,7 @@ def fsync_tree(folder: Path) -> None:
 
 def replace_file(temporary: Path, target: Path) -> None:
     """Flush ``temporary`` and rename it over ``target`` (atomic on POSIX), then flush the folder."""
+    fault_point("replace-file:before-fsync")
     fsync_file(temporary)
     fault_point("replace-file:before-rename")
     os.replace(temporary, target)
@@ -185,39 +201,107 @@ def replace_folder(temporary: Path, target: Path, may_replace: Callable[[Path], 
 
     ``target`` may be missing, an empty folder, or a folder that ``may_replace`` accepts (it returns
     None to accept, else the reason to refuse). What stands at ``target`` is checked again at the
-    moment of the move, after it has been set aside: a folder that appeared or changed meanwhile is
-    put back untouched and the move is refused with TargetError. The old folder is deleted only once
-    the new one is in place; if the process dies between the two renames, the old folder stays
-    beside the target under a temporary name and :func:`restore_aside` (called by the next writer)
-    puts it back.
+    moment of the move: on Linux the two folders are exchanged in one atomic step and what came out of
+    the target is checked then, so the target always holds the old folder or the new one, whenever the
+    process dies. A folder that appeared or changed meanwhile is exchanged back untouched and the move
+    is refused with TargetError. A folder set aside is deleted only when ``may_replace`` accepts it (an
+    unchanged earlier result); anything else is kept under a visible name. Where the system cannot
+    exchange, the old folder is renamed aside first and :func:`restore_aside` (called by the next
+    writer) puts it back should the process die between the two renames.
     """
     fsync_tree(temporary)
+    fault_point("replace-folder:before-move")
     if _rename_into_empty(temporary, target):
         fsync_folder(target.parent)
         return
-    aside = temporary_name(target, "replaced")
+    # From here on the new folder (and, after the exchange, the old one) carries a name that cleanup
+    # removes only after checking what it holds.
+    swap = temporary_name(target, SWAP_PURPOSE)
+    os.rename(temporary, swap)
+    try:
+        exchanged = _exchange(swap, target)
+    except FileNotFoundError:
+        # The target vanished between the two calls: it is free now.
+        if not _rename_into_empty(swap, target):
+            _discard(swap, may_replace, target)
+            raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
+        fsync_folder(target.parent)
+        return
+    if not exchanged:
+        _replace_in_two_renames(swap, target, may_replace)
+        return
+    fault_point("replace-folder:after-exchange")
+    reason = may_replace(swap) if swap.is_dir() and not swap.is_symlink() else f"{target} is not a folder"
+    if reason is not None:
+        _exchange(swap, target)
+        _discard(swap, may_replace, target)
+        raise TargetError(reason)
+    fsync_folder(target.parent)
+    fault_point("replace-folder:before-cleanup")
+    shutil.rmtree(swap, ignore_errors=True)
+
+
+def _replace_in_two_renames(new: Path, target: Path, may_replace: Callable[[Path], str | None]) -> None:
+    aside = temporary_name(target, ASIDE_PURPOSE)
     try:
         os.rename(target, aside)
     except FileNotFoundError:
-        # It vanished between the two calls: the target is free now.
-        if not _rename_into_empty(temporary, target):
+        if not _rename_into_empty(new, target):
+            _discard(new, may_replace, target)
             raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
         fsync_folder(target.parent)
         return
     reason = may_replace(aside) if aside.is_dir() and not aside.is_symlink() else f"{target} is not a folder"
     if reason is not None:
         _put_back(aside, target)
+        _discard(new, may_replace, target)
         raise TargetError(reason)
     fault_point("replace-folder:between-renames")
     try:
-        os.rename(temporary, target)
+        os.rename(new, target)
     except OSError as error:
         _put_back(aside, target)
+        _discard(new, may_replace, target)
         if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
             raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
         raise
     fsync_folder(target.parent)
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    False where the system or the file system cannot; FileNotFoundError when either path is gone.
+    """
+    if not sys.platform.startswith("linux"):  # pragma: no cover - Linux only
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # pragma: no cover - C library older than glibc 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_cwd, rename_exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # pragma: no cover - file system without it
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _discard(folder: Path, may_replace: Callable[[Path], str | None], target: Path) -> None:
+    """Delete a folder set aside when it is an unchanged earlier result; else keep it under a visible name."""
+    if not (folder.exists() or folder.is_symlink()):
+        return
+    if folder.is_dir() and not folder.is_symlink() and may_replace(folder) is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    kept = target.with_name(f"{target.name}.kept-{secrets.token_hex(4)}")
+    with contextlib.suppress(OSError):
+        os.rename(folder, kept)
 
 
 def _rename_into_empty(temporary: Path, target: Path) -> bool:
@@ -254,7 +338,7 @@ def restore_aside(target: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in os.scandir(target.parent):
             match = pattern.fullmatch(entry.name)
-            if match and entry.name.endswith(".replaced") and not process_alive(int(match["pid"])):
+            if match and match["purpose"] == ASIDE_PURPOSE and not process_alive(int(match["pid"])):
                 candidates.append(Path(entry.path))
     if candidates:
         newest = max(candidates, key=lambda p: p.stat().st_mtime)

@@ -22,6 +22,7 @@ from .atomic import (
     LockedError,
     TargetError,
     exclusive_lock,
+    fault_point,
     remove_leftovers,
     replace_file,
     resolve_target,
@@ -138,6 +139,7 @@ def build_database(
             temporary = temporary_name(target, TEMP_PURPOSE)
             try:
                 report = _build_into(temporary, source, storage_version)
+                fault_point("build:written")
                 replace_file(temporary, target)
             finally:
                 _remove(temporary)

@@ -18,7 +18,15 @@ from typing import Any
 
 import duckdb
 
-from .atomic import TargetError, remove_leftovers, replace_folder, resolve_target, restore_aside, temporary_name
+from .atomic import (
+    TargetError,
+    fault_point,
+    remove_leftovers,
+    replace_folder,
+    resolve_target,
+    restore_aside,
+    temporary_name,
+)
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .contract import View, read_dataset, read_views, require_contract
 from .errors import HebeidbError, ParameterError
@@ -139,7 +147,7 @@ def export_database(
     target = resolve_target(directory)
     _check_target(target)
     restore_aside(target)
-    remove_leftovers(target)
+    remove_leftovers(target, lambda folder: _replaceable(folder, target))
     temporary = temporary_name(target, TEMP_PURPOSE)
     try:
         temporary.mkdir()
@@ -147,7 +155,8 @@ def export_database(
         raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
         written = _export_into(source, temporary, fmt, only, partition_columns)
-        replace_folder(temporary, target, _replaceable)
+        fault_point("export:written")
+        replace_folder(temporary, target, lambda folder: _replaceable(folder, target))
     except TargetError as error:
         raise ExportTargetError(str(error)) from None
     except OSError as error:
@@ -239,12 +248,13 @@ def _check_target(target: Path) -> None:
             raise ExportTargetError(reason)
 
 
-def _replaceable(folder: Path) -> str | None:
+def _replaceable(folder: Path, target: Path | None = None) -> str | None:
     """None when ``folder`` holds exactly the files an earlier hebeidb export wrote, each unchanged.
 
-    Else the reason, in words: the folder is then not replaced, whatever its datapackage.json says.
+    Else the reason, in words, naming ``target`` (where the folder stood, when it has been set aside):
+    the folder is then not replaced, whatever its datapackage.json says.
     """
-    refuse = f"{folder} is not empty and is not an unchanged earlier hebeidb export; choose a new or empty folder"
+    refuse = f"{target or folder} is not empty and is not an unchanged earlier hebeidb export; choose a new or empty folder"
     try:
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
