@@ -259,8 +259,9 @@ def _replaceable(folder: Path, target: Path | None = None) -> str | None:
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return f"{refuse} (no readable {MANIFEST})"
-    files = manifest.get("hebeidb", {}).get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+    block = manifest.get("hebeidb") if isinstance(manifest, dict) else None
+    files = block.get("files") if isinstance(block, dict) else None
+    if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
         return f"{refuse} ({MANIFEST} lists no files written by hebeidb)"
     found = {}
     for root, dirs, names in os.walk(folder):
