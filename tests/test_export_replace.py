@@ -103,8 +103,9 @@ FAKES = {
 def test_a_folder_that_is_not_an_unchanged_export_is_refused_and_left_alone(
     fake: str, built_db: Path, genuine_export: Path, tmp_path: Path
 ) -> None:
+    database = copy_database(built_db, tmp_path / "db")
     project = tmp_path / "proj"
-    database = copy_database(built_db, project)
+    copy_database(built_db, project)  # a user's file, as in a project folder
     FAKES[fake](project, genuine_export)
     before = tree_digest(tmp_path)
     result = run_hebeidb("export", str(project), "--db", str(database), "--format", "csv", cwd=tmp_path)
