@@ -253,15 +253,15 @@ def _replace_in_two_renames(new: Path, target: Path, may_replace: Callable[[Path
         return
     reason = may_replace(aside) if aside.is_dir() and not aside.is_symlink() else f"{target} is not a folder"
     if reason is not None:
-        _put_back(aside, target)
         _discard(new, may_replace, target)
+        _put_back(aside, target)
         raise TargetError(reason)
     fault_point("replace-folder:between-renames")
     try:
         os.rename(new, target)
     except OSError as error:
-        _put_back(aside, target)
         _discard(new, may_replace, target)
+        _put_back(aside, target)
         if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
             raise TargetError(f"{target} appeared while it was being written; nothing was replaced") from None
         raise
