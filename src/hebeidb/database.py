@@ -364,10 +364,13 @@ class Result:
         return self._fetch("fetchall")
 
     def fetchone(self) -> tuple[Any, ...] | None:
-        return self._fetch("fetchone")
+        """The first row, or None (DuckDB 2 relations keep no cursor: each call runs the query again)."""
+        rows = self.fetchmany(1)
+        return rows[0] if rows else None
 
     def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
-        return self._fetch("fetchmany", size)
+        """The first ``size`` rows (each call runs the query again)."""
+        return self._database._guard(lambda: self.relation.limit(size).fetchall(), self._timeout)
 
     def df(self) -> Any:
         """The result as a pandas DataFrame (``pip install "hebeidb[pandas]"``)."""
@@ -449,8 +452,17 @@ def _word_at(encoded: bytes, position: int) -> str:
 
 
 def reader_memory_limit(value: str | None = None) -> str:
-    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB."""
-    return value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
+    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB.
+
+    A value DuckDB cannot read as a size raises ParameterError naming where it came from.
+    """
+    limit = value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
+    try:
+        duckdb.connect(config={"memory_limit": limit}).close()
+    except duckdb.Error:
+        where = "memory_limit=" if value else f"${MEMORY_ENV}"
+        raise ParameterError(f"{where} {limit!r} is not a memory size; give one such as 500MB or 2GB") from None
+    return limit
 
 
 def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_limit: str | None = None) -> Any:

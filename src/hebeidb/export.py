@@ -254,7 +254,9 @@ def _replaceable(folder: Path, target: Path | None = None) -> str | None:
     Else the reason, in words, naming ``target`` (where the folder stood, when it has been set aside):
     the folder is then not replaced, whatever its datapackage.json says.
     """
-    refuse = f"{target or folder} is not empty and is not an unchanged earlier hebeidb export; choose a new or empty folder"
+    refuse = (
+        f"{target or folder} is not empty and is not an unchanged earlier hebeidb export; choose a new or empty folder"
+    )
     try:
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):

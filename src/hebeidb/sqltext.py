@@ -71,18 +71,32 @@ def error_first_line(error: BaseException) -> str:
 def error_with_hints(error: BaseException) -> str:
     """DuckDB's message with the hints that help a user: "Did you mean", candidates and the ``LINE`` pointer.
 
-    The first line carries the error with its hints in parentheses; when DuckDB points at the place
-    in the query (``LINE 1: ...`` with a caret under it), those two lines follow, as psql shows them.
+    The first line carries the error with its hints in parentheses (candidate functions listed one after
+    the other); when DuckDB points at the place in the query (``LINE 1: ...`` with carets under it),
+    those two lines follow, as psql shows them.
     """
     lines = [line.rstrip() for line in str(error).strip().splitlines() if line.strip()]
     if not lines:
         return type(error).__name__
-    hints = [line.strip() for line in lines[1:] if line.strip().startswith(("Did you mean", "Candidate"))]
+    hints: list[str] = []
+    pointer: list[str] = []
+    index = 1
+    while index < len(lines):
+        text = lines[index].strip()
+        if text.startswith(("Did you mean", "Candidate bindings")):
+            hints.append(text)
+        elif text.startswith("Candidate functions"):
+            listed = []
+            while index + 1 < len(lines) and lines[index + 1].startswith(("\t", " ")):
+                index += 1
+                listed.append(lines[index].strip())
+            hints.append(f"{text.rstrip(':')}: {'; '.join(listed)}" if listed else text)
+        elif text.startswith("LINE ") and index + 1 < len(lines) and set(lines[index + 1].strip()) == {"^"}:
+            pointer = [lines[index], lines[index + 1]]
+            index += 1
+        index += 1
     head = lines[0] + (f" ({'; '.join(hints)})" if hints else "")
-    for index, line in enumerate(lines[1:-1], 1):
-        if line.startswith("LINE ") and lines[index + 1].strip() == "^":
-            return "\n".join([head, line, lines[index + 1]])
-    return head
+    return "\n".join([head, *pointer])
 
 
 def sql_statement_line(message: str) -> int | None:
