@@ -8,6 +8,7 @@ folder is intact; an earlier export caught in between is kept, not lost.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import threading
@@ -153,10 +154,8 @@ def test_a_folder_made_from_a_thread_at_random_moments_survives(seed: int, built
 
     def user() -> None:
         time.sleep(delay)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(target)
-        except FileNotFoundError:
-            pass
         for _ in range(100):
             try:
                 make_user_folder(target)
