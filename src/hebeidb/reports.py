@@ -473,9 +473,23 @@ def _require_one_query(spec: ReportSpec, sql: str) -> None:
     if len(kinds) != 1 or kinds[0][0] != "SELECT":
         extra = next(((kind, line) for kind, line in kinds if kind != "SELECT"), kinds[1] if len(kinds) > 1 else None)
         where = f" ({extra[0]} at line {extra[1]} of the rendered SQL)" if extra else ""
+        line = _template_line(spec.template, sql, extra[1]) if extra else None
         raise TemplateError(
-            spec.template_file, f"a report is exactly one SELECT statement; this one renders {len(kinds)}{where}"
+            spec.template_file,
+            f"a report is exactly one SELECT statement; this one renders {len(kinds)}{where}",
+            line=line,
         )
+
+
+def _template_line(template: str, sql: str, rendered_line: int) -> int | None:
+    """The line of ``template`` that rendered as ``rendered_line`` of ``sql``: the only template line holding
+    that line's text (Jinja drops the lines of its tags, so the numbers differ), or None if not unique."""
+    rendered = sql.splitlines()
+    text = rendered[rendered_line - 1].strip() if 0 < rendered_line <= len(rendered) else ""
+    if not text:
+        return None
+    found = [number for number, line in enumerate(template.splitlines(), 1) if text in line]
+    return found[0] if len(found) == 1 else None
 
 
 def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:
