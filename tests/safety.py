@@ -35,10 +35,29 @@ def run_hebeidb(
 ) -> subprocess.CompletedProcess[str]:
     """Run the ``hebeidb`` command (as ``user`` when given); arguments may be bytes."""
     command: list[str | bytes] = [HEBEIDB, *args]
-    if user is not None:
-        command = ["runuser", "-u", user, "--", *command]
     full_env = {**os.environ, "COLUMNS": "80", **(env or {})}
+    if user is not None:
+        python, path = python_for_any_user()
+        command = ["runuser", "-u", user, "--", python, "-m", "hebeidb", *args]
+        full_env["PYTHONPATH"] = path
     return subprocess.run(command, capture_output=True, text=True, errors="replace", cwd=cwd, env=full_env, timeout=300)
+
+
+def python_for_any_user() -> tuple[str, str]:
+    """A Python of this version that every user may run, and the PYTHONPATH that finds hebeidb and DuckDB.
+
+    The test's own interpreter may live in a folder only its owner can enter.
+    """
+    import duckdb
+
+    import hebeidb
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    python = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
+    if python is None:
+        raise RuntimeError(f"no {version} outside the test's environment to run as another user")
+    folders = [Path(hebeidb.__file__).parent.parent, Path(duckdb.__file__).parent.parent]
+    return python, os.pathsep.join(str(folder) for folder in folders)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *words: str) -> str:

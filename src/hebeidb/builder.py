@@ -123,10 +123,13 @@ def build_database(
         )
     # A link to a database stays a link: the file it names is the one locked and replaced.
     target = resolve_target(path if path is not None else default_path())
-    if target.is_dir():
-        raise BuildError(f"{target} is a directory; give the path of the database file to write")
-    if not target.parent.is_dir():
-        raise BuildError(f"cannot build {target}: folder {target.parent} does not exist")
+    try:
+        if target.is_dir():
+            raise BuildError(f"{target} is a directory; give the path of the database file to write")
+        if not target.parent.is_dir():
+            raise BuildError(f"cannot build {target}: folder {target.parent} does not exist")
+    except OSError as error:
+        raise BuildError(f"cannot build {target}: {error.strerror}") from None
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise BuildError(f"cannot build {target}: folder {target.parent} is not writable")
 

@@ -145,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except OSError as error:
+        # A file system error no command foresaw (a folder it may not enter, a full disk): one line.
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}", EXIT_DATA)
 
 
 def _fail(message: str, code: int) -> int:

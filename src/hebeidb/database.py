@@ -118,16 +118,24 @@ def open(
     ``memory_limit`` caps the memory of queries (default ``$HEBEIDB_READER_MEMORY_LIMIT`` or 2 GB).
     """
     target = Path(path) if path is not None else default_path()
-    if not target.exists():
+    if not _exists(target):
         # A build of this very file may be running (it holds the lock beside it): wait for it, read-only.
         wait_for_lock(target.absolute(), timeout)
-    if not target.exists():
+    if not _exists(target):
         raise DatabaseNotFoundError(f"{target} does not exist; build it with `hebeidb build --db {target}`")
     database = Database(target, timeout=timeout, query_timeout=query_timeout, memory_limit=memory_limit)
     stale = database.stale_reason()
     if stale:
         warnings.warn(stale, StaleDatabaseWarning, stacklevel=2)
     return database
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a folder on the way that this user may not enter is a DatabaseError."""
+    try:
+        return path.exists()
+    except OSError as error:
+        raise DatabaseError(f"cannot open {path}: {error.strerror}") from None
 
 
 class Database:
@@ -472,7 +480,7 @@ def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_li
     query could reach), no extension loading, a memory limit, and the configuration locked, so that
     no query can change a setting (logging, profiling, limits) afterwards.
     """
-    if not path.is_file():
+    if not _exists(path) or not path.is_file():
         raise DatabaseError(f"{path} does not exist or is not a file")
     config = {
         "enable_external_access": False,

@@ -238,6 +238,13 @@ def _remove_tree(folder: Path) -> None:
 
 
 def _check_target(target: Path) -> None:
+    try:
+        _check_target_exists(target)
+    except OSError as error:
+        raise ExportError(f"cannot write the export to {target}: {error.strerror}") from None
+
+
+def _check_target_exists(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise ExportTargetError(f"{target} exists and is not a folder")
     if not target.parent.is_dir():
