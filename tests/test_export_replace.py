@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ def with_export(change: Callable[[Path], None]) -> Callable[[Path, Path], None]:
 def marker_only(text: str) -> Callable[[Path, Path], None]:
     def make(folder: Path, genuine: Path) -> None:
         (folder / "datapackage.json").write_text(text)
+        (folder / "h.duckdb").write_bytes(b"a user's database")
 
     return make
 
@@ -63,12 +65,13 @@ def nested_folder(folder: Path) -> None:
     (folder / "notes" / "todo.txt").write_text("keep me")
 
 
-def manifest_listing_a_folder_name(folder: Path) -> None:
+def manifest_listing_user_files(folder: Path) -> None:
+    """A manifest edited to list the user's files with their true hashes: still not names an export writes."""
     manifest = json.loads((folder / "datapackage.json").read_text())
-    manifest["hebeidb"]["files"]["notes/todo.txt"] = manifest["hebeidb"]["files"]["facts.csv"]
-    (folder / "datapackage.json").write_text(json.dumps(manifest))
     nested_folder(folder)
-    shutil.copyfile(folder / "facts.csv", folder / "notes" / "todo.txt")
+    for name in ("notes/todo.txt", "../outside.csv", "/etc/hostname.csv"):
+        manifest["hebeidb"]["files"][name] = hashlib.sha256(b"keep me").hexdigest()
+        (folder / "datapackage.json").write_text(json.dumps(manifest))
 
 
 def manifest_is_a_link(folder: Path) -> None:
@@ -81,9 +84,8 @@ FAKES = {
     "empty files list": marker_only('{"hebeidb": {"files": {}}}'),
     "files not a mapping": marker_only('{"hebeidb": {"files": ["h.duckdb"]}}'),
     "not json": marker_only("hebeidb"),
-    "empty files list alone": lambda folder, genuine: (
-        (folder / "h.duckdb").unlink(),
-        (folder / "datapackage.json").write_text('{"hebeidb": {"files": {}}}'),
+    "empty files list alone": lambda folder, genuine: (folder / "datapackage.json").write_text(
+        '{"hebeidb": {"files": {}}}'
     ),
     "a json list": marker_only('["hebeidb"]'),
     "copied manifest beside a user file": copied_manifest,
@@ -93,7 +95,7 @@ FAKES = {
     "a missing file": with_export(lambda folder: (folder / "facts.csv").unlink()),
     "a link inside": with_export(link_inside),
     "a nested folder": with_export(nested_folder),
-    "a manifest listing a nested file": with_export(manifest_listing_a_folder_name),
+    "a manifest listing user files": with_export(manifest_listing_user_files),
     "a manifest that is a link": with_export(manifest_is_a_link),
     "an empty nested folder": with_export(lambda folder: (folder / "empty").mkdir()),
 }
@@ -105,7 +107,7 @@ def test_a_folder_that_is_not_an_unchanged_export_is_refused_and_left_alone(
 ) -> None:
     database = copy_database(built_db, tmp_path / "db")
     project = tmp_path / "proj"
-    copy_database(built_db, project)  # a user's file, as in a project folder
+    project.mkdir()
     FAKES[fake](project, genuine_export)
     before = tree_digest(tmp_path)
     result = run_hebeidb("export", str(project), "--db", str(database), "--format", "csv", cwd=tmp_path)

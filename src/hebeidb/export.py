@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import duckdb
@@ -34,6 +34,8 @@ from .sqltext import error_first_line, is_plain_name, quote_identifier, quote_li
 
 FORMATS = ("parquet", "csv", "sqlite")
 MANIFEST = "datapackage.json"
+# What an export's files end with (data files, the SQLite file, datasette's metadata.json).
+EXPORT_SUFFIXES = (".parquet", ".csv", ".sqlite", ".json")
 EXPORT_ALIAS = "hebeidb_export"
 TEMP_PURPOSE = "exporting"
 # Objects that describe the file rather than hold data: their content goes into the metadata.
@@ -272,17 +274,23 @@ def _replaceable(folder: Path, target: Path | None = None) -> str | None:
     files = block.get("files") if isinstance(block, dict) else None
     if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
         return f"{refuse} ({MANIFEST} lists no files written by hebeidb)"
+    odd = sorted(name for name in files if not _export_file_name(name))
+    if odd:
+        return f"{refuse} ({MANIFEST} lists {odd[0]!r}, which is not a file name an export writes)"
     found = {}
+    folders = set()
     for root, dirs, names in os.walk(folder):
         for name in dirs + names:
             path = Path(root) / name
             if path.is_symlink():
                 return f"{refuse} ({path.relative_to(folder)} is a link)"
+        folders.update((Path(root) / name).relative_to(folder).as_posix() for name in dirs)
         for name in names:
             path = Path(root) / name
             found[path.relative_to(folder).as_posix()] = path
     found.pop(MANIFEST, None)
-    extra = sorted(set(found) - set(files))
+    listed_folders = {parent.as_posix() for name in files for parent in PurePosixPath(name).parents} - {"."}
+    extra = sorted(set(found) - set(files)) + sorted(f"{name}/" for name in folders - listed_folders)
     if extra:
         return f"{refuse} ({extra[0]} was not written by the export)"
     missing = sorted(set(files) - set(found))
@@ -292,6 +300,16 @@ def _replaceable(folder: Path, target: Path | None = None) -> str | None:
         if _sha256(path) != files[name]:
             return f"{refuse} ({name} was changed)"
     return None
+
+
+def _export_file_name(name: str) -> bool:
+    """Whether ``name`` is a relative path an export writes: plain parts, a data or metadata suffix."""
+    path = PurePosixPath(name)
+    return (
+        not path.is_absolute()
+        and all(part not in ("", ".", "..") for part in path.parts)
+        and path.suffix in EXPORT_SUFFIXES
+    )
 
 
 def _select(objects: list[ExportObject], only: Sequence[str] | None) -> list[ExportObject]:
