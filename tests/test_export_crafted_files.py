@@ -130,3 +130,25 @@ def test_hostile_column_names_stay_names(built_db: Path, tmp_path: Path) -> None
     assert (target / "core.odd.csv").read_text().splitlines()[1] == "1,one,2"
     assert list((tmp_path / "x").iterdir()) == []
     assert all(path.parent == target for path in target.rglob("*"))
+
+
+@pytest.mark.parametrize("target_name", ["o'ut", 'o"ut', "out; DROP"])
+def test_hostile_partition_values_and_target_names_stay_inside_the_export(
+    target_name: str, built_db: Path, tmp_path: Path
+) -> None:
+    def craft(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+        con.execute(
+            "CREATE OR REPLACE VIEW main.domains AS SELECT * FROM "
+            f"(VALUES ('../../../x/ESCAPED', 1), ('{tmp}/x/ABSOLUTE', 2), ('it''s', 3)) AS t(domain, n)"
+        )
+
+    database = crafted(built_db, tmp_path, craft)
+    target = tmp_path / target_name
+    for _ in range(2):  # the second export replaces the first
+        result = run_hebeidb(
+            "export", str(target), "--db", str(database), "--only", "domains", "--partition-by", "domain", cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "x").iterdir()) == []
+    files = [path for path in target.rglob("*") if path.is_file()]
+    assert len(files) == 4 and all(target in path.parents for path in files)

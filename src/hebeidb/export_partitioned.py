@@ -21,6 +21,8 @@ from typing import Any
 
 import duckdb
 
+from .sqltext import quote_identifier, quote_literal
+
 # Rows per Parquet row group (a multiple of DuckDB's 2,048-row vectors): 10^5 facts make 4 row groups,
 # 10^7 about 300 of some 2 MB each, so that Spark's splits of a large file each hold whole row groups.
 ROW_GROUP_ROWS = 32_768
@@ -58,7 +60,7 @@ def parquet_options(metadata: str, partition_by: Sequence[str] = ()) -> str:
     """Options of DuckDB's ``COPY ... TO`` for one Parquet file or partitioned folder."""
     options = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, KV_METADATA {{{metadata}}}"
     if partition_by:
-        columns = ", ".join(f'"{c}"' for c in partition_by)
+        columns = ", ".join(quote_identifier(c) for c in partition_by)
         options += f", PARTITION_BY ({columns}), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'data_{{i}}'"
     return options
 
@@ -72,13 +74,13 @@ def write_partitioned(
     keeps the files and their row order fixed. A NULL in a partition column is refused: engines read
     its folder name (``year=NULL``) differently.
     """
-    nulls = " OR ".join(f'"{c}" IS NULL' for c in partition_by)
+    nulls = " OR ".join(f"{quote_identifier(c)} IS NULL" for c in partition_by)
     [(count,)] = con.execute(f"SELECT count(*) FROM ({query}) WHERE {nulls}").fetchall()
     if count:
         raise PartitionError(
             f"cannot partition {folder.name} by {', '.join(partition_by)}: {count} rows have no value there"
         )
-    copy = f"COPY ({query}) TO '{folder}' ({parquet_options(metadata, partition_by)})"
+    copy = f"COPY ({query}) TO {quote_literal(str(folder))} ({parquet_options(metadata, partition_by)})"
     [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
     if int(threads) == 1:  # the export connection runs with one thread and a locked configuration
         con.execute(copy)
