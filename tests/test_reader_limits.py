@@ -57,16 +57,17 @@ def test_a_report_obeys_the_timeout(built_db: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("limit", ["20MB", "30MB"])
-def test_an_over_limit_query_fails_with_a_hebeidb_message(limit: str, built_db: Path) -> None:
-    with hebeidb.open(built_db, memory_limit=limit) as db:
+def test_an_over_limit_query_fails_with_a_hebeidb_message(limit: str, built_db: Path, tmp_path: Path) -> None:
+    # A copy: DuckDB shares one instance, and its settings, among the connections to a file in a process.
+    with hebeidb.open(copy_database(built_db, tmp_path), memory_limit=limit) as db:
         with pytest.raises(QueryError, match="more memory than readers may use") as caught:
             db.sql(HUNGRY).fetchall()
         assert "HEBEIDB_READER_MEMORY_LIMIT" in str(caught.value)
         assert db.sql("SELECT current_setting('memory_limit')").fetchall()[0][0].endswith("MiB")
 
 
-def test_the_memory_limit_is_overridable(built_db: Path) -> None:
-    with hebeidb.open(built_db, memory_limit="1GB") as db:
+def test_the_memory_limit_is_overridable(built_db: Path, tmp_path: Path) -> None:
+    with hebeidb.open(copy_database(built_db, tmp_path), memory_limit="1GB") as db:
         assert db.sql(HUNGRY).fetchall() == [(3000000,)]
 
 
