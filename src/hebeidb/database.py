@@ -264,6 +264,34 @@ class Database:
             self._choices[source] = tuple(value for (value,) in rows.fetchall())
         return self._choices[source]
 
+    # --- finding ------------------------------------------------------------------------------
+    def search(
+        self,
+        words: str | list[str] | tuple[str, ...],
+        *,
+        numbers: bool = False,
+        domain: str | None = None,
+        limit: int = 50,
+        timeout: float | None = None,
+    ) -> Result:
+        """Facts whose label, indicator, domain, programme or quote match every word, best matches first.
+
+        Each hit has its stated value with unit, qualifier, period and quote. With ``numbers=True``
+        the article's excluded numbers whose reason or surrounding words match come too, with their
+        reason. ``domain`` keeps one domain's facts.
+
+        >>> db.search("children with autism").fetchall()  # doctest: +SKIP
+        """
+        from .find import rank_sql, results_sql
+
+        if domain is not None and domain not in self._dynamic_choices("domains.domain"):
+            allowed = ", ".join(map(str, self._dynamic_choices("domains.domain")))
+            raise ParameterError(f"no domain named {domain!r}; domains: {allowed}")
+        query, params = rank_sql(words, domain=domain, limit=limit)
+        ranked = self._guard(lambda: self.con.execute(query, params).fetchall(), timeout or self.query_timeout)
+        query, params = results_sql(ranked, numbers=numbers, words=words, limit=limit, domain=domain)
+        return self._run(query, params, timeout)
+
     # --- exports -----------------------------------------------------------------------------
     def export(
         self,
