@@ -312,6 +312,15 @@ class Database:
 
         return export_database(self.path, directory, format, only, partition_by)
 
+    def site(self, out: str | os.PathLike[str]) -> list[Path]:
+        """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
+
+        >>> db.site("site")  # doctest: +SKIP
+        """
+        from .site import build_site
+
+        return build_site(self, out)
+
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:
         """Run one read-only query; values bind as ``$name`` from ``params``.
