@@ -27,7 +27,39 @@ MAX_TERMS = 12
 # Words that say nothing about what a fact is about; searching "children with autism" means
 # "children" and "autism".
 STOP_WORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in", "into", "is", "it", "many", "much", "of", "on", "or", "the", "their", "to", "was", "were", "what", "which", "who", "with"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "in",
+        "into",
+        "is",
+        "it",
+        "many",
+        "much",
+        "of",
+        "on",
+        "or",
+        "the",
+        "their",
+        "to",
+        "was",
+        "were",
+        "what",
+        "which",
+        "who",
+        "with",
+    ]
 )
 # Suffixes removed to find a word's stem, longest first, with what replaces them; a stem keeps at
 # least MIN_STEM letters. The stem then matches as the start of a word.
@@ -126,14 +158,17 @@ def rank_sql(
     zeros = "[" + ", ".join("0" for _ in n) + "]"
     query = f"""WITH
     indicator_hits AS (
-        SELECT i.indicator AS indicator_key, {hits("i.label")} AS label, {hits("replace(i.indicator, '_', ' ')")} AS indicator
+        SELECT i.indicator AS indicator_key, {hits("i.label")} AS label,
+               {hits("replace(i.indicator, '_', ' ')")} AS indicator
         FROM indicators AS i
     ),
     domain_hits AS (
-        SELECT d.domain AS domain_key, {hits("d.name || ' ' || replace(d.domain, '_', ' ')")} AS domain FROM domains AS d
+        SELECT d.domain AS domain_key, {hits("d.name || ' ' || replace(d.domain, '_', ' ')")} AS domain
+        FROM domains AS d
     ),
     programme_hits AS (
-        SELECT p.programme_id AS programme_key, {hits("p.name_en || ' ' || replace(p.programme_id, '_', ' ')")} AS programme
+        SELECT p.programme_id AS programme_key,
+               {hits("p.name_en || ' ' || replace(p.programme_id, '_', ' ')")} AS programme
         FROM programmes AS p
     ),
     matching_keys AS (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import unicodedata
 from typing import Any
 
 from . import Chart
@@ -118,8 +119,11 @@ def medals_chart(con: Any) -> Chart | None:
 
 def domains_chart(con: Any) -> Chart | None:
     """Facts by domain."""
-    data = _rows(con, "SELECT domain, count(*) AS facts FROM facts GROUP BY domain ORDER BY facts DESC, domain LIMIT $n",
-                 {"n": MAX_MARKS})
+    data = _rows(
+        con,
+        "SELECT domain, count(*) AS facts FROM facts GROUP BY domain ORDER BY facts DESC, domain LIMIT $n",
+        {"n": MAX_MARKS},
+    )
     if not data:
         return None
     spec = {
@@ -143,7 +147,7 @@ def timeline_chart(con: Any) -> Chart | None:
     data = _rows(
         con,
         """
-        SELECT starts_on, coalesce(ends_on, starts_on) AS ends_on, event_kind, event
+        SELECT starts_on, coalesce(ends_on, starts_on) AS ends_on, event_kind, event, ref
         FROM report_timeline
         WHERE starts_on IS NOT NULL
         ORDER BY starts_on, event
@@ -154,23 +158,32 @@ def timeline_chart(con: Any) -> Chart | None:
     if not data:
         return None
     for row in data:
-        row["label"] = row["event"] if len(row["event"]) <= 60 else row["event"][:59] + "…"
+        # The chart's renderer has Latin fonts only: a title in another script is labelled by its key
+        # (the text alternative and the table keep the title).
+        event = row["event"] if all(unicodedata.east_asian_width(ch) not in "WF" for ch in row["event"]) else row["ref"]
+        row["label"] = event if len(event) <= 60 else event[:59] + "…"
+    encoding = {
+        "y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 320}},
+        "x": {"field": "starts_on", "type": "temporal", "title": None},
+        "color": {"field": "event_kind", "type": "nominal", "title": "kind"},
+    }
     spec = {
         "width": WIDTH,
         "height": max(120, 18 * len(data)),
         "data": {"values": data},
-        "mark": {"type": "bar", "minBandSize": 4, "height": 10},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 320}},
-            "x": {"field": "starts_on", "type": "temporal", "title": None},
-            "x2": {"field": "ends_on"},
-            "color": {"field": "event_kind", "type": "nominal", "title": "kind"},
-        },
+        # A rule spans each period; a point marks where each event starts (one point per event).
+        "layer": [
+            {"mark": {"type": "rule", "strokeWidth": 4}, "encoding": {**encoding, "x2": {"field": "ends_on"}}},
+            {
+                "mark": {"type": "point", "filled": True, "size": 70},
+                "encoding": {**encoding, "shape": {"field": "event_kind", "title": "kind"}},
+            },
+        ],
     }
     alt = f"Timeline of {len(data)} dated events: " + "; ".join(
         f"{r['event_kind']} {r['event']} from {r['starts_on']} to {r['ends_on']}" for r in data[:40]
     )
-    return Chart(render_svg(spec), len(data), alt + ("." if len(data) <= 40 else "; ..."), "bar", data)
+    return Chart(render_svg(spec), len(data), alt + ("." if len(data) <= 40 else "; ..."), "point", data)
 
 
 def consistency_chart(con: Any) -> Chart | None:
@@ -195,8 +208,20 @@ def consistency_chart(con: Any) -> Chart | None:
         "data": {"values": data},
         "mark": {"type": "point", "filled": True, "size": 60, "opacity": 0.8},
         "encoding": {
-            "x": {"field": "stated", "type": "quantitative", "scale": {"type": "log"}, "title": "stated value"},
-            "y": {"field": "computed", "type": "quantitative", "scale": {"type": "log"}, "title": "computed value"},
+            "x": {
+                "field": "stated",
+                "type": "quantitative",
+                "scale": {"type": "log"},
+                "title": "stated value",
+                "axis": {"format": "~s", "labelAngle": 0},
+            },
+            "y": {
+                "field": "computed",
+                "type": "quantitative",
+                "scale": {"type": "log"},
+                "title": "computed value",
+                "axis": {"format": "~s"},
+            },
             "color": {
                 "field": "verdict",
                 "type": "nominal",

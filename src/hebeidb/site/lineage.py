@@ -84,11 +84,10 @@ def lineage_graph(con: Any, specs: list[Any]) -> Graph:
     def expand(names: set[str], seen: frozenset[str] = frozenset()) -> set[str]:
         out: set[str] = set()
         for name in names:
-            qualified = name if "." in name else name
-            if qualified in helper and qualified not in seen:
-                out |= expand({n if "." in n else f"core.{n}" for n in helper[qualified]}, seen | {qualified})
+            if name in helper and name not in seen:
+                out |= expand({n if "." in n else f"core.{n}" for n in helper[name]}, seen | {name})
             else:
-                out.add(qualified)
+                out.add(name)
         return out
 
     report_views = {spec.view_name: spec for spec in specs}

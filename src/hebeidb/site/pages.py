@@ -52,9 +52,14 @@ def render_pages(db: Any) -> dict[str, bytes]:
         "WHERE s.kind = 'document' AND s.n_chars IS NOT NULL ORDER BY s.published_on, s.source_id LIMIT $n",
         params={"n": MAX_DOCUMENTS},
     ).fetchall()
-    n_documents = con.execute("SELECT count(*) FROM sources WHERE kind = 'document' AND n_chars IS NOT NULL").fetchall()[0][0]
+    n_documents = con.execute(
+        "SELECT count(*) FROM sources WHERE kind = 'document' AND n_chars IS NOT NULL"
+    ).fetchall()[0][0]
     nav = [("index.html", "Overview")]
-    nav += [(f"article-{i}.html", "Article" if len(documents) == 1 else f"Article {i}") for i in range(1, len(documents) + 1)]
+    nav += [
+        (f"article-{i}.html", "Article" if len(documents) == 1 else f"Article {i}")
+        for i in range(1, len(documents) + 1)
+    ]
     nav += [(f"report-{spec.name}.html", spec.title) for spec in specs]
     nav.append(("lineage.html", "Lineage"))
     common = {"site_title": title, "nav": nav, "build": db.build_info()}
@@ -129,6 +134,10 @@ WHERE n.source_id = $source
 ORDER BY n.token_start
 """
 
+FACT_COLUMNS = (
+    "fact_id", "label", "value_text", "qualifier", "interval_text", "unit", "period_kind", "period_start",
+    "period_end", "quote", "domain", "is_inferred", "note", "value",
+)  # fmt: skip
 FACT_SQL = """
 SELECT f.fact_id, f.label, f.value_text, f.qualifier, f.interval_text, f.unit, f.period_kind, f.period_start,
        f.period_end, f.quote, f.domain, f.is_inferred, f.note, f.value
@@ -158,7 +167,7 @@ def annotate(con: Any, source_id: str) -> dict[str, Any]:
     pieces: list[dict[str, Any]] = []
     tokens_of: dict[str, list[str]] = defaultdict(list)
     position = 0
-    for token, start, end, status, fact_ids, exclusion_id, reason_kind, reason in numbers:
+    for token, start, end, status, fact_ids, _exclusion, reason_kind, reason in numbers:
         if start < position:
             continue  # overlapping tokens cannot both be marked; the first one stands
         pieces.append({"kind": "text", "text": text[position:start]})
@@ -176,26 +185,16 @@ def annotate(con: Any, source_id: str) -> dict[str, Any]:
         position = end
     pieces.append({"kind": "text", "text": text[position:]})
     paragraphs = _paragraphs(pieces)
-    cards = [
-        {
-            "fact_id": fact_id,
-            "label": label,
-            "stated": value_text,
-            "qualifier": qualifier,
-            "interval": interval_text,
-            "unit": unit,
-            "period": _period(period_kind, period_start, period_end),
-            "quote": quote,
-            "domain": domain,
-            "inferred": inferred,
-            "note": note,
-            "value": value,
-            "tokens": tokens_of.get(fact_id, []),
-            "checks": checks.get(fact_id, []),
-        }
-        for fact_id, label, value_text, qualifier, interval_text, unit, period_kind, period_start, period_end, quote,
-        domain, inferred, note, value in facts
-    ]
+    cards = []
+    for row in facts:
+        card = dict(zip(FACT_COLUMNS, row, strict=True))
+        card["stated"] = card.pop("value_text")
+        card["interval"] = card.pop("interval_text")
+        card["inferred"] = card.pop("is_inferred")
+        card["period"] = _period(card.pop("period_kind"), card.pop("period_start"), card.pop("period_end"))
+        card["tokens"] = tokens_of.get(card["fact_id"], [])
+        card["checks"] = checks.get(card["fact_id"], [])
+        cards.append(card)
     excluded = [p for p in pieces if p["kind"] == "excluded"]
     captured = [p for p in pieces if p["kind"] == "fact"]
     return {"paragraphs": paragraphs, "facts": cards, "excluded": excluded, "captured": captured}
@@ -235,5 +234,7 @@ def require_chart_library() -> Any:
     try:
         import vl_convert
     except ModuleNotFoundError:
-        raise SiteError('the site renders its charts with vl-convert-python; install it: pip install "hebeidb[site]"') from None
+        raise SiteError(
+            'the site renders its charts with vl-convert-python; install it: pip install "hebeidb[site]"'
+        ) from None
     return vl_convert
