@@ -521,6 +521,20 @@ def lineage(args: argparse.Namespace) -> int:
 
 
 @command(
+    "site",
+    "Write a static report site: the annotated article, one page per report with its chart, the lineage graph.",
+    "hebeidb site site/ && python -m http.server -d site/",
+    arg("directory", help="a new or empty folder, or an earlier site (replaced once the new one is complete)"),
+    DB,
+)
+def site(args: argparse.Namespace) -> int:
+    with _open(args) as db:
+        paths = db.site(args.directory)
+    print(f"wrote {len(paths)} files to {args.directory}; open {Path(args.directory) / 'index.html'}")
+    return EXIT_OK
+
+
+@command(
     "export",
     "Write every public view, report view and base table as Parquet or CSV files with a datapackage.json, "
     "or the public views as one SQLite file with a datasette metadata.json.",
