@@ -282,15 +282,16 @@ class Database:
 
         >>> db.search("children with autism").fetchall()  # doctest: +SKIP
         """
-        from .find import rank_sql, results_sql
+        from .find import search as find
 
         if domain is not None and domain not in self._dynamic_choices("domains.domain"):
             allowed = ", ".join(map(str, self._dynamic_choices("domains.domain")))
             raise ParameterError(f"no domain named {domain!r}; domains: {allowed}")
-        query, params = rank_sql(words, domain=domain, limit=limit)
-        ranked = self._guard(lambda: self.con.execute(query, params).fetchall(), timeout or self.query_timeout)
-        query, params = results_sql(ranked, numbers=numbers, words=words, limit=limit, domain=domain)
-        return self._run(query, params, timeout)
+        limit_seconds = timeout if timeout is not None else self.query_timeout
+        relation = self._guard(
+            lambda: find(self.con, words, numbers=numbers, domain=domain, limit=limit), limit_seconds
+        )
+        return Result(self, relation, limit_seconds)
 
     # --- exports -----------------------------------------------------------------------------
     def export(

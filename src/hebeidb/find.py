@@ -7,10 +7,10 @@ The small vocabularies (indicators, domains, programmes) are matched once each a
 facts by key; only quotes are scanned per fact. Values reach DuckDB as bound ``$name`` parameters;
 the SQL text itself holds no value.
 
->>> from hebeidb.find import rank_sql
->>> sql, params = rank_sql(["children with autism"])
->>> params["p0"]
-'(?i)\\\\bchildren?'
+>>> from hebeidb.find import vocabulary_sql
+>>> sql, params = vocabulary_sql(["children with autism"])
+>>> params["p1"]
+'(?i)\\\\bautis'
 """
 
 from __future__ import annotations
@@ -128,10 +128,7 @@ def _pattern(stem: str) -> str:
     return r"(?i)\b" + escaped
 
 
-def rank_sql(
-    words: str | Sequence[str], *, domain: str | None = None, limit: int = DEFAULT_LIMIT
-) -> tuple[str, dict[str, Any]]:
-    """The query that ranks matching facts (``fact_id``, ``score``, best first) and its bound values."""
+def _check(words: str | Sequence[str], limit: int) -> list[str]:
     stems = terms(words)
     if not stems:
         raise ParameterError("give at least one word to search for (stop words such as 'the' or 'with' do not count)")
@@ -139,76 +136,120 @@ def rank_sql(
         raise ParameterError(f"give at most {MAX_TERMS} words to search for, not {len(stems)}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ParameterError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}")
+    return stems
+
+
+def _flags(column: str, n: int) -> str:
+    """One 0/1 flag per term, as a list: [flag_0, flag_1, ...]."""
+    return "[" + ", ".join(f"coalesce(regexp_matches({column}, $p{i}), false)::INTEGER" for i in range(n)) + "]"
+
+
+def _quote_flags(n: int) -> str:
+    """Like :func:`_flags` on quotes, with the regular expression run only where ILIKE cannot decide.
+
+    A stem after a space (or at the start) starts a word; one absent as a substring matches nowhere.
+    """
+    return (
+        "["
+        + ", ".join(
+            f"CASE WHEN f.quote ILIKE $s{i} OR f.quote ILIKE $b{i} THEN 1 WHEN NOT f.quote ILIKE $l{i} THEN 0 "
+            f"ELSE coalesce(regexp_matches(f.quote, $p{i}), false)::INTEGER END"
+            for i in range(n)
+        )
+        + "]"
+    )
+
+
+def vocabulary_sql(words: str | Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The query that matches the words against the small vocabularies (indicators, domains, programmes).
+
+    One row per entry that matches some word: ``kind`` (indicator, domain, programme), ``key``,
+    ``score`` (its weight for the words it holds) and ``flags`` (which words it holds).
+    """
+    stems = terms(words)
+    n = len(stems)
+    params = {f"p{i}": _pattern(stem) for i, stem in enumerate(stems)}
+    label, indicator = _flags("i.label", n), _flags("replace(i.indicator, '_', ' ')", n)
+    domain = _flags("d.name || ' ' || replace(d.domain, '_', ' ')", n)
+    programme = _flags("p.name_en || ' ' || replace(p.programme_id, '_', ' ')", n)
+    query = f"""
+    WITH entries AS (
+        SELECT 'indicator' AS kind, i.indicator AS key,
+               {WEIGHTS["label"]} * list_sum({label}) + {WEIGHTS["indicator"]} * list_sum({indicator}) AS score,
+               list_transform(list_zip({label}, {indicator}), lambda x: greatest(x[1], x[2])) AS flags
+        FROM indicators AS i
+        UNION ALL
+        SELECT 'domain', d.domain, {WEIGHTS["domain"]} * list_sum({domain}), {domain} FROM domains AS d
+        UNION ALL
+        SELECT 'programme', p.programme_id, {WEIGHTS["programme"]} * list_sum({programme}), {programme}
+        FROM programmes AS p
+    )
+    SELECT kind, key, score, flags FROM entries WHERE score > 0 ORDER BY kind, key"""
+    return query, params
+
+
+def rank_sql(
+    words: str | Sequence[str],
+    vocabulary: Sequence[tuple[str, str, int, list[int]]],
+    *,
+    domain: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[str, dict[str, Any]]:
+    """The query that ranks matching facts (``fact_id``, ``score``, best first) and its bound values.
+
+    ``vocabulary`` is the result of :func:`vocabulary_sql`: the entries that hold some word, bound
+    as lists. A fact must hold every word, in one of its entries or its quote; a cheap ILIKE on each
+    stem narrows the million quotes before the word-start match runs on the few left.
+    """
+    stems = _check(words, limit)
+    n = len(stems)
     params: dict[str, Any] = {f"p{i}": _pattern(stem) for i, stem in enumerate(stems)}
-    params.update({f"l{i}": f"%{stem}%" for i, stem in enumerate(stems)})
+    for i, stem in enumerate(stems):
+        varies = stem.endswith(("y", "e")) and len(stem) > MIN_STEM  # its pattern varies the last letter
+        base = stem[:-1] if varies else stem
+        params[f"l{i}"] = f"%{base}%"  # stems hold no % or _ (WORD)
+        # Sure word starts for ILIKE (after a space, or at the start); NULL leaves it to the regex.
+        params[f"s{i}"] = None if varies else f"% {stem}%"
+        params[f"b{i}"] = None if varies else f"{stem}%"
     params["domain"] = domain
     params["limit"] = limit
-    n = range(len(stems))
+    for kind in ("indicator", "domain", "programme"):
+        entries = [row for row in vocabulary if row[0] == kind]
+        params[f"{kind}_keys"] = [key for _, key, _, _ in entries] or [""]
+        params[f"{kind}_scores"] = [score for _, _, score, _ in entries] or [0]
+        for i in range(n):
+            params[f"{kind}_{i}"] = [key for _, key, _, flags in entries if flags[i]] or [""]
 
-    def hits(column: str) -> str:
-        # One 0/1 flag per term, as a list: [flag_0, flag_1, ...].
-        return "[" + ", ".join(f"coalesce(regexp_matches({column}, $p{i}), false)::INTEGER" for i in n) + "]"
+    def holds(i: int, quote: str, indicator: str = "f.indicator", domain: str = "f.domain") -> str:
+        return (
+            f"(list_contains($indicator_{i}, {indicator}) OR list_contains($domain_{i}, {domain}) "
+            f"OR list_contains($programme_{i}, f.programme_id) OR {quote})"
+        )
 
-    def score(prefix: str) -> str:
-        return " + ".join(f"{weight} * list_sum({prefix}{name})" for name, weight in WEIGHTS.items())
+    def entry_score(kind: str, column: str) -> str:
+        return f"coalesce(list_extract(${kind}_scores, list_position(${kind}_keys, {column})), 0)"
 
-    def every_term(prefix: str) -> str:
-        return " AND ".join("(" + " OR ".join(f"{prefix}{name}[{i + 1}] = 1" for name in WEIGHTS) + ")" for i in n)
-
-    zeros = "[" + ", ".join("0" for _ in n) + "]"
-    query = f"""WITH
-    indicator_hits AS (
-        SELECT i.indicator AS indicator_key, {hits("i.label")} AS label,
-               {hits("replace(i.indicator, '_', ' ')")} AS indicator
-        FROM indicators AS i
-    ),
-    domain_hits AS (
-        SELECT d.domain AS domain_key, {hits("d.name || ' ' || replace(d.domain, '_', ' ')")} AS domain
-        FROM domains AS d
-    ),
-    programme_hits AS (
-        SELECT p.programme_id AS programme_key,
-               {hits("p.name_en || ' ' || replace(p.programme_id, '_', ' ')")} AS programme
-        FROM programmes AS p
-    ),
-    matching_keys AS (
-        SELECT indicator_key AS key, 'indicator' AS kind FROM indicator_hits
-        WHERE list_sum(label) + list_sum(indicator) > 0
-        UNION ALL SELECT domain_key, 'domain' FROM domain_hits WHERE list_sum(domain) > 0
-        UNION ALL SELECT programme_key, 'programme' FROM programme_hits WHERE list_sum(programme) > 0
-    ),
-    candidates AS (
+    query = f"""
+    WITH candidates AS (
         -- The base tables, not the views: a search scans a million quotes, so it reads only the
-        -- columns it matches, and a cheap ILIKE on each stem leaves only candidates for the regex.
+        -- columns it matches.
         SELECT f.fact_id, f.indicator_id AS indicator, i.domain_id AS domain, f.programme_id, f.quote
         FROM core.facts AS f
         JOIN core.indicators AS i USING (indicator_id)
         WHERE ($domain IS NULL OR i.domain_id = $domain)
-          AND (f.indicator_id IN (SELECT key FROM matching_keys WHERE kind = 'indicator')
-               OR i.domain_id IN (SELECT key FROM matching_keys WHERE kind = 'domain')
-               OR f.programme_id IN (SELECT key FROM matching_keys WHERE kind = 'programme')
-               OR {" OR ".join(f"f.quote ILIKE $l{i}" for i in n)})
+          AND {" AND ".join(holds(i, f"f.quote ILIKE $l{i}", "f.indicator_id", "i.domain_id") for i in range(n))}
     ),
-    fact_hits AS (
-        SELECT f.fact_id,
-               coalesce(ih.label, {zeros}) AS label,
-               coalesce(ih.indicator, {zeros}) AS indicator,
-               coalesce(ph.programme, {zeros}) AS programme,
-               coalesce(dh.domain, {zeros}) AS domain,
-               {hits("f.quote")} AS quote
-        FROM candidates AS f
-        LEFT JOIN indicator_hits AS ih ON ih.indicator_key = f.indicator
-        LEFT JOIN domain_hits AS dh ON dh.domain_key = f.domain
-        LEFT JOIN programme_hits AS ph ON ph.programme_key = f.programme_id
-    ),
-    ranked AS (
-        SELECT h.fact_id, {score("h.")} AS score
-        FROM fact_hits AS h
-        WHERE {every_term("h.")}
-        ORDER BY score DESC, h.fact_id
-        LIMIT $limit
+    flagged AS (
+        -- The word-start match runs once per candidate and word.
+        SELECT f.*, {_quote_flags(n)} AS in_quote FROM candidates AS f
     )
-    SELECT fact_id, score FROM ranked ORDER BY score DESC, fact_id"""
+    SELECT f.fact_id,
+           {entry_score("indicator", "f.indicator")} + {entry_score("domain", "f.domain")}
+           + {entry_score("programme", "f.programme_id")} + {WEIGHTS["quote"]} * list_sum(f.in_quote) AS score
+    FROM flagged AS f
+    WHERE {" AND ".join(holds(i, f"f.in_quote[{i + 1}] = 1") for i in range(n))}
+    ORDER BY score DESC, f.fact_id
+    LIMIT $limit"""
     return query, params
 
 
@@ -218,16 +259,18 @@ def results_sql(
     """The query that shows ranked facts (and, when asked, matching excluded numbers) from the public views."""
     stems = terms(words)
     n = range(len(stems))
-    params: dict[str, Any] = {
-        "ids": [fact_id for fact_id, _ in ranked],
-        "scores": [score for _, score in ranked],
-    }
+    ids = [fact_id for fact_id, _ in ranked]
+    params: dict[str, Any] = {"ids": ids or [""], "scores": [score for _, score in ranked] or [0]}
+    params.update({f"i{k}": fact_id for k, fact_id in enumerate(ids)})
+    # One placeholder per key: a list of keys bound as constants reaches the view's base table,
+    # where a subquery would make DuckDB compute the whole view first.
+    keys = ", ".join(f"$i{k}" for k in range(len(ids))) or "NULL"
 
     def hits(column: str) -> str:
         return "[" + ", ".join(f"coalesce(regexp_matches({column}, $p{i}), false)::INTEGER" for i in n) + "]"
 
     parts = [
-        """
+        f"""
     found AS (
         SELECT 'fact' AS match,
                f.fact_id,
@@ -250,7 +293,7 @@ def results_sql(
                f.quote_start AS position,
                list_extract($scores, list_position($ids, f.fact_id)) AS score
         FROM facts AS f
-        WHERE f.fact_id IN (SELECT unnest($ids))
+        WHERE f.fact_id IN ({keys})
     )"""
     ]
     selects = ["SELECT * FROM found"]
@@ -320,10 +363,14 @@ def search(
 ) -> Any:
     """Run a search on a read-only connection; returns the DuckDB relation of the hits, best first.
 
-    Two steps: rank the matching facts on the base tables, then show the few best from the public
-    views (a filter on a handful of keys; a join would sort the whole view).
+    Three steps: match the words in the small vocabularies, rank the matching facts on the base
+    tables, then show the few best from the public views (a filter on a handful of keys; a join
+    would sort the whole view).
     """
-    query, params = rank_sql(words, domain=domain, limit=limit)
+    _check(words, limit)
+    query, params = vocabulary_sql(words)
+    vocabulary = con.execute(query, params).fetchall()
+    query, params = rank_sql(words, vocabulary, domain=domain, limit=limit)
     ranked = con.execute(query, params).fetchall()
     query, params = results_sql(ranked, numbers=numbers, words=words, limit=limit, domain=domain)
     return con.sql(query, params=params)
