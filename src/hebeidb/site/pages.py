@@ -26,6 +26,7 @@ def _environment() -> Any:
         lstrip_blocks=True,
     )
     env.filters["cell"] = _cell
+    env.filters["thousands"] = lambda n: f"{n:,}"
     return env
 
 
