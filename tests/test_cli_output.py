@@ -198,3 +198,38 @@ def test_report_examples_survive_bash(db: Database, tmp_path: Path) -> None:
         if not spec.example:
             continue
         assert bash_words(spec.example, tmp_path) == shlex.split(spec.example)
+
+
+# --- extras ----------------------------------------------------------------------------------------
+
+HIDE_MODULES = """
+import sys
+for name in {hidden!r}:
+    sys.modules[name] = None  # import fails as if the package were not installed
+import hebeidb
+with hebeidb.open({path!r}) as db:
+    try:
+        getattr(db.report("medals"), {method!r})()
+    except hebeidb.DatabaseError as error:
+        print(error)
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "hidden", "extra"),
+    [
+        ("df", ("pandas", "numpy"), "pandas"),
+        ("df", ("pandas",), "pandas"),
+        ("pl", ("polars",), "polars"),
+        ("fetchnumpy", ("numpy",), "pandas"),
+    ],
+)
+def test_a_missing_dataframe_library_names_the_extra(
+    built_db: Path, method: str, hidden: tuple[str, ...], extra: str
+) -> None:
+    import sys
+
+    code = HIDE_MODULES.format(hidden=hidden, path=str(built_db), method=method)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert f'pip install "hebeidb[{extra}]"' in out
+    assert "not installed" in out

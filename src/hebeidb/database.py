@@ -353,6 +353,9 @@ class Database:
         except duckdb.PermissionException as error:
             raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
         except duckdb.InvalidInputException as error:
+            missing = re.search(r"'(\w+)' is required for this operation but it was not installed", str(error))
+            if missing:  # DuckDB's own check for pandas / pyarrow, when numpy is there but pandas is not
+                raise _missing_library(missing.group(1)) from None
             if "configuration has been locked" in str(error):
                 raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
             raise QueryError(f"query failed: {error_with_hints(error)}") from None
@@ -364,13 +367,16 @@ class Database:
         except duckdb.Error as error:
             raise QueryError(f"query failed: {error_with_hints(error)}") from None
         except ModuleNotFoundError as error:
-            extra = "polars" if error.name == "polars" else "pandas"
-            raise DatabaseError(
-                f'this needs {error.name}, which is not installed; install it with pip install "hebeidb[{extra}]"'
-            ) from None
+            raise _missing_library(error.name or "pandas") from None
         finally:
             if timer is not None:
                 timer.cancel()
+
+
+def _missing_library(name: str) -> DatabaseError:
+    """The error for a data-frame library that is not installed, naming the extra that installs it."""
+    extra = "polars" if name in ("polars", "pyarrow") else "pandas"  # the polars extra brings pyarrow too
+    return DatabaseError(f'this needs {name}, which is not installed; install it with pip install "hebeidb[{extra}]"')
 
 
 class Result:
