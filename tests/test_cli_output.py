@@ -233,3 +233,19 @@ def test_a_missing_dataframe_library_names_the_extra(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert f'pip install "hebeidb[{extra}]"' in out
     assert "not installed" in out
+
+
+def test_csv_export_prints_whole_decimals_without_a_decimal(run_cli: Run, db_path: Path, db: Database) -> None:
+    out = ok(
+        run_cli(
+            "export", str(db_path.parent / "out"), "--format", "csv", "--only", "medal_tallies", "--db", str(db_path)
+        )
+    )
+    rows = list(csv.DictReader(io.StringIO((db_path.parent / "out" / "medal_tallies.csv").read_text("utf-8"))))
+    assert out
+    expected = db.sql("SELECT gold, silver, bronze, total FROM medal_tallies").fetchall()
+    assert len(rows) == len(expected)
+    shown = sorted(tuple(row[c] for c in ("gold", "silver", "bronze", "total")) for row in rows)
+    # Whole counts as integers, halves with their half, missing ones empty; the values are unchanged.
+    assert all(not re.fullmatch(r"\d+\.0*", cell) for row in shown for cell in row)
+    assert sorted(tuple("" if v is None else f"{v.normalize():f}" for v in row) for row in expected) == shown
