@@ -16,6 +16,7 @@ from . import Chart
 
 MAX_MARKS = 300  # marks of one chart; the rest is counted in the text alternative
 WIDTH = 640
+POWERS = [10**k for k in range(16)]  # ticks of a log axis: one per power of ten
 FONT = "DejaVu Sans, Arial, sans-serif"
 
 
@@ -213,14 +214,14 @@ def consistency_chart(con: Any) -> Chart | None:
                 "type": "quantitative",
                 "scale": {"type": "log"},
                 "title": "stated value",
-                "axis": {"format": "~s", "labelAngle": 0},
+                "axis": {"format": "~s", "labelAngle": 0, "values": POWERS},
             },
             "y": {
                 "field": "computed",
                 "type": "quantitative",
                 "scale": {"type": "log"},
                 "title": "computed value",
-                "axis": {"format": "~s"},
+                "axis": {"format": "~s", "values": POWERS},
             },
             "color": {
                 "field": "verdict",
