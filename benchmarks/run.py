@@ -1626,6 +1626,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-export", action="store_true", help="skip figure 4 (export)")
     parser.add_argument("--skip-cli", action="store_true", help="skip figure 3 (command line and import)")
     parser.add_argument(
+        "--search-and-site",
+        type=Path,
+        action="append",
+        metavar="DB",
+        help="only time search (best of --repeat) and the site build (once, with its size) on this built "
+        "database; repeat for more",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="leave out 10^7 facts (the queries-only rebuild and build ratio there)"
     )
     parser.add_argument(
@@ -1721,10 +1729,50 @@ def synthetic_inputs(work: Path, facts: int, seed: int) -> Path:
     return folder
 
 
+SEARCHES = ("autism", "children with autism", "employment", "gold medals", "persons")
+
+
+def bench_search_and_site(database: Path, repeat: int, work: Path) -> dict[str, Any]:
+    """Search (best of ``repeat`` per word list) and the report site (one build: time, files, bytes) on one database."""
+    import hebeidb
+
+    figures: dict[str, Any] = {"database": str(database), "search_seconds": {}}
+    with hebeidb.open(database) as db:
+        figures["facts"] = db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
+        for words in SEARCHES:
+            figures["search_seconds"][words] = min(
+                timed(lambda words=words: db.search(words, numbers=True).fetchall()) for _ in range(repeat)
+            )
+        out = work / f"site-{database.stem}"
+        started = time.perf_counter()
+        paths = db.site(out)
+        figures["site_seconds"] = time.perf_counter() - started
+    figures["site_files"] = len(paths)
+    figures["site_bytes"] = sum(p.stat().st_size for p in paths)
+    shutil.rmtree(out, ignore_errors=True)
+    return figures
+
+
+def main_search_and_site(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as work:
+        for database in args.search_and_site:
+            figures = bench_search_and_site(database.resolve(), args.repeat, Path(work))
+            print(f"{database} ({figures['facts']:,} facts)")
+            for words, seconds in figures["search_seconds"].items():
+                print(f"  search {words!r}: {fmt_s(seconds)}")
+            print(
+                f"  site: {fmt_s(figures['site_seconds'])}, {figures['site_files']} files, "
+                f"{fmt_bytes(figures['site_bytes'])}"
+            )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.show is not None:
         return show_saved(args.show, args.markdown)
+    if args.search_and_site:
+        return main_search_and_site(args)
     results = Results()
     results.raw["machine"] = machine()
     results.raw["arguments"] = {k: str(v) for k, v in vars(args).items()}

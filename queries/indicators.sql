@@ -32,4 +32,4 @@ WHERE 1 = 1
 {% if until is not none %}
   AND year(coalesce(f.period_start, f.period_end)) <= $until
 {% endif %}
-ORDER BY {{ order_by }}, f.fact_id
+ORDER BY {{ order_by }}{% if descending %} DESC{% endif %} NULLS LAST, f.fact_id

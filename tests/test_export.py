@@ -282,7 +282,9 @@ def test_csv_export_rows_match_the_database(db: hebeidb.Database, csv_export: Pa
     assert read[0] == columns
     assert len(read) - 1 == len(rows)
     gold = columns.index("gold")
-    assert [r[gold] for r in read[1:]] == ["" if row[gold] is None else str(row[gold]) for row in rows]
+    # The same numbers; a whole count reads 96, not 96.0 (issue 14), a half medal keeps its half.
+    assert [r[gold] for r in read[1:]] == ["" if row[gold] is None else f"{row[gold].normalize():f}" for row in rows]
+    assert not [r[gold] for r in read[1:] if r[gold].endswith(".0")]
 
 
 def test_exporting_the_same_build_twice_gives_identical_bytes(built_db: Path, tmp_path: Path) -> None:

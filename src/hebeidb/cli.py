@@ -58,6 +58,12 @@ def _format_argument() -> Argument:
 
 
 OUTPUT = (_format_argument(),)
+COLUMNS = arg(
+    "--columns",
+    "-c",
+    metavar="A,B",
+    help="show only these columns, in this order (names separated by commas)",
+)
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,12 @@ class _Usage(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hebeidb`` command; returns the exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    asked = _report_help(arguments)
+    if asked is not None:
+        return asked
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -170,9 +180,10 @@ def _open(args: argparse.Namespace) -> Any:
     return database
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> None:
-    from .output import write_rows
+def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, only: str | None = None) -> None:
+    from .output import parse_columns, pick_columns, write_rows
 
+    columns, rows = pick_columns(columns, rows, parse_columns(only))
     write_rows(columns, rows, fmt, sys.stdout)
 
 
@@ -264,7 +275,7 @@ def synth(args: argparse.Namespace) -> int:
 
 @command(
     "reports",
-    "List the reports the database holds, with their parameters.",
+    "List the reports the database holds, with their titles, descriptions and parameters.",
     "hebeidb reports --format markdown",
     READER,
     OUTPUT,
@@ -275,12 +286,18 @@ def reports(args: argparse.Namespace) -> int:
             (
                 spec.name,
                 spec.title,
-                ", ".join(f"{p.name} ({p.describe()})" for p in spec.parameters) or "-",
+                " ".join(spec.description.split()),
+                [p.as_dict() for p in spec.parameters]
+                if args.format == "json"
+                # A terminal table names them (`hebeidb report NAME --help` describes each); files get it all.
+                else ", ".join(p.name for p in spec.parameters) or "-"
+                if args.format == "table"
+                else "; ".join(f"{p.name} ({p.describe()})" for p in spec.parameters) or "-",
                 spec.view_name,
             )
             for spec in db.reports()
         ]
-    _write(("name", "title", "parameters", "view"), rows, args.format)
+    _write(("name", "title", "description", "parameters", "view"), rows, args.format)
     return EXIT_OK
 
 
@@ -288,16 +305,50 @@ def reports(args: argparse.Namespace) -> int:
     "report",
     "Run a report.",
     "hebeidb report indicators --param domain=education --format csv",
-    arg("name", help="report name (see `hebeidb reports`)"),
+    arg("name", help="report name (see `hebeidb reports`); `hebeidb report NAME --help` describes it"),
     PARAMS,
     OUTPUT,
+    COLUMNS,
     READER,
 )
 def report(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.report(args.name, **params)
-        _write(result.columns, result.fetchall(), args.format)
+        _write(result.columns, result.fetchall(), args.format, args.columns)
+    return EXIT_OK
+
+
+def _report_help(argv: Sequence[str]) -> int | None:
+    """``hebeidb report NAME --help``: the report's own help, from the opened database; None if not asked."""
+    if len(argv) < 3 or argv[0] != "report" or not ({"-h", "--help"} & set(argv[1:])):
+        return None
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("name", nargs="?")
+    for flags in (("--db",), ("--param", "-p"), ("--format", "-f"), ("--columns", "-c"), ("--timeout",)):
+        where.add_argument(*flags, action="append")
+    where.add_argument("--help", "-h", action="store_true")
+    try:
+        known, _ = where.parse_known_args(argv[1:])
+    except SystemExit:
+        return None
+    name = known.name
+    if name is None:
+        return None
+    known.db = known.db[-1] if known.db else None
+    from .errors import HebeidbError, ParameterError
+
+    try:
+        with _open(argparse.Namespace(db=known.db, timeout=None)) as db:
+            spec = db.report_spec(name)
+            columns = db.report(name).columns
+    except ParameterError as error:
+        return _fail(str(error), EXIT_USAGE)
+    except HebeidbError as error:
+        return _fail(str(error), EXIT_DATA)
+    from .output import describe_report
+
+    sys.stdout.write(describe_report(spec, columns))
     return EXIT_OK
 
 
@@ -308,6 +359,7 @@ def report(args: argparse.Namespace) -> int:
     arg("query", help="a single SELECT statement; values bind as $name from --param (quote it with '...')"),
     PARAMS,
     OUTPUT,
+    COLUMNS,
     READER,
 )
 def sql(args: argparse.Namespace) -> int:
@@ -315,7 +367,28 @@ def sql(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.sql(args.query, params or None)
-        _write(result.columns, result.fetchall(), args.format)
+        _write(result.columns, result.fetchall(), args.format, args.columns)
+    return EXIT_OK
+
+
+@command(
+    "search",
+    "Find facts by words in their label, indicator, domain, programme or quote, best matches first.",
+    "hebeidb search children with autism --columns stated,period,quote",
+    arg("words", nargs="+", help="words to find; every word must match (employment also finds employed)"),
+    arg("--numbers", action="store_true", help="also list the article's excluded numbers that match, with reasons"),
+    arg("--domain", metavar="D", help="only facts of this domain (see `hebeidb sql 'SELECT * FROM domains'`)"),
+    arg("--limit", type=int, default=50, metavar="N", help="at most N facts (and N numbers); default 50"),
+    OUTPUT,
+    COLUMNS,
+    READER,
+)
+def search(args: argparse.Namespace) -> int:
+    for word in args.words:
+        _require_text("a search word", word)
+    with _open(args) as db:
+        result = db.search(args.words, numbers=args.numbers, domain=args.domain, limit=args.limit)
+        _write(result.columns, result.fetchall(), args.format, args.columns)
     return EXIT_OK
 
 
@@ -448,6 +521,20 @@ def lineage(args: argparse.Namespace) -> int:
         columns = trace(rendered.inline_sql(), db.con)
     rows = [(c.column, ", ".join(c.sources) or "(computed, no column source)") for c in columns]
     _write(("column", "sources"), rows, args.format)
+    return EXIT_OK
+
+
+@command(
+    "site",
+    "Write a static report site: the annotated article, one page per report with its chart, the lineage graph.",
+    "hebeidb site site/ && python -m http.server -d site/",
+    arg("directory", help="a new or empty folder, or an earlier site (replaced once the new one is complete)"),
+    DB,
+)
+def site(args: argparse.Namespace) -> int:
+    with _open(args) as db:
+        paths = db.site(args.directory)
+    print(f"wrote {len(paths)} files to {args.directory}; open {Path(args.directory) / 'index.html'}")
     return EXIT_OK
 
 

@@ -272,6 +272,35 @@ class Database:
             self._choices[source] = tuple(value for (value,) in rows.fetchall())
         return self._choices[source]
 
+    # --- finding ------------------------------------------------------------------------------
+    def search(
+        self,
+        words: str | list[str] | tuple[str, ...],
+        *,
+        numbers: bool = False,
+        domain: str | None = None,
+        limit: int = 50,
+        timeout: float | None = None,
+    ) -> Result:
+        """Facts whose label, indicator, domain, programme or quote match every word, best matches first.
+
+        Each hit has its stated value with unit, qualifier, period and quote. With ``numbers=True``
+        the article's excluded numbers whose reason or surrounding words match come too, with their
+        reason. ``domain`` keeps one domain's facts.
+
+        >>> db.search("children with autism").fetchall()  # doctest: +SKIP
+        """
+        from .find import search as find
+
+        if domain is not None and domain not in self._dynamic_choices("domains.domain"):
+            allowed = ", ".join(map(str, self._dynamic_choices("domains.domain")))
+            raise ParameterError(f"no domain named {domain!r}; domains: {allowed}")
+        limit_seconds = timeout if timeout is not None else self.query_timeout
+        relation = self._guard(
+            lambda: find(self.con, words, numbers=numbers, domain=domain, limit=limit), limit_seconds
+        )
+        return Result(self, relation, limit_seconds)
+
     # --- exports -----------------------------------------------------------------------------
     def export(
         self,
@@ -291,6 +320,15 @@ class Database:
         from .export import export_database
 
         return export_database(self.path, directory, format, only, partition_by)
+
+    def site(self, out: str | os.PathLike[str]) -> list[Path]:
+        """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
+
+        >>> db.site("site")  # doctest: +SKIP
+        """
+        from .site import build_site
+
+        return build_site(self, out)
 
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:
@@ -323,6 +361,9 @@ class Database:
         except duckdb.PermissionException as error:
             raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
         except duckdb.InvalidInputException as error:
+            missing = re.search(r"'(\w+)' is required for this operation but it was not installed", str(error))
+            if missing:  # DuckDB's own check for pandas / pyarrow, when numpy is there but pandas is not
+                raise _missing_library(missing.group(1)) from None
             if "configuration has been locked" in str(error):
                 raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
             raise QueryError(f"query failed: {error_with_hints(error)}") from None
@@ -334,13 +375,16 @@ class Database:
         except duckdb.Error as error:
             raise QueryError(f"query failed: {error_with_hints(error)}") from None
         except ModuleNotFoundError as error:
-            extra = "polars" if error.name == "polars" else "pandas"
-            raise DatabaseError(
-                f'this needs {error.name}, which is not installed; install it with pip install "hebeidb[{extra}]"'
-            ) from None
+            raise _missing_library(error.name or "pandas") from None
         finally:
             if timer is not None:
                 timer.cancel()
+
+
+def _missing_library(name: str) -> DatabaseError:
+    """The error for a data-frame library that is not installed, naming the extra that installs it."""
+    extra = "polars" if name in ("polars", "pyarrow") else "pandas"  # the polars extra brings pyarrow too
+    return DatabaseError(f'this needs {name}, which is not installed; install it with pip install "hebeidb[{extra}]"')
 
 
 class Result:

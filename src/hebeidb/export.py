@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -420,11 +421,25 @@ def _write(
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
+        query = f"SELECT {_csv_columns(con, obj)} FROM {obj.sql_name}{_order_by(con, obj)}"
     try:
         con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     return path
+
+
+def _csv_columns(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
+    """The select list of a CSV file: decimals without trailing zeros (a whole medal count is 96, not 96.0)."""
+    described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
+    parts = []
+    for name, kind in zip(described.columns, described.types, strict=True):
+        column = quote_identifier(name)
+        if re.fullmatch(r"DECIMAL\(\d+,\s*[1-9]\d*\)", str(kind)):
+            parts.append(f"rtrim(rtrim(CAST({column} AS VARCHAR), '0'), '.') AS {column}")
+        else:
+            parts.append(column)
+    return ", ".join(parts)
 
 
 def _datapackage(

@@ -60,6 +60,20 @@ class Parameter:
     maximum: Any = None
     required: bool = False
 
+    def as_dict(self) -> dict[str, Any]:
+        """The parameter as a plain record (name, type, default, choices or their source, range, help)."""
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default.isoformat() if isinstance(self.default, dt.date) else self.default,
+            "required": self.required,
+            "choices": list(self.choices) if self.choices is not None else None,
+            "choices_from": self.choices_from,
+            "min": self.minimum,
+            "max": self.maximum,
+            "help": self.help,
+        }
+
     def describe(self) -> str:
         """What values are allowed, in words."""
         parts = [self.type]
@@ -73,7 +87,8 @@ class Parameter:
                 f"to {self.maximum if self.maximum is not None else '+inf'}"
             )
         if self.default is not None:
-            parts.append(f"default {self.default}")
+            shown = str(self.default).lower() if isinstance(self.default, bool) else self.default
+            parts.append(f"default {shown}")
         elif not self.required:
             parts.append("optional")
         return ", ".join(parts)
