@@ -188,6 +188,8 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
     with timed(timings, "stage"):
         for table in tables:
             problems += _stage(con, inputs, table)
+            if not problems and isinstance(timings, Timings):
+                timings.count("stage", con.execute(f"SELECT count(*) FROM {table.stage}").fetchall()[0][0])
     if problems:
         raise BuildError(problems)
     for table in tables:
@@ -247,12 +249,14 @@ def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill every derived table from its ``_scan`` view (after the source texts are loaded)."""
+def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill every derived table from its ``_scan`` view (after the source texts are loaded); returns the rows."""
     # The tokenizer reads its pattern from a variable so that DuckDB compiles it once.
     con.execute(f"SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM {SCHEMA}.number_pattern)")
+    rows = 0
     for name in derived_tables(con):
-        con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"')
+        rows += con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"').fetchall()[0][0]
+    return rows
 
 
 def seed_file(inputs: Inputs, table: str) -> Path:
