@@ -265,7 +265,7 @@ def test_cli_timings_as_table_and_json(run_cli, previous: Path, inputs_copy: Pat
     done = run_cli("build", "--db", str(previous), "--inputs", str(inputs_copy), "--timings", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress line
-    assert "queries-only build: only queries/ changed" in done.stdout
+    assert "path: queries-only build (only queries/ changed" in done.stdout
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["build"] == "queries-only"
     assert [r["phase"] for r in document["results"]][:2] == ["compare", "copy"]
@@ -274,7 +274,7 @@ def test_cli_timings_as_table_and_json(run_cli, previous: Path, inputs_copy: Pat
 
     done = run_cli("build", "--db", str(previous), "--inputs", str(inputs_copy), "--full", "--timings")
     assert done.returncode == 0, done.stderr
-    assert "full build: --full given" in done.stdout
+    assert "path: full build (--full given)" in done.stdout
     table = done.stdout.split("phase", 1)[1]
     for phase in ("stage", "insert", "derive", "checks", "contract", "write", "total"):
         assert f"\n{phase} " in table, phase

@@ -106,7 +106,8 @@ class BuildReport:
         rows = sum(self.tables.values())
         lines = []
         if self.path is not None:
-            lines.append(f"built {self.path} ({self.build_path} build: {self.reason})")
+            lines.append(f"built {self.path}")
+            lines.append(f"path: {self.build_path} build ({self.reason})")
         lines.append(
             f"tables: {len(self.tables)} with {rows} rows ({', '.join(f'{n} {c}' for n, c in self.tables.items())})"
         )
