@@ -346,7 +346,7 @@ def _rebuild_reports(
             problems = check_contract(con, declared, data=False)
         if problems:
             raise BuildError(problems)
-        results.append(CheckResult("contract", []))
+        results.append(CheckResult("contract", [], timings["contract"]))
         current = hashes.result()
         (previous_queries,) = con.execute(f"SELECT queries_sha256 FROM {SCHEMA}.build_info").fetchall()[0]
         con.execute(
@@ -519,7 +519,7 @@ def _fill(
         contract_problems = check_contract(con, declared)
     if contract_problems:
         raise BuildError(contract_problems)
-    results.append(CheckResult("contract", []))
+    results.append(CheckResult("contract", [], timings["contract"]))
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
     current = hashes.result()
