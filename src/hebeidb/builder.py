@@ -222,14 +222,23 @@ def build_database(
             remove_leftovers(target)
             temporary = temporary_name(target, TEMP_PURPOSE)
             hashes = _hash_beside(source)
-            if full:
-                reason = "--full given"
-            else:
-                with timed(timings, "compare"):
-                    reason = _full_build_reason(target, source, storage_version, hashes)
+            copying: concurrent.futures.Future[None] | None = None
             try:
-                if reason is None:
-                    report = _rebuild_reports(target, temporary, source, hashes, timings)
+                if full:
+                    reason = "--full given"
+                else:
+                    with timed(timings, "compare"):
+                        reason = _full_build_reason(target, source, storage_version)
+                        if reason is None:
+                            # The copy needs the disk, the hashes of the inputs the processor: while the
+                            # hashes tell whether the data can be reused, the copy is already under way.
+                            copying = _copy_beside(target, temporary)
+                            reason = _changed_parts(target, hashes.result())
+                    if reason is not None and copying is not None:
+                        copying.exception()  # wait for it; its file goes, whatever became of it
+                        _remove(temporary)
+                if reason is None and copying is not None:
+                    report = _rebuild_reports(temporary, source, hashes, timings, copying)
                     report.reason = (
                         "only queries/ changed; data reused from the previous file"
                         if report.reason
@@ -240,6 +249,8 @@ def build_database(
                     report.reason = reason
                 replace_file(temporary, target)
             finally:
+                if copying is not None:
+                    copying.exception()  # a copy still writing would leave its file behind
                 _remove(temporary)
     except LockedError as error:
         raise BuildLockedError(str(error)) from None
@@ -262,10 +273,9 @@ def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> Build
     return report
 
 
-def _full_build_reason(
-    target: Path, inputs: Inputs, storage_version: str, hashes: concurrent.futures.Future[dict[str, str]]
-) -> str | None:
-    """Why the build must start from scratch, or None when only queries/ changed since ``target`` was built."""
+def _full_build_reason(target: Path, inputs: Inputs, storage_version: str) -> str | None:
+    """Why the build must start from scratch whatever the inputs' hashes, or None when ``target`` was
+    built by this hebeidb, DuckDB and storage version from inputs of the same origin."""
     if not target.is_file():
         return "no previous file"
     if target.with_name(target.name + ".wal").exists():
@@ -286,8 +296,7 @@ def _full_build_reason(
         if any(name not in present for name in REQUIRED_TABLES):
             return "the previous file is not a hebeidb database of this version"
         rows = con.execute(
-            f"""SELECT package_version, duckdb_version, storage_version, inputs_origin,
-                       schema_sha256, seeds_sha256, checks_sha256
+            f"""SELECT package_version, duckdb_version, storage_version, inputs_origin
                 FROM previous.{SCHEMA}.build_info"""
         ).fetchall()
     except duckdb.Error as error:
@@ -296,7 +305,7 @@ def _full_build_reason(
         con.close()
     if len(rows) != 1:
         return "the previous file records no single build"
-    package, engine, storage, origin, *parts = rows[0]
+    package, engine, storage, origin = rows[0]
     if package != __version__:
         return f"the previous file was built by hebeidb {package}"
     if engine != duckdb.__version__:
@@ -305,23 +314,44 @@ def _full_build_reason(
         return f"the previous file has storage version {storage}"
     if origin != inputs.origin:
         return f"the previous file was built from {origin} inputs"
-    current = hashes.result()
-    changed = [f"{part}/" for part, digest in zip(DATA_PARTS, parts, strict=True) if current[part] != digest]
+    return None
+
+
+def _changed_parts(target: Path, current: dict[str, str]) -> str | None:
+    """Which data parts of the inputs differ from those ``target`` records, or None when none does."""
+    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    try:
+        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
+        recorded = con.execute(
+            f"SELECT {', '.join(f'{part}_sha256' for part in DATA_PARTS)} FROM previous.{SCHEMA}.build_info"
+        ).fetchall()[0]
+    except duckdb.Error as error:
+        return f"cannot read the previous file: {error_first_line(error)}"
+    finally:
+        con.close()
+    changed = [f"{part}/" for part, digest in zip(DATA_PARTS, recorded, strict=True) if current[part] != digest]
     if changed:
         return f"{' and '.join(changed)} changed"
     return None
 
 
+def _copy_beside(source: Path, destination: Path) -> concurrent.futures.Future[None]:
+    copying = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = copying.submit(_copy_file, source, destination)
+    copying.shutdown(wait=False)
+    return future
+
+
 def _rebuild_reports(
-    target: Path,
     temporary: Path,
     inputs: Inputs,
     hashes: concurrent.futures.Future[dict[str, str]],
     timings: Timings,
+    copying: concurrent.futures.Future[None],
 ) -> BuildReport:
-    """A copy of the previous file with the report views and report rows replaced, checked and stamped."""
-    with timed(timings, "copy"):
-        _copy_file(target, temporary)
+    """The copy of the previous file with the report views and report rows replaced, checked and stamped."""
+    with timed(timings, "copy"):  # what is left of the copy once the hashes are known
+        copying.result()
     timings.count("copy", temporary.stat().st_size)
     con = _connect(temporary, inputs, None)
     try:
