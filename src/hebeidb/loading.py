@@ -410,9 +410,9 @@ def _validate_and_insert(
             refused: str | None = error_first_line(error)
         else:
             refused = None
-            if isinstance(timings, Timings):
-                timings.count("insert", inserted)
             if inserted is not None:
+                if isinstance(timings, Timings):
+                    timings.count("insert", inserted)
                 return []
     with timed(timings, "validate"):
         problems = _constraint_problems(con, table, rows, rel)
