@@ -12,8 +12,11 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -28,13 +31,31 @@ from .atomic import (
     resolve_target,
     temporary_name,
 )
-from .checks import CheckResult, coverage_counts, run_checks
-from .contract import CONTRACT_FILE, check_contract, create_report_views, load_declared, write_contract
+from .checks import CATALOG_CHECKS, CheckResult, coverage_counts, run_checks
+from .contract import (
+    CONTRACT_FILE,
+    REQUIRED_TABLES,
+    check_contract,
+    create_report_views,
+    load_declared,
+    write_contract,
+    write_reports,
+)
 from .errors import BuildError, BuildLockedError, Problem
 from .inputs import Inputs, default_path
-from .loading import SCHEMA, derived_tables, fill_derived_tables, load_seeds, run_sql_file, timed
+from .loading import (
+    BUILD_FILLED_TABLES,
+    SCHEMA,
+    Timings,
+    core_tables,
+    derived_tables,
+    fill_derived_tables,
+    load_seeds,
+    run_sql_file,
+    timed,
+)
 from .reports import TemplateError, load_specs
-from .sqltext import error_first_line
+from .sqltext import error_first_line, quote_identifier
 
 # The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
 # the duckdb-cli shell from PyPI (1.5.x) included.
@@ -46,6 +67,12 @@ MEMORY_ENV = "HEBEIDB_MEMORY_LIMIT"
 # DuckDB spills to disk beyond its memory limit. 3 GB lets a 10^7-fact build finish while the
 # whole process stays under 4 GiB; smaller machines get 60% of their memory.
 DEFAULT_MEMORY_LIMIT = "3GB"
+# The two ways a build can go: everything from the inputs, or the previous file's data with new reports.
+FULL, QUERIES_ONLY = "full", "queries-only"
+# Parts of the inputs whose change requires a full build (all but queries/), as build_info names them.
+DATA_PARTS = ("schema", "seeds", "checks")
+# Told of each phase as it starts and ends: name, rows so far (when known), finished.
+Listener = Callable[[str, "int | None", bool], None]
 
 
 def default_memory_limit() -> str:
@@ -68,8 +95,12 @@ class BuildReport:
     tables: dict[str, int] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)
-    cross_checks: int = 0
+    cross_checks: int | None = 0  # None: not counted again (the data is the previous build's)
     timings: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # rows per phase, where known
+    build_path: str = FULL  # FULL or QUERIES_ONLY
+    reason: str = ""  # why that path was taken
+    seconds: float = 0.0  # the whole build, lock to rename
 
     def summary(self) -> str:
         """A few lines for the terminal: tables, rows, checks passed, coverage."""
@@ -77,18 +108,62 @@ class BuildReport:
         lines = []
         if self.path is not None:
             lines.append(f"built {self.path}")
+            lines.append(f"path: {self.build_path} build ({self.reason})")
         lines.append(
             f"tables: {len(self.tables)} with {rows} rows ({', '.join(f'{n} {c}' for n, c in self.tables.items())})"
         )
         passed = sum(result.passed for result in self.checks)
-        lines.append(f"checks: {passed} of {len(self.checks)} passed ({', '.join(r.name for r in self.checks)})")
+        line = f"checks: {passed} of {len(self.checks)} passed ({', '.join(r.name for r in self.checks)})"
+        if self.build_path == QUERIES_ONLY:
+            line += "; the data checks passed when the reused data was built"
+        lines.append(line)
         total = sum(self.coverage.values())
         lines.append(
             f"coverage: {total} numbers in the article body, {self.coverage.get('fact', 0)} captured by facts, "
             f"{self.coverage.get('excluded', 0)} excluded with a reason, none unaccounted"
         )
-        lines.append(f"cross-checks: {self.cross_checks} passed")
+        if self.cross_checks is not None:
+            lines.append(f"cross-checks: {self.cross_checks} passed")
         return "\n".join(lines)
+
+    def phases(self) -> list[dict[str, Any]]:
+        """One record per phase, in the order they ran: phase, seconds, rows (None when not counted)."""
+        return [
+            {"phase": name, "seconds": round(seconds, 6), "rows": self.rows.get(name)}
+            for name, seconds in self.timings.items()
+        ]
+
+    def timings_table(self) -> str:
+        """The phases as an aligned table for the terminal, with the total."""
+        width = max([len(name) for name in self.timings] + [5])
+        lines = [f"{'phase':<{width}}  {'seconds':>8}  {'rows':>12}"]
+        for phase in self.phases():
+            rows = "" if phase["rows"] is None else f"{phase['rows']:,}"
+            lines.append(f"{phase['phase']:<{width}}  {phase['seconds']:>8.3f}  {rows:>12}")
+        lines.append(f"{'total':<{width}}  {self.seconds:>8.3f}  {self.build_path + ' build':>12}")
+        return "\n".join(lines)
+
+    def results_document(self) -> dict[str, Any]:
+        """The build as data, in the manner of dbt's ``run_results.json``: metadata, one result per
+        phase and per check, the total time and the path taken."""
+        return {
+            "metadata": {
+                "hebeidb_version": __version__,
+                "duckdb_version": duckdb.__version__,
+                "generated_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+                "database": None if self.path is None else str(self.path),
+                "inputs_sha256": self.inputs_sha256,
+            },
+            "build": self.build_path,
+            "reason": self.reason,
+            "elapsed_time": round(self.seconds, 6),
+            "results": self.phases(),
+            "checks": [
+                {"check": c.name, "seconds": round(c.seconds, 6), "status": "pass" if c.passed else "fail"}
+                for c in self.checks
+            ],
+            "tables": self.tables,
+        }
 
 
 def build(
@@ -111,8 +186,17 @@ def build_database(
     *,
     inputs: str | os.PathLike[str] | Inputs | None = None,
     storage_version: str = DEFAULT_STORAGE_VERSION,
+    full: bool = False,
+    listener: Listener | None = None,
 ) -> BuildReport:
-    """Build into a temporary file and rename it over ``path`` once every check passed."""
+    """Build into a temporary file and rename it over ``path`` once every check passed.
+
+    When only ``queries/`` changed since ``path`` was built (same hebeidb, DuckDB and storage
+    version, same origin of the inputs), the previous file's data is reused: it is copied to the
+    temporary file, whose report views and report rows are replaced and checked. ``full`` forces a
+    build from scratch. ``listener`` hears of each phase as it starts and ends.
+    """
+    started = time.perf_counter()
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
     if storage_version not in STORAGE_VERSIONS:
         from .errors import ParameterError
@@ -136,15 +220,42 @@ def build_database(
     def busy(lock: Path) -> str:
         return f"another build of {target} is running (it holds {lock}); wait for it to finish, then build again"
 
+    timings = Timings(listener)
     try:
         with exclusive_lock(target, busy):
             remove_leftovers(target)
             temporary = temporary_name(target, TEMP_PURPOSE)
+            hashes = _hash_beside(source)
+            copying: concurrent.futures.Future[None] | None = None
             try:
-                report = _build_into(temporary, source, storage_version)
+                if full:
+                    reason = "--full given"
+                else:
+                    with timed(timings, "compare"):
+                        reason = _full_build_reason(target, source, storage_version)
+                        if reason is None:
+                            # The copy needs the disk, the hashes of the inputs the processor: while the
+                            # hashes tell whether the data can be reused, the copy is already under way.
+                            copying = _copy_beside(target, temporary)
+                            reason = _changed_parts(target, hashes.result())
+                    if reason is not None and copying is not None:
+                        copying.exception()  # wait for it; its file goes, whatever became of it
+                        _remove(temporary)
+                if reason is None and copying is not None:
+                    report = _rebuild_reports(temporary, source, hashes, timings, copying)
+                    report.reason = (
+                        "only queries/ changed; data reused from the previous file"
+                        if report.reason
+                        else "no input changed; data reused from the previous file"
+                    )
+                else:
+                    report = _build_into(temporary, source, storage_version, hashes, timings)
+                    report.reason = reason
                 fault_point("build:written")
                 replace_file(temporary, target)
             finally:
+                if copying is not None:
+                    copying.exception()  # a copy still writing would leave its file behind
                 _remove(temporary)
     except LockedError as error:
         raise BuildLockedError(str(error)) from None
@@ -153,16 +264,204 @@ def build_database(
     except OSError as error:
         raise BuildError(f"cannot write {target}: {error.strerror or error}") from None
     report.path = target
+    report.seconds = time.perf_counter() - started
     return report
 
 
 def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> BuildReport:
     """Run the whole build in memory, checks included, without writing any file."""
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
-    return _build_into(None, source, None)
+    started = time.perf_counter()
+    report = _build_into(None, source, None, _hash_beside(source), Timings())
+    report.reason = "checked in memory"
+    report.seconds = time.perf_counter() - started
+    return report
 
 
-def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> BuildReport:
+def _full_build_reason(target: Path, inputs: Inputs, storage_version: str) -> str | None:
+    """Why the build must start from scratch whatever the inputs' hashes, or None when ``target`` was
+    built by this hebeidb, DuckDB and storage version from inputs of the same origin."""
+    if not target.is_file():
+        return "no previous file"
+    if target.with_name(target.name + ".wal").exists():
+        return "the previous file has a write-ahead log"
+    try:
+        con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    except duckdb.Error as error:  # pragma: no cover - DuckDB cannot start at all
+        return f"cannot start DuckDB: {error_first_line(error)}"
+    try:
+        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
+        present = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = $schema",
+                {"schema": SCHEMA},
+            ).fetchall()
+        }
+        if any(name not in present for name in REQUIRED_TABLES):
+            return "the previous file is not a hebeidb database of this version"
+        rows = con.execute(
+            f"""SELECT package_version, duckdb_version, storage_version, inputs_origin
+                FROM previous.{SCHEMA}.build_info"""
+        ).fetchall()
+    except duckdb.Error as error:
+        return f"cannot read the previous file: {error_first_line(error)}"
+    finally:
+        con.close()
+    if len(rows) != 1:
+        return "the previous file records no single build"
+    package, engine, storage, origin = rows[0]
+    if package != __version__:
+        return f"the previous file was built by hebeidb {package}"
+    if engine != duckdb.__version__:
+        return f"the previous file was written by DuckDB {engine}"
+    if storage != storage_version:
+        return f"the previous file has storage version {storage}"
+    if origin != inputs.origin:
+        return f"the previous file was built from {origin} inputs"
+    return None
+
+
+def _changed_parts(target: Path, current: dict[str, str]) -> str | None:
+    """Which data parts of the inputs differ from those ``target`` records, or None when none does."""
+    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    try:
+        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
+        recorded = con.execute(
+            f"SELECT {', '.join(f'{part}_sha256' for part in DATA_PARTS)} FROM previous.{SCHEMA}.build_info"
+        ).fetchall()[0]
+    except duckdb.Error as error:
+        return f"cannot read the previous file: {error_first_line(error)}"
+    finally:
+        con.close()
+    changed = [f"{part}/" for part, digest in zip(DATA_PARTS, recorded, strict=True) if current[part] != digest]
+    if changed:
+        return f"{' and '.join(changed)} changed"
+    return None
+
+
+def _copy_beside(source: Path, destination: Path) -> concurrent.futures.Future[None]:
+    copying = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = copying.submit(_copy_file, source, destination)
+    copying.shutdown(wait=False)
+    return future
+
+
+def _rebuild_reports(
+    temporary: Path,
+    inputs: Inputs,
+    hashes: concurrent.futures.Future[dict[str, str]],
+    timings: Timings,
+    copying: concurrent.futures.Future[None],
+) -> BuildReport:
+    """The copy of the previous file with the report views and report rows replaced, checked and stamped."""
+    with timed(timings, "copy"):  # what is left of the copy once the hashes are known
+        copying.result()
+    timings.count("copy", temporary.stat().st_size)
+    con = _connect(temporary, inputs, None)
+    try:
+        with timed(timings, "declarations"):
+            declared = load_declared(inputs.schema_dir / CONTRACT_FILE, inputs.relative)
+            specs = _load_specs(inputs)
+        with timed(timings, "reports"):
+            old_views = con.execute(f"SELECT view_name FROM {SCHEMA}.reports").fetchall()
+            for (view,) in old_views:
+                con.execute(f"DROP VIEW IF EXISTS main.{quote_identifier(view)}")
+            con.execute(f"DELETE FROM {SCHEMA}.report_parameters")
+            con.execute(f"DELETE FROM {SCHEMA}.reports")
+            create_report_views(con, specs)
+            write_reports(con, specs, SCHEMA)
+        timings.count("reports", len(specs))
+        with timed(timings, "checks"):
+            results = run_checks(con, inputs, [], only=CATALOG_CHECKS)
+        problems = [problem for result in results for problem in result.problems]
+        if problems:
+            raise BuildError(problems)
+        with timed(timings, "contract"):
+            problems = check_contract(con, declared, data=False)
+        if problems:
+            raise BuildError(problems)
+        results.append(CheckResult("contract", [], timings["contract"]))
+        current = hashes.result()
+        (previous_queries,) = con.execute(f"SELECT queries_sha256 FROM {SCHEMA}.build_info").fetchall()[0]
+        con.execute(
+            f"UPDATE {SCHEMA}.build_info SET inputs_sha256 = $inputs, queries_sha256 = $queries, built_at = $built_at",
+            {"inputs": current["inputs"], "queries": current["queries"], "built_at": _build_time()},
+        )
+        n_facts, n_excluded = con.execute(f"SELECT n_facts_covering, n_excluded FROM {SCHEMA}.build_info").fetchall()[0]
+        report = BuildReport(
+            None,
+            current["inputs"],
+            checks=results,
+            coverage={"fact": n_facts, "excluded": n_excluded},
+            cross_checks=None,
+            timings=timings,
+            rows=timings.rows,
+            build_path=QUERIES_ONLY,
+            reason="queries changed" if previous_queries != current["queries"] else "",
+        )
+        report.tables = _table_counts(con, inputs)
+        with timed(timings, "write"):
+            _checkpoint(con)
+        return report
+    finally:
+        con.close()
+
+
+def _load_specs(inputs: Inputs) -> dict[str, Any]:
+    try:
+        return load_specs(inputs.queries_dir, inputs.relative)
+    except TemplateError as error:
+        raise BuildError([Problem("reports", error.file or "queries/", error.message, line=error.line)]) from None
+
+
+def _copy_file(source: Path, destination: Path) -> None:
+    """Copy a file in the kernel (sharing blocks where the file system can) rather than through Python."""
+    with source.open("rb") as reader, destination.open("xb") as writer:
+        size = os.fstat(reader.fileno()).st_size
+        copied = 0
+        try:
+            while copied < size:
+                done = os.copy_file_range(reader.fileno(), writer.fileno(), size - copied)
+                if done == 0:
+                    break
+                copied += done
+        except OSError:  # no copy_file_range across these file systems: copy the rest the plain way
+            reader.seek(copied)
+            writer.seek(copied)
+            shutil.copyfileobj(reader, writer, 16 * 1024 * 1024)
+            copied = size
+        if copied < size:
+            raise BuildError(f"cannot copy {source}: it shrank while being copied")
+
+
+def _table_counts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> dict[str, int]:
+    """Rows per base table, in the order a build lists them: seeds, source texts, derived, build_info.
+
+    Seeds come in the order the schema creates their tables (a reopened file lists its tables in
+    another order).
+    """
+    derived = derived_tables(con)
+    seeded = [t.name for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES and t.name not in derived]
+    schema = "\n".join(path.read_text(encoding="utf-8") for path in inputs.schema_files()).lower()
+    seeded.sort(key=lambda name: schema.find(f"create table {SCHEMA}.{name} "))
+    derived.sort(key=lambda name: schema.find(f"create table {SCHEMA}.{name} "))
+    return {
+        table: con.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
+        for table in [*seeded, "source_texts", *derived, "build_info"]
+    }
+
+
+def _hash_beside(inputs: Inputs) -> concurrent.futures.Future[dict[str, str]]:
+    """The inputs' part hashes, computed in a thread beside the build (hashlib and DuckDB release the GIL)."""
+    hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    hashes = hashing.submit(inputs.part_hashes)
+    hashing.shutdown(wait=False)
+    return hashes
+
+
+def _connect(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> duckdb.DuckDBPyConnection:
+    """A sandboxed build connection, using ``temporary`` (created in ``storage_version`` when given)."""
     config = {"memory_limit": default_memory_limit()}
     if temporary is not None:
         # Spill to disk beside the target (removed with the other leftovers of a killed build).
@@ -186,46 +485,62 @@ def _build_into(temporary: Path | None, inputs: Inputs, storage_version: str | N
         con.execute("SET allowed_paths = $paths", {"paths": paths})
         con.execute("SET enable_external_access = false")
         if temporary is not None:
+            options = " (STORAGE_VERSION $version)" if storage_version is not None else ""
+            parameters = {"path": str(temporary)} | ({"version": storage_version} if storage_version else {})
             try:
-                con.execute(
-                    f"ATTACH $path AS {BUILD_ALIAS} (STORAGE_VERSION $version)",
-                    {"path": str(temporary), "version": storage_version},
-                )
+                con.execute(f"ATTACH $path AS {BUILD_ALIAS}{options}", parameters)
             except duckdb.Error as error:
-                raise BuildError(f"cannot create {temporary}: {error_first_line(error)}") from None
+                raise BuildError(f"cannot open {temporary}: {error_first_line(error)}") from None
             con.execute(f"USE {BUILD_ALIAS}")
         con.execute("SET lock_configuration = true")
-        report = _fill(con, inputs, storage_version or "in-memory")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CHECKPOINT")
+    con.execute("USE memory")
+    con.execute(f"DETACH {BUILD_ALIAS}")
+
+
+def _build_into(
+    temporary: Path | None,
+    inputs: Inputs,
+    storage_version: str | None,
+    hashes: concurrent.futures.Future[dict[str, str]],
+    timings: Timings,
+) -> BuildReport:
+    con = _connect(temporary, inputs, storage_version)
+    try:
+        report = _fill(con, inputs, storage_version or "in-memory", hashes, timings)
         if temporary is not None:
-            with timed(report.timings, "write"):
-                con.execute("CHECKPOINT")
-                con.execute("USE memory")
-                con.execute(f"DETACH {BUILD_ALIAS}")
+            with timed(timings, "write"):
+                _checkpoint(con)
         return report
     finally:
         con.close()
 
 
-def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) -> BuildReport:
-    timings: dict[str, float] = {}
-    # Hashing the inputs reads them all again; do it beside the build (DuckDB releases the GIL).
-    hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    inputs_sha256 = hashing.submit(inputs.part_hashes)
-    hashing.shutdown(wait=False)
-    with timed(timings, "contract"):
+def _fill(
+    con: duckdb.DuckDBPyConnection,
+    inputs: Inputs,
+    storage_version: str,
+    hashes: concurrent.futures.Future[dict[str, str]],
+    timings: Timings,
+) -> BuildReport:
+    with timed(timings, "declarations"):
         declared = load_declared(inputs.schema_dir / CONTRACT_FILE, inputs.relative)
-        try:
-            specs = load_specs(inputs.queries_dir, inputs.relative)
-        except TemplateError as error:
-            raise BuildError([Problem("reports", error.file or "queries/", error.message, line=error.line)]) from None
+        specs = _load_specs(inputs)
     with timed(timings, "schema"):
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
     tables = load_seeds(con, inputs, timings)
     with timed(timings, "texts"):
-        _load_source_texts(con, inputs)
+        timings.count("texts", _load_source_texts(con, inputs))
     with timed(timings, "derive"):
-        fill_derived_tables(con)
+        timings.count("derive", fill_derived_tables(con))
     with timed(timings, "checks"):
         results = run_checks(con, inputs, tables)
     problems = [problem for result in results for problem in result.problems]
@@ -234,26 +549,33 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
     with timed(timings, "reports"):
         create_report_views(con, specs)
         write_contract(con, declared, specs, SCHEMA)
+    timings.count("reports", len(specs))
     with timed(timings, "contract"):
         contract_problems = check_contract(con, declared)
     if contract_problems:
         raise BuildError(contract_problems)
-    results.append(CheckResult("contract", []))
+    results.append(CheckResult("contract", [], timings["contract"]))
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
-    hashes = inputs_sha256.result()
+    current = hashes.result()
     report = BuildReport(
-        None, hashes["inputs"], checks=results, coverage=coverage, cross_checks=cross_checks, timings=timings
+        None,
+        current["inputs"],
+        checks=results,
+        coverage=coverage,
+        cross_checks=cross_checks,
+        timings=timings,
+        rows=timings.rows,
     )
     con.execute(
         f"""INSERT INTO {SCHEMA}.build_info VALUES
             ($version, $inputs, $origin, $duckdb, $storage, $built_at, $checks, $numbers, $facts, $excluded,
              $schema_sha256, $seeds_sha256, $queries_sha256, $checks_sha256)""",
         {
-            "schema_sha256": hashes["schema"],
-            "seeds_sha256": hashes["seeds"],
-            "queries_sha256": hashes["queries"],
-            "checks_sha256": hashes["checks"],
+            "schema_sha256": current["schema"],
+            "seeds_sha256": current["seeds"],
+            "queries_sha256": current["queries"],
+            "checks_sha256": current["checks"],
             "version": __version__,
             "inputs": report.inputs_sha256,
             "origin": inputs.origin,
@@ -266,15 +588,14 @@ def _fill(con: duckdb.DuckDBPyConnection, inputs: Inputs, storage_version: str) 
             "excluded": coverage["excluded"],
         },
     )
-    for table in [t.name for t in tables] + ["source_texts", *derived_tables(con), "build_info"]:
-        report.tables[table] = con.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
     for table in tables:
         con.execute(f"DROP VIEW IF EXISTS temp.rows_{table.name}")
         con.execute(f"DROP TABLE IF EXISTS temp.{table.stage}")
+    report.tables = _table_counts(con, inputs)
     return report
 
 
-def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
+def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
     documents = con.execute(
         f"""SELECT s.source_id, s.text_path, r.csv_line
             FROM {SCHEMA}.sources AS s JOIN stage_sources AS r USING (source_id)
@@ -324,7 +645,7 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
     if problems:
         raise BuildError(problems)
     if not paths:
-        return
+        return 0
     try:
         con.execute(
             f"""INSERT INTO {SCHEMA}.source_texts
@@ -336,6 +657,7 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> None:
         )
     except duckdb.Error as error:
         raise BuildError([_text_problem(inputs, paths, error)]) from None
+    return len(paths)
 
 
 def _text_problem(inputs: Inputs, paths: dict[str, str], error: duckdb.Error) -> Problem:

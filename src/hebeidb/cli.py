@@ -213,8 +213,9 @@ def _require_text(what: str, value: str) -> None:
 
 @command(
     "build",
-    "Build the database from the schema, seeds and queries, running every check.",
-    "hebeidb build --db hebei.duckdb",
+    "Build the database from the schema, seeds and queries, running every check. When only queries/ changed "
+    "since the file was built, its data is reused and only the reports are replaced (--full rebuilds all).",
+    "hebeidb build --db hebei.duckdb --timings build-timings.json",
     arg("--db", metavar="PATH", help="file to write (default: $HEBEIDB_DATABASE or ./hebei.duckdb)"),
     arg(
         "--storage-version",
@@ -227,15 +228,74 @@ def _require_text(what: str, value: str) -> None:
         metavar="DIR",
         help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
     ),
+    arg("--full", action="store_true", help="build everything from the inputs even when only queries/ changed"),
+    arg(
+        "--timings",
+        nargs="?",
+        const="-",
+        metavar="FILE.json",
+        help="print the seconds and rows of each phase after the summary; with FILE.json, write them there as JSON",
+    ),
+    arg(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: a summary for people (default); json: the build's phases, checks and tables as one JSON document",
+    ),
 )
 def build(args: argparse.Namespace) -> int:
+    import json
+
     from .builder import DEFAULT_STORAGE_VERSION, build_database
 
-    report = build_database(
-        args.db, inputs=args.inputs, storage_version=args.storage_version or DEFAULT_STORAGE_VERSION
-    )
+    progress = _ProgressLine() if sys.stderr.isatty() else None
+    try:
+        report = build_database(
+            args.db,
+            inputs=args.inputs,
+            storage_version=args.storage_version or DEFAULT_STORAGE_VERSION,
+            full=args.full,
+            listener=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    document = json.dumps(report.results_document(), indent=2)
+    if args.timings not in (None, "-"):
+        try:
+            Path(args.timings).write_text(document + "\n", encoding="utf-8")
+        except OSError as error:
+            raise _Usage(f"cannot write --timings {args.timings}: {error.strerror or error}") from None
+    if args.format == "json":
+        print(document)
+        return EXIT_OK
     print(report.summary())
+    if args.timings == "-":
+        print(report.timings_table())
     return EXIT_OK
+
+
+class _ProgressLine:
+    """One line on standard error, rewritten in place: the current phase, its rows and the time so far."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.perf_counter
+        self._started = self._clock()
+        self._width = 0
+
+    def __call__(self, phase: str, rows: int | None, finished: bool) -> None:
+        text = f"building: {phase}" + ("" if rows is None else f", {rows:,} rows")
+        text += f" ({'done, ' if finished else ''}{self._clock() - self._started:.1f} s)"
+        sys.stderr.write("\r" + text.ljust(self._width))
+        sys.stderr.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        if self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
 
 
 @command(

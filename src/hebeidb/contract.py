@@ -180,10 +180,11 @@ def write_contract(
                 "target_columns": [list(r[2].view_columns) for r in refs],
             },
         )
-    _write_reports(con, specs, schema)
+    write_reports(con, specs, schema)
 
 
-def _write_reports(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportSpec], schema: str) -> None:
+def write_reports(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportSpec], schema: str = "core") -> None:
+    """Write each report's template, metadata and parameters into ``core.reports`` and ``core.report_parameters``."""
     ordered = list(specs.values())
     if not ordered:
         return
@@ -272,11 +273,12 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
     return names
 
 
-def check_contract(con: duckdb.DuckDBPyConnection, declared: DeclaredContract) -> list[Problem]:
+def check_contract(con: duckdb.DuckDBPyConnection, declared: DeclaredContract, data: bool = True) -> list[Problem]:
     """Hold the declared contract against the views the build created.
 
     Every public view is declared and every declared view exists; key and reference columns exist;
-    every key is unique; every reference resolves (a non-NULL value is found in the referred view).
+    and, unless ``data`` is false (the rows are those of a build that passed), every key is unique
+    and every reference resolves (a non-NULL value is found in the referred view).
     """
     problems = []
     file = declared.file
@@ -299,6 +301,7 @@ def check_contract(con: duckdb.DuckDBPyConnection, declared: DeclaredContract) -
                 expected="a [views.NAME] table",
             )
         )
+    complete = {}
     for name, (key, references) in declared.views.items():
         where = f"views.{name}"
         if name not in existing:
@@ -315,28 +318,70 @@ def check_contract(con: duckdb.DuckDBPyConnection, declared: DeclaredContract) -
                 Problem("contract", file, f"view {name}: no column {missing[0]}", column=where, value=missing[0])
             )
             continue
-        if key:
-            cols = ", ".join(quote_identifier(c) for c in key)
-            duplicate = con.execute(
-                f"SELECT {cols} FROM main.{quote_identifier(name)} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
-            ).fetchall()
-            if duplicate:
-                problems.append(
-                    Problem(
-                        "contract",
-                        file,
-                        f"key ({', '.join(key)}) of view {name} is not unique",
-                        column=f"{where}.key",
-                        value=", ".join(map(str, duplicate[0])),
-                        expected="one row per key",
-                    )
-                )
-        for ref in references:
-            problems += _unresolved(con, file, name, ref)
+        complete[name] = (key, references)
+    if data:
+        problems += _check_rows(con, file, complete)
     return problems
 
 
-def _unresolved(con: duckdb.DuckDBPyConnection, file: str, name: str, ref: Reference) -> list[Problem]:
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, file: str, views: dict[str, tuple[tuple[str, ...], tuple[Reference, ...]]]
+) -> list[Problem]:
+    """Keys unique and references resolved, each view computed once.
+
+    Each view is read once into a temporary table holding only the columns the contract names (a
+    view such as ``cross_checks`` sorts all its rows; reading it once per reference would sort them
+    again each time), and the keys and references are checked there.
+    """
+    wanted: dict[str, list[str]] = {}
+    for name, (key, references) in views.items():
+        wanted.setdefault(name, []).extend(key)
+        for ref in references:
+            wanted[name].extend(ref.columns)
+            if ref.view in views:
+                wanted.setdefault(ref.view, []).extend(ref.view_columns)
+    copies = {}
+    for name, columns in wanted.items():
+        unique = list(dict.fromkeys(columns))
+        if not unique:
+            continue
+        copies[name] = f"temp.{quote_identifier('contract_' + name)}"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {quote_identifier('contract_' + name)} AS "
+            f"SELECT {', '.join(quote_identifier(c) for c in unique)} FROM main.{quote_identifier(name)}"
+        )
+    problems = []
+    try:
+        for name, (key, references) in views.items():
+            where = f"views.{name}"
+            if key:
+                cols = ", ".join(quote_identifier(c) for c in key)
+                duplicate = con.execute(
+                    f"SELECT {cols} FROM {copies[name]} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+                ).fetchall()
+                if duplicate:
+                    problems.append(
+                        Problem(
+                            "contract",
+                            file,
+                            f"key ({', '.join(key)}) of view {name} is not unique",
+                            column=f"{where}.key",
+                            value=", ".join(map(str, duplicate[0])),
+                            expected="one row per key",
+                        )
+                    )
+            for ref in references:
+                target = copies.get(ref.view, f"main.{quote_identifier(ref.view)}")
+                problems += _unresolved(con, file, name, ref, copies[name], target)
+    finally:
+        for copy in copies.values():
+            con.execute(f"DROP TABLE IF EXISTS {copy}")
+    return problems
+
+
+def _unresolved(
+    con: duckdb.DuckDBPyConnection, file: str, name: str, ref: Reference, rows: str, target: str
+) -> list[Problem]:
     on = " AND ".join(
         f"r.{quote_identifier(c)} = t.{quote_identifier(rc)}"
         for c, rc in zip(ref.columns, ref.view_columns, strict=True)
@@ -344,8 +389,8 @@ def _unresolved(con: duckdb.DuckDBPyConnection, file: str, name: str, ref: Refer
     present = " AND ".join(f"r.{quote_identifier(c)} IS NOT NULL" for c in ref.columns)
     cols = ", ".join(f"r.{quote_identifier(c)}" for c in ref.columns)
     found = con.execute(
-        f"""SELECT {cols} FROM main.{quote_identifier(name)} AS r
-            WHERE {present} AND NOT EXISTS (SELECT 1 FROM main.{quote_identifier(ref.view)} AS t WHERE {on})
+        f"""SELECT {cols} FROM {rows} AS r
+            WHERE {present} AND NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {on})
             LIMIT 1"""
     ).fetchall()
     if not found:

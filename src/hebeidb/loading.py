@@ -3,9 +3,10 @@
 Seeds are CSV files named after their table (``seeds/facts.csv`` fills ``core.facts``). Each is read
 with DuckDB's ``read_csv`` using the column types of its table, into a temporary staging table that
 remembers each row's line. An optional ``seeds/<table>.sql`` turns the staged rows into table rows
-(for example to derive columns). The rows are then checked against every constraint the DDL declares,
-so that a violation is reported with its file, line and column instead of as a bare constraint
-error, and only then inserted with ``INSERT ... SELECT``.
+(for example to derive columns). The rows are inserted with ``INSERT ... SELECT``, DuckDB enforcing
+every constraint the DDL declares; when it refuses them, the rows are checked against each
+constraint so that every violation is reported with its file, line and column instead of as a
+bare constraint error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextlib
 import csv
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +188,8 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
     with timed(timings, "stage"):
         for table in tables:
             problems += _stage(con, inputs, table)
+            if not problems and isinstance(timings, Timings):
+                timings.count("stage", con.execute(f"SELECT count(*) FROM {table.stage}").fetchall()[0][0])
     if problems:
         raise BuildError(problems)
     for table in tables:
@@ -196,13 +199,38 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
     return tables
 
 
+class Timings(dict[str, float]):
+    """Seconds per build phase, in the order the phases first ran, with row counts where known.
+
+    A plain ``dict`` of seconds to read; ``rows`` holds the rows a phase wrote or read, and
+    ``listener`` (when set) hears of each phase as it starts and ends, for a progress line.
+    """
+
+    def __init__(self, listener: Callable[[str, int | None, bool], None] | None = None) -> None:
+        super().__init__()
+        self.rows: dict[str, int] = {}
+        self.listener = listener
+
+    def count(self, name: str, rows: int) -> None:
+        """Add ``rows`` to what phase ``name`` handled."""
+        self.rows[name] = self.rows.get(name, 0) + rows
+        if self.listener is not None:
+            self.listener(name, self.rows[name], False)
+
+
 @contextlib.contextmanager
 def timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[name]``; a :class:`Timings` also tells its listener."""
+    listener = timings.listener if isinstance(timings, Timings) else None
+    if listener is not None:
+        listener(name, timings.rows.get(name), False)  # type: ignore[union-attr]
     started = time.perf_counter()
     try:
         yield
     finally:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        if listener is not None:
+            listener(name, timings.rows.get(name), True)  # type: ignore[union-attr]
 
 
 def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -221,12 +249,14 @@ def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill every derived table from its ``_scan`` view (after the source texts are loaded)."""
+def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill every derived table from its ``_scan`` view (after the source texts are loaded); returns the rows."""
     # The tokenizer reads its pattern from a variable so that DuckDB compiles it once.
     con.execute(f"SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM {SCHEMA}.number_pattern)")
+    rows = 0
     for name in derived_tables(con):
-        con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"')
+        rows += con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"').fetchall()[0][0]
+    return rows
 
 
 def seed_file(inputs: Inputs, table: str) -> Path:
@@ -371,13 +401,35 @@ def _validate_and_insert(
             )
         ]
 
+    # DuckDB enforces every constraint of the DDL on insert, so clean rows go straight in; only when
+    # the insert is refused do the validation queries run, to name each bad row's line and column.
+    with timed(timings, "insert"):
+        try:
+            inserted = _insert(con, table, rows)
+        except duckdb.Error as error:
+            refused: str | None = error_first_line(error)
+        else:
+            refused = None
+            if inserted is not None:
+                if isinstance(timings, Timings):
+                    timings.count("insert", inserted)
+                return []
     with timed(timings, "validate"):
         problems = _constraint_problems(con, table, rows, rel)
     if problems:
         return problems
-    with timed(timings, "insert"):
-        _insert(con, table, rows, rel)
-    return []
+    if refused is not None:
+        return [Problem("sql", rel, f"rows cannot be inserted into core.{table.name}: {refused}")]
+    left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {_pending(table)}").fetchall()
+    return [
+        Problem(
+            "foreign_key",
+            rel,
+            "rows refer to each other in a cycle",
+            line=left[0][0],
+            expected="parents that do not depend on their children",
+        )
+    ]
 
 
 def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -> list[Problem]:
@@ -502,7 +554,18 @@ def _plain_rule(expression: str) -> str:
     return expression.replace("regexp_full_match", "matching").strip()
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -> None:
+def _pending(table: Table) -> str:
+    """Rows of ``r`` not yet in the table (by primary key)."""
+    target = f"{SCHEMA}.{quote_identifier(table.name)}"
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {target} AS done WHERE "
+        + " AND ".join(f"done.{quote_identifier(k)} = r.{quote_identifier(k)}" for k in table.primary_key)
+        + ")"
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> int | None:
+    """Insert every row; returns how many, or None when rows are left that refer to each other in a cycle."""
     columns = ", ".join(quote_identifier(c) for c in table.columns)
     target = f"{SCHEMA}.{quote_identifier(table.name)}"
     self_references = con.execute(
@@ -514,8 +577,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -
         {"schema": SCHEMA, "table": table.name},
     ).fetchall()
     if not self_references:
-        con.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {rows}")
-        return
+        return con.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {rows}").fetchall()[0][0]
     # DuckDB checks a foreign key to the same table against rows already stored, so insert
     # parents before children, one generation at a time.
     conditions = []
@@ -526,11 +588,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -
         )
         conditions.append(f"NOT ({child}) OR EXISTS (SELECT 1 FROM {target} AS t WHERE {join})")
     ready = " AND ".join(f"({c})" for c in conditions)
-    pending = (
-        f"NOT EXISTS (SELECT 1 FROM {target} AS done WHERE "
-        + " AND ".join(f"done.{quote_identifier(k)} = r.{quote_identifier(k)}" for k in table.primary_key)
-        + ")"
-    )
+    pending = _pending(table)
+    total = 0
     while True:
         inserted = con.execute(
             f"INSERT INTO {target} ({columns}) SELECT {', '.join('r.' + quote_identifier(c) for c in table.columns)} "
@@ -538,16 +597,6 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -
         ).fetchall()
         if not inserted or not inserted[0][0]:
             break
-    left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {pending}").fetchall()
-    if left and left[0][0] is not None:
-        raise BuildError(
-            [
-                Problem(
-                    "foreign_key",
-                    rel,
-                    "rows refer to each other in a cycle",
-                    line=left[0][0],
-                    expected="parents that do not depend on their children",
-                )
-            ]
-        )
+        total += inserted[0][0]
+    left = con.execute(f"SELECT count(*) FROM {rows} AS r WHERE {pending}").fetchall()
+    return None if left[0][0] else total
