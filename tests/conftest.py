@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -30,6 +31,16 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def old_version_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database that records hebeidb 0.0.1 as its writer, built once; tests copy it before use."""
+    import hebeidb.builder
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hebeidb.builder, "__version__", "0.0.1")
+        return hebeidb.build(tmp_path_factory.mktemp("old") / "old.duckdb")
+
+
+@pytest.fixture(scope="session")
 def db(built_db: Path):
     with hebeidb.open(built_db) as database:
         yield database
@@ -45,8 +56,36 @@ def inputs_copy(tmp_path: Path, inputs_root: Path) -> Path:
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run the installed ``hebeidb`` command as a user would, from a scratch directory."""
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``hebeidb`` in this process (``hebeidb.cli.main``), from a scratch directory.
+
+    The command sees the environment, working directory, standard output and standard error it would see as a
+    process; what it printed and its exit code come back as a ``CompletedProcess``. An exception that escapes
+    ``main`` (a traceback, as a process) fails the test where it happens. ``run_cli_process`` runs the installed
+    command instead, for the tests whose subject is the process itself.
+    """
+    from hebeidb.cli import main
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        out, err = io.StringIO(), io.StringIO()
+        with monkeypatch.context() as patch:
+            for name, value in {"COLUMNS": "80", **(env or {})}.items():
+                patch.setenv(name, value)
+            patch.chdir(cwd or tmp_path)
+            patch.setattr(sys, "stdout", out)
+            patch.setattr(sys, "stderr", err)
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # argparse: --help, --version and usage errors
+                code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+        return subprocess.CompletedProcess(["hebeidb", *args], code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def run_cli_process(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``hebeidb`` command as a separate process, as a user would, from a scratch directory."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "COLUMNS": "80", **(env or {})}
@@ -93,3 +132,26 @@ def spark():
     session = spark_session()
     yield session
     session.stop()
+
+
+# Fixtures that cost seconds to make (a build, a wheel, an engine started): the tests that use one run on the
+# same worker, so that it is made once per run rather than once per worker.
+EXPENSIVE_FIXTURES = {
+    "spark": "spark",
+    "postgres": "postgres",
+    "wheel": "wheel",
+    "custom_db": "custom_db",
+    "synthetic": "synthetic",
+    "synth_db": "synth_db",
+    "sqlite_export": "sqlite_export",
+    "parquet_export": "export",
+    "csv_export": "export",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((EXPENSIVE_FIXTURES[name] for name in names if name in EXPENSIVE_FIXTURES), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -100,15 +100,9 @@ def test_open_a_missing_file_raises_and_creates_nothing(tmp_path: Path) -> None:
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.slow
-def test_open_a_file_built_by_another_version_warns_and_opens_it_as_it_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import hebeidb.builder
-
-    monkeypatch.setattr(hebeidb.builder, "__version__", "0.0.1")
-    target = hebeidb.build(tmp_path / "old.duckdb")
-    monkeypatch.undo()
+def test_open_a_file_built_by_another_version_warns_and_opens_it_as_it_is(tmp_path: Path, old_version_db: Path) -> None:
+    target = tmp_path / "old.duckdb"
+    shutil.copyfile(old_version_db, target)
     before = sha256_of(target)
     with pytest.warns(hebeidb.database.StaleDatabaseWarning) as caught, hebeidb.open(target) as db:
         assert db.build_info()["package_version"] == "0.0.1"

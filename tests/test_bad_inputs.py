@@ -2,8 +2,10 @@
 
 Every case edits a private copy of schema/, seeds/ and queries/ (the ``inputs_copy`` fixture) with a
 small function that returns what the error must name: the file, the line and column where that makes
-sense, and phrases of what was found and expected. The build runs through the ``hebeidb`` command
-against a copy of a good database, which must come out of the failed build byte for byte unchanged.
+sense, and phrases of what was found and expected. The build runs through the ``hebeidb`` command (in this
+process) against a copy of the session's database, which must come out of the failed build byte for byte
+unchanged. Further cases run the check alone (``check_inputs``) and compare the whole problem: file, line,
+check and message.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import hebeidb
 from hebeidb.builder import build_database, check_inputs
 from hebeidb.errors import BuildError, Problem
 
@@ -912,12 +913,6 @@ CASES = [
 # --- the good database and its fingerprint -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def good_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One good database per module; each test works on a copy."""
-    return hebeidb.build(tmp_path_factory.mktemp("good") / "hebei.duckdb")
-
-
 def fingerprint(path: Path) -> dict[str, str]:
     """sha256 of the public views' rows, read through a read-only connection."""
     con = duckdb.connect(str(path), read_only=True)
@@ -946,14 +941,14 @@ def problem_lines(stderr: str) -> list[str]:
 def test_broken_inputs_fail_the_build_and_keep_the_good_database(
     breaks: Callable[[Path], Expect],
     inputs_copy: Path,
-    good_db: Path,
+    built_db: Path,
     tmp_path: Path,
     run_cli: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     folder = tmp_path / "db"
     folder.mkdir()
     target = folder / "hebei.duckdb"
-    shutil.copyfile(good_db, target)
+    shutil.copyfile(built_db, target)
     bytes_before = target.read_bytes()
     rows_before = fingerprint(target)
 

@@ -652,10 +652,11 @@ def opens(path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_cli_build_db_path(run_cli: RunCli, tmp_path: Path) -> None:
+def test_cli_build_db_path(run_cli_process: RunCli, tmp_path: Path) -> None:
+    """The installed command, as its own process, builds where --db says."""
     target = tmp_path / "out" / "mine.duckdb"
     target.parent.mkdir()
-    result = run_cli("build", "--db", str(target))
+    result = run_cli_process("build", "--db", str(target))
     assert result.returncode == 0, result.stderr
     assert f"built {target}" in result.stdout
     assert_summary(result.stdout)

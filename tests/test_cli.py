@@ -1,4 +1,5 @@
-"""The ``hebeidb`` command, run as a user runs it (a subprocess), against a copy of the session database."""
+"""The ``hebeidb`` command against a copy of the session database: run in this process (``run_cli``), and
+as the installed command in its own process where that is what is tested (``run_cli_process``)."""
 
 from __future__ import annotations
 
@@ -360,8 +361,8 @@ def test_top_level_help_has_an_example(run_cli: Run) -> None:
         assert command in out
 
 
-def test_version(run_cli: Run) -> None:
-    assert ok(run_cli("--version")) == f"hebeidb {version('hebeidb')}\n"
+def test_version_of_the_installed_command(run_cli_process: Run) -> None:
+    assert ok(run_cli_process("--version")) == f"hebeidb {version('hebeidb')}\n"
 
 
 def test_check_of_a_folder_without_inputs_is_a_clear_error(tmp_path: Path, run_cli: Run) -> None:

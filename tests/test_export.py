@@ -297,10 +297,9 @@ def test_exporting_the_same_build_twice_gives_identical_bytes(built_db: Path, tm
 
 
 @pytest.mark.slow
-def test_two_builds_from_the_same_inputs_give_identical_parquet(tmp_path: Path) -> None:
+def test_two_builds_from_the_same_inputs_give_identical_parquet(built_db: Path, tmp_path: Path) -> None:
     folders = []
-    for name in ("a", "b"):
-        path = hebeidb.build(tmp_path / f"{name}.duckdb")
+    for name, path in (("a", built_db), ("b", hebeidb.build(tmp_path / "b.duckdb"))):
         with hebeidb.open(path) as db:
             db.export(tmp_path / f"export_{name}")
         folders.append(tmp_path / f"export_{name}")

@@ -293,15 +293,20 @@ def test_sql_refusal_names_the_offending_keyword(db: Database) -> None:
 # --- refused through the command line -----------------------------------------------------------
 
 
-# The quick loop runs one statement, one pair of statements and one file read through the command line.
-QUICK_CLI_CASES = {"delete", "two-selects", "read-text-secret"}
-
-
-@pytest.mark.parametrize(
-    "query",
-    [pytest.param(q, id=case, marks=() if case in QUICK_CLI_CASES else pytest.mark.slow) for case, q in REFUSED],
-)
+@pytest.mark.parametrize("query", [q for _, q in REFUSED], ids=IDS)
 def test_cli_refuses(private_db: Path, scratch: Path, run_cli: Callable[..., Any], query: str) -> None:
+    assert_cli_refuses(private_db, scratch, run_cli, query)
+
+
+# One statement, two statements and a file read, through the installed command in its own process.
+@pytest.mark.parametrize(("case", "query"), [(c, q) for c, q in REFUSED if c in {"delete", "two-selects", "read-text"}])
+def test_installed_command_refuses(
+    private_db: Path, scratch: Path, run_cli_process: Callable[..., Any], case: str, query: str
+) -> None:
+    assert_cli_refuses(private_db, scratch, run_cli_process, query)
+
+
+def assert_cli_refuses(private_db: Path, scratch: Path, run_cli: Callable[..., Any], query: str) -> None:
     text = fill(query, scratch)
     snapshot = Snapshot(private_db, scratch)
     result = run_cli("sql", text, "--db", str(private_db))
