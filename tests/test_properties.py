@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import fractions
+import functools
 import hashlib
 import math
 import shutil
@@ -294,7 +295,21 @@ def indicators_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]
         for column in ("domain", "indicator", "region", "period_start", "period_end", "value", "qualifier", "unit"):
             assert row[column] == fact[column], f"indicators row {row['fact_id']}: {column}"
     column = v["order_by"]
-    in_order(rows, lambda r: (nulls_last(r[column]), r["fact_id"]), f"indicators order_by={column}")
+    if not v.get("descending"):
+        in_order(rows, lambda r: (nulls_last(r[column]), r["fact_id"]), f"indicators order_by={column}")
+        return
+
+    # ORDER BY column DESC NULLS LAST, fact_id: largest first, empty values last, ties by fact_id.
+    def compare(a: dict[str, Any], b: dict[str, Any]) -> int:
+        x, y = a[column], b[column]
+        if (x is None) != (y is None):
+            return 1 if x is None else -1
+        if x is not None and x != y:
+            return -1 if x > y else 1
+        return (a["fact_id"] > b["fact_id"]) - (a["fact_id"] < b["fact_id"])
+
+    expected = [r["fact_id"] for r in sorted(rows, key=functools.cmp_to_key(compare))]
+    assert [r["fact_id"] for r in rows] == expected, f"indicators order_by={column} descending"
 
 
 def domain_summary_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -407,7 +422,7 @@ def timeline_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]])
 
 ORACLES: dict[str, tuple[frozenset[str], Callable[[Truth, dict[str, Any], list[dict[str, Any]]], None]]] = {
     "medals": (frozenset({"kind", "since", "until", "delegation"}), medals_oracle),
-    "indicators": (frozenset({"domain", "region", "since", "until", "order_by"}), indicators_oracle),
+    "indicators": (frozenset({"domain", "region", "since", "until", "order_by", "descending"}), indicators_oracle),
     "domain_summary": (frozenset({"region"}), domain_summary_oracle),
     "consistency": (frozenset({"check_kind", "verdict"}), consistency_oracle),
     "provenance": (frozenset({"fact_id", "indicator"}), provenance_oracle),

@@ -1112,7 +1112,7 @@ def test_choices_from_asks_for_the_view_column_once_it_is_needed(tmp_path: Path)
         (p("choice", choices=("a", "b")), "choice, one of a, b, optional"),
         (p("text", required=True), "text"),
         (p("number", maximum=0), "number, from -inf to 0, optional"),
-        (p("boolean", default=False), "boolean, default False"),
+        (p("boolean", default=False), "boolean, default false"),
     ],
 )
 def test_describe_says_what_is_allowed(parameter: Parameter, described: str) -> None:

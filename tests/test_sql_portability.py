@@ -39,6 +39,7 @@ PARAMETER_SETS: dict[str, list[dict[str, Any]]] = {
         {"until": 2022, "order_by": "region"},
         {"domain": "sport_results", "region": "china", "order_by": "indicator"},
         {"order_by": "fact_id"},
+        {"order_by": "value", "descending": True},
     ],
     "consistency": [{}, {"check_kind": "share"}, {"verdict": "pass"}, {"verdict": "fail"}, {"check_kind": "repeat"}],
     "provenance": [{}, {"fact_id": "persons_benefiting"}, {"indicator": "gold_medals"}],
