@@ -1,6 +1,6 @@
 """Benchmark hebeidb against plain DuckDB and against dbt doing the same work; run by hand, prints tables.
 
-    python benchmarks/run.py --quick               # everything but 10^7 facts, about 20 minutes
+    python benchmarks/run.py --quick               # everything but 10^7 facts
     python benchmarks/run.py                       # also the queries-only rebuild and the build ratio at 10^7
 
 Every figure is measured side by side in one run, as the best of several runs, against an anchor
