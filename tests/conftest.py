@@ -7,15 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 import hebeidb
 from hebeidb.inputs import Inputs
 
 CLI = [str(Path(sys.executable).with_name("hebeidb"))]
+ARTICLE_PATH = "sources/hebei-targeted-support-2026-02-10.txt"
+
+
+def rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of ``query`` as dictionaries, column name to value."""
+    result = con.execute(query, params or {})
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +48,25 @@ def old_version_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hebeidb.builder, "__version__", "0.0.1")
         return hebeidb.build(tmp_path_factory.mktemp("old") / "old.duckdb")
+
+
+@pytest.fixture(scope="module")
+def con(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A plain read-only DuckDB connection to a copy of the session database.
+
+    A copy, because the session's ``db`` fixture holds the file open with its own configuration.
+    """
+    copy = tmp_path_factory.mktemp("copy") / "hebei.duckdb"
+    copy.write_bytes(built_db.read_bytes())
+    connection = duckdb.connect(str(copy), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def article(inputs_root: Path) -> str:
+    """The stored article, as the build reads it."""
+    return (inputs_root / "seeds" / ARTICLE_PATH).read_bytes().decode("utf-8")
 
 
 @pytest.fixture(scope="session")

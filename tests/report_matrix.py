@@ -34,6 +34,7 @@ COMBINATIONS: dict[str, list[dict[str, Any]]] = {
         {"region": "hebei", "order_by": "value"},
         {"since": 2025, "order_by": "period_end"},
         {"domain": "sport_results", "region": "china", "order_by": "indicator"},
+        {"order_by": "value", "descending": True},
     ],
     "consistency": [{"check_kind": "share", "verdict": "pass"}],
     "timeline": [{"since": 2022, "until": 2025}],
@@ -51,6 +52,8 @@ def parameter_sets(db: Database, name: str) -> list[dict[str, Any]]:
             values = list(db._dynamic_choices(parameter.choices_from))
         elif parameter.minimum is not None or parameter.maximum is not None:
             values = [v for v in (parameter.minimum, *MIDDLE_YEARS, parameter.maximum) if v is not None]
+        elif parameter.type == "boolean":
+            values = [True, False]
         else:
             values = []
         sets += [{parameter.name: value} for value in values if value != parameter.default]

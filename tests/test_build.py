@@ -10,13 +10,13 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
+from conftest import ARTICLE_PATH, rows
 
 import hebeidb
 from hebeidb.builder import build_database, check_inputs
@@ -26,35 +26,10 @@ from hebeidb.inputs import Inputs
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE_ID = "deep_news_2026_02_10"
-ARTICLE_PATH = "sources/hebei-targeted-support-2026-02-10.txt"
 PUBLISHED = dt.date(2026, 2, 10)
 INF = None  # an unbounded end of an interval
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="module")
-def con(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to a copy of the session's database, for base tables as well as views.
-
-    A copy, because the session's ``db`` fixture holds the file open with its own configuration.
-    """
-    copy = tmp_path_factory.mktemp("copy") / "hebei.duckdb"
-    copy.write_bytes(built_db.read_bytes())
-    connection = duckdb.connect(str(copy), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def article(inputs_root: Path) -> str:
-    return (inputs_root / "seeds" / ARTICLE_PATH).read_bytes().decode("utf-8")
-
-
-def rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    result = con.execute(query, params or {})
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
 
 
 def columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:

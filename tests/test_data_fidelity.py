@@ -10,38 +10,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from conftest import rows
 
 import hebeidb
 
 ARTICLE_ID = "deep_news_2026_02_10"
-ARTICLE_PATH = "sources/hebei-targeted-support-2026-02-10.txt"
-
-
-@pytest.fixture(scope="module")
-def con(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    copy = tmp_path_factory.mktemp("fidelity") / "hebei.duckdb"
-    copy.write_bytes(built_db.read_bytes())
-    connection = duckdb.connect(str(copy), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def article(inputs_root: Path) -> str:
-    return (inputs_root / "seeds" / ARTICLE_PATH).read_bytes().decode("utf-8")
-
-
-def rows(con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    result = con.execute(query, params or {})
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, values, strict=True)) for values in result.fetchall()]
 
 
 def fact(con: duckdb.DuckDBPyConnection, fact_id: str) -> dict[str, Any]:

@@ -194,6 +194,8 @@ def synth_parameter_sets(db: hebeidb.Database) -> list[tuple[str, dict[str, Any]
                 value = next(c for c in parameter.choices if c != parameter.default)
             elif parameter.choices_from is not None:
                 value = db._dynamic_choices(parameter.choices_from)[0]
+            elif parameter.type == "boolean":
+                value = not parameter.default
             else:
                 value = 2015
             cases.append((name, {parameter.name: value}))

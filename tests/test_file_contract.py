@@ -25,6 +25,8 @@ READER_COMMANDS = {
     "render": ["render", "medals"],
     "lineage": ["lineage", "medals"],
     "export": ["export", "out"],
+    "search": ["search", "autism"],
+    "site": ["site", "out"],
 }
 
 

@@ -123,15 +123,17 @@ def test_table_puts_a_multi_line_value_on_one_line() -> None:
 
 
 def test_table_that_does_not_fit_switches_to_one_block_per_record() -> None:
+    """Three columns cannot share 25 terminal columns at a readable width: one block per record."""
     columns = ["label", "value", "quote"]
     rows = [["Persons certified", 1300000, "over 1.3 million people"], ["Schools", 9, None]]
-    out = written(columns, rows, "table", width=40)
+    out = written(columns, rows, "table", width=25)
     assert out.splitlines() == [
-        "-[ 1 ]----------------------",
+        "-[ 1 ]-------------------",
         "label | Persons certified",
         "value | 1300000",
-        "quote | over 1.3 million people",
-        "-[ 2 ]----------------------",
+        "quote | over 1.3 million",
+        "      | people",
+        "-[ 2 ]-------------------",
         "label | Schools",
         "value | 9",
         "quote |",
@@ -142,7 +144,9 @@ def test_table_that_does_not_fit_switches_to_one_block_per_record() -> None:
 def test_record_layout_wraps_long_values_without_losing_text() -> None:
     words = " ".join(f"word{i}" for i in range(60))
     unbroken = "x" * 95
-    lines = table_lines(["id", "text", "blob"], [[1, words, unbroken]], width=50)
+    # Six wide columns cannot share 50 terminal columns at a readable width (ten each): records, wrapped.
+    wide = ["a" * 30, "b" * 30, "c" * 30]
+    lines = table_lines(["id", "text", "blob", "a", "b", "c"], [[1, words, unbroken, *wide]], width=50)
     assert lines[0].startswith("-[ 1 ]")
     pieces: dict[str, list[str]] = {}
     current = ""
@@ -162,7 +166,9 @@ def test_record_layout_wraps_long_values_without_losing_text() -> None:
 def test_table_width_defaults_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "30")
     narrow = written(["label", "value"], [["x" * 40, 1]], "table", width=None)
-    assert narrow.startswith("-[ 1 ]")
+    # The long label wraps inside its column so that every line fits 30 columns, and none of it is lost.
+    assert all(len(line) <= 30 for line in narrow.splitlines())
+    assert "".join(line.split()[0] for line in narrow.splitlines()[2:-1]) == "x" * 40
     monkeypatch.setenv("COLUMNS", "200")
     wide = written(["label", "value"], [["x" * 40, 1]], "table", width=None)
     assert wide.splitlines()[0] == "label" + " " * 37 + "value"

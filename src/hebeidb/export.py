@@ -409,10 +409,15 @@ def _write(
 
     path = folder / obj.filename(fmt)
     query = f"SELECT * FROM {obj.sql_name}{_order_by(con, obj)}"
+    try:
+        described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
+        columns, types = described.columns, [str(kind) for kind in described.types]
+    except duckdb.Error as error:
+        raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     if fmt == "parquet":
         metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in _metadata(info, sources, obj).items())
         options = parquet_options(metadata)
-        if partitioned(con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0").columns, partition_by):
+        if partitioned(columns, partition_by):
             try:
                 return write_partitioned(con, query, folder / obj.name, partition_by, metadata)
             except PartitionError as error:
@@ -421,7 +426,7 @@ def _write(
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
-        query = f"SELECT {_csv_columns(con, obj)} FROM {obj.sql_name}{_order_by(con, obj)}"
+        query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{_order_by(con, obj)}"
     try:
         con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
     except duckdb.Error as error:
@@ -429,11 +434,10 @@ def _write(
     return path
 
 
-def _csv_columns(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
+def _csv_columns(columns: list[str], types: list[str]) -> str:
     """The select list of a CSV file: decimals without trailing zeros (a whole medal count is 96, not 96.0)."""
-    described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
     parts = []
-    for name, kind in zip(described.columns, described.types, strict=True):
+    for name, kind in zip(columns, types, strict=True):
         column = quote_identifier(name)
         if re.fullmatch(r"DECIMAL\(\d+,\s*[1-9]\d*\)", str(kind)):
             parts.append(f"rtrim(rtrim(CAST({column} AS VARCHAR), '0'), '.') AS {column}")

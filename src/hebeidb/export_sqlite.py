@@ -151,12 +151,16 @@ def canned_query(spec: ReportSpec, dynamic_choices: Callable[[str | None], tuple
                 return value
         return parameter.default if parameter.default is not None else 2000
 
-    active = {p.name: active_value(p) for p in spec.parameters if p.type != "identifier"}
-    full = rendered_with(active)
+    # Booleans that only shape the query (a descending sort) are rendered off; the sort keys then read them.
+    shaping = [p for p in spec.parameters if p.type == "boolean" and p.name not in rendered_with({p.name: True}).params]
+    active = {p.name: active_value(p) for p in spec.parameters if p.type != "identifier" and p not in shaping}
+    full = rendered_with({**active, **{p.name: False for p in shaping}})
     expression = sqlglot.parse_one(translate(full.sql, full.params, "sqlite").sql, read="sqlite")
     for parameter in spec.parameters:
         if parameter.type == "identifier":
-            expression = _sort_by_parameter(expression, parameter)
+            expression = _sort_by_parameter(expression, parameter, shaping[0] if shaping else None)
+            continue
+        if parameter in shaping:
             continue
         # The values for which the template leaves this parameter's filter out.
         left_out = [
@@ -220,8 +224,12 @@ def _literal(value: Any) -> Any:
     return exp.Literal.string(str(value))
 
 
-def _sort_by_parameter(expression: Any, parameter: Any) -> Any:
-    """``ORDER BY "domain", ...`` -> one ``CASE WHEN :order_by = 'x' THEN x END`` sort key per allowed column."""
+def _sort_by_parameter(expression: Any, parameter: Any, descending: Any = None) -> Any:
+    """``ORDER BY "domain", ...`` -> one ``CASE WHEN :order_by = 'x' THEN x END`` sort key per allowed column.
+
+    With a ``descending`` boolean parameter, each column gets two keys: one that sorts it descending when
+    the parameter is true, one ascending otherwise.
+    """
     from sqlglot import exp
 
     order = expression.args.get("order")
@@ -232,11 +240,22 @@ def _sort_by_parameter(expression: Any, parameter: Any) -> Any:
         column = ordered.this
         if isinstance(column, exp.Column) and not column.table and column.name == parameter.default:
             value = _effective(parameter)
-            for choice in parameter.choices:
-                case = exp.Case(
-                    ifs=[exp.If(this=exp.EQ(this=value.copy(), expression=_literal(choice)), true=exp.column(choice))]
+            directions: list[tuple[Any, bool]] = [(None, bool(ordered.args.get("desc")))]
+            if descending is not None:
+                raw = exp.Placeholder(this=descending.name)
+                raw.meta["raw"] = True
+                truthy = exp.In(
+                    this=exp.Lower(this=exp.Coalesce(this=raw, expressions=[exp.Literal.string("")])),
+                    expressions=[exp.Literal.string(v) for v in ("1", "true", "yes")],
                 )
-                keys.append(exp.Ordered(this=case, desc=ordered.args.get("desc"), nulls_first=False))
+                directions = [(truthy, True), (exp.Not(this=exp.paren(truthy.copy())), False)]
+            for condition, desc in directions:
+                for choice in parameter.choices:
+                    test: Any = exp.EQ(this=value.copy(), expression=_literal(choice))
+                    if condition is not None:
+                        test = exp.and_(test, condition.copy())
+                    case = exp.Case(ifs=[exp.If(this=test, true=exp.column(choice))])
+                    keys.append(exp.Ordered(this=case, desc=desc, nulls_first=False))
         else:
             keys.append(ordered)
     order.set("expressions", keys)
