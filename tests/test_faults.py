@@ -49,6 +49,9 @@ if "user-folder" in flags:
 hebeidb.export.export_database(database, target, "csv")
 """
 
+# Each test kills real processes at fault points: system tests.
+pytestmark = pytest.mark.slow
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -224,6 +224,7 @@ def test_a_changed_check_takes_the_full_path(
     assert report.reason == "checks/ changed"
 
 
+@pytest.mark.slow
 def test_previous_files_that_cannot_be_reused(base: tuple[Path, Path], inputs_copy: Path, tmp_path: Path) -> None:
     cases = {
         "missing": (None, "no previous file"),
@@ -259,6 +260,7 @@ def test_another_origin_takes_the_full_path(previous: Path, inputs_copy: Path) -
     assert report.reason == "the previous file was built from custom inputs"
 
 
+@pytest.mark.slow
 def test_cli_timings_as_table_and_json(run_cli, previous: Path, inputs_copy: Path, tmp_path: Path) -> None:
     _edit_reports(inputs_copy)
     out = tmp_path / "timings.json"

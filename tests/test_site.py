@@ -140,6 +140,7 @@ def test_manifest_lists_every_file_with_its_hash(site: Path) -> None:
 # --- atomic writing -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_earlier_site_is_replaced_and_nothing_else_is_written(tmp_path: Path, db: Database) -> None:
     out = tmp_path / "out" / "site"
     out.parent.mkdir()
@@ -151,6 +152,7 @@ def test_an_earlier_site_is_replaced_and_nothing_else_is_written(tmp_path: Path,
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["neighbour.txt", "site"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -172,6 +174,7 @@ def test_a_folder_that_is_not_an_unchanged_site_is_refused(tmp_path: Path, db: D
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
 
 
+@pytest.mark.slow
 def test_a_file_or_a_stranger_folder_is_refused(tmp_path: Path, db: Database) -> None:
     stranger = tmp_path / "photos"
     stranger.mkdir()
@@ -186,6 +189,7 @@ def test_a_file_or_a_stranger_folder_is_refused(tmp_path: Path, db: Database) ->
     assert plain.read_text() == "x"
 
 
+@pytest.mark.slow
 def test_cli_site(run_cli: Run, tmp_path: Path, built_db: Path) -> None:
     db_path = tmp_path / "hebei.duckdb"
     shutil.copy(built_db, db_path)
