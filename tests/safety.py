@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HEBEIDB = str(Path(sys.executable).with_name("hebeidb"))
@@ -43,21 +46,48 @@ def run_hebeidb(
     return subprocess.run(command, capture_output=True, text=True, errors="replace", cwd=cwd, env=full_env, timeout=300)
 
 
+@functools.cache
 def python_for_any_user() -> tuple[str, str]:
-    """A Python of this version that every user may run, and the PYTHONPATH that finds hebeidb and DuckDB.
+    """A Python of this version that every user may run, and a PYTHONPATH every user may read.
 
-    The test's own interpreter may live in a folder only its owner can enter.
+    The test's own interpreter and packages may live in folders only their owner can enter (a virtual
+    environment under a private temporary folder, as CI makes), so hebeidb and what it imports are
+    copied once into a folder anyone may read, laid out as an installed wheel (inputs inside the package).
     """
     import duckdb
+    import jinja2
+    import markupsafe
 
     import hebeidb
+    from hebeidb.inputs import Inputs
 
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     python = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
     if python is None:
         raise RuntimeError(f"no {version} outside the test's environment to run as another user")
-    folders = [Path(hebeidb.__file__).parent.parent, Path(duckdb.__file__).parent.parent]
-    return python, os.pathsep.join(str(folder) for folder in folders)
+    folder = Path(tempfile.mkdtemp(prefix="hebeidb-anyuser-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for module in (hebeidb, duckdb, jinja2, markupsafe):
+        package = Path(module.__file__).parent
+        shutil.copytree(package, folder / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    # DuckDB's compiled core sits beside its package in site-packages, and DuckDB reads its own version
+    # from its distribution's metadata.
+    site = Path(duckdb.__file__).parent.parent
+    for extension in site.glob("_duckdb*"):
+        if extension.is_file():
+            shutil.copy2(extension, folder / extension.name)
+    for metadata in site.glob("*.dist-info"):
+        if metadata.name.lower().startswith(("duckdb-", "jinja2-", "markupsafe-")):
+            shutil.copytree(metadata, folder / metadata.name)
+    installed = Inputs.installed().root
+    for name in ("schema", "seeds", "queries"):
+        if not (folder / "hebeidb" / name).exists():
+            shutil.copytree(installed / name, folder / "hebeidb" / name)
+    for root, _dirs, files in os.walk(folder):
+        os.chmod(root, 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+    return python, str(folder)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
