@@ -164,6 +164,55 @@ def wait_for_lock(target: Path, timeout: float) -> bool:
                 time.sleep(0.05)
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest_mismatch(folder: Path, files: dict[str, str], manifest: str) -> str | None:
+    """Why ``folder`` does not hold exactly ``files`` (relative path -> sha256) besides ``manifest``, or None.
+
+    A writer that lists what it wrote may later replace the folder only while this returns None: no link,
+    no file or folder it did not write, none missing, none changed.
+    """
+    import posixpath
+
+    found: dict[str, Path] = {}
+    folders: set[str] = set()
+    for root, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(root) / name
+            if path.is_symlink():
+                return f"{path.relative_to(folder).as_posix()} is a link"
+        folders.update((Path(root) / name).relative_to(folder).as_posix() for name in dirs)
+        for name in names:
+            path = Path(root) / name
+            found[path.relative_to(folder).as_posix()] = path
+    found.pop(manifest, None)
+    listed_folders = set()
+    for name in files:
+        parent = posixpath.dirname(name)
+        while parent:
+            listed_folders.add(parent)
+            parent = posixpath.dirname(parent)
+    extra = sorted(set(found) - set(files)) + sorted(f"{name}/" for name in folders - listed_folders)
+    if extra:
+        return f"{extra[0]} was not written by it"
+    missing = sorted(set(files) - set(found))
+    if missing:
+        return f"{missing[0]} is missing"
+    for name, path in sorted(found.items()):
+        if file_sha256(path) != files[name]:
+            return f"{name} was changed"
+    return None
+
+
 def fsync_file(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())

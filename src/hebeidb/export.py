@@ -22,6 +22,8 @@ import duckdb
 from .atomic import (
     TargetError,
     fault_point,
+    file_sha256,
+    manifest_mismatch,
     remove_leftovers,
     replace_folder,
     resolve_target,
@@ -185,7 +187,7 @@ def _export_into(
             chosen = [views[obj.name] for obj in objects if obj.name in views]
             written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
             manifest = _datapackage(con, [], [], fmt, info, sources, views, dataset) | sqlite_datapackage(written)
-            manifest["hebeidb"]["files"] = {path.name: _sha256(path) for path in written}
+            manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
         else:
             _check_partition_columns(con, objects, partition_by)
             written = [_write(con, obj, folder, fmt, info, sources, partition_by) for obj in objects]
@@ -278,29 +280,8 @@ def _replaceable(folder: Path, target: Path | None = None) -> str | None:
     odd = sorted(name for name in files if not _export_file_name(name))
     if odd:
         return f"{refuse} ({MANIFEST} lists {odd[0]!r}, which is not a file name an export writes)"
-    found = {}
-    folders = set()
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            path = Path(root) / name
-            if path.is_symlink():
-                return f"{refuse} ({path.relative_to(folder)} is a link)"
-        folders.update((Path(root) / name).relative_to(folder).as_posix() for name in dirs)
-        for name in names:
-            path = Path(root) / name
-            found[path.relative_to(folder).as_posix()] = path
-    found.pop(MANIFEST, None)
-    listed_folders = {parent.as_posix() for name in files for parent in PurePosixPath(name).parents} - {"."}
-    extra = sorted(set(found) - set(files)) + sorted(f"{name}/" for name in folders - listed_folders)
-    if extra:
-        return f"{refuse} ({extra[0]} was not written by the export)"
-    missing = sorted(set(files) - set(found))
-    if missing:
-        return f"{refuse} ({missing[0]} is missing)"
-    for name, path in sorted(found.items()):
-        if _sha256(path) != files[name]:
-            return f"{refuse} ({name} was changed)"
-    return None
+    reason = manifest_mismatch(folder, files, MANIFEST)
+    return f"{refuse} ({reason})" if reason is not None else None
 
 
 def _export_file_name(name: str) -> bool:
@@ -467,7 +448,7 @@ def _datapackage(
             "mediatype": "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv",
             "encoding": "utf-8",
             "bytes": path.stat().st_size,
-            "hash": "sha256:" + _sha256(path) if path.is_file() else None,
+            "hash": "sha256:" + file_sha256(path) if path.is_file() else None,
             "description": obj.description,
             "schema": _table_schema(con, obj, included, shared, views),
         }
@@ -499,7 +480,7 @@ def _datapackage(
             "sources_sha256": sources_digest(sources),
             # Every file the export wrote, with its sha256: a later export replaces this folder only
             # while it holds exactly these files, unchanged.
-            "files": {name: _sha256(path) for name, path in _file_tree(files)},
+            "files": {name: file_sha256(path) for name, path in _file_tree(files)},
         },
         "sources": [
             {key: value for key, value in (("title", s["citation"]), ("path", s["url"])) if value}
@@ -636,11 +617,3 @@ def frictionless_type(data_type: str) -> str:
 
 def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

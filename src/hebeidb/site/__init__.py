@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import TargetError, remove_leftovers, replace_folder, resolve_target, restore_aside, temporary_name
+from ..atomic import (
+    TargetError,
+    manifest_mismatch,
+    remove_leftovers,
+    replace_folder,
+    resolve_target,
+    restore_aside,
+    temporary_name,
+)
 from ..errors import HebeidbError, ParameterError
 
 MANIFEST = "hebeidb-site.json"
@@ -114,14 +122,5 @@ def replaceable(folder: Path) -> str | None:
         return f"{refuse} (no readable {MANIFEST}); give a new or empty folder"
     if not isinstance(listed, dict):
         return f"{refuse} ({MANIFEST} lists no files); give a new or empty folder"
-    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
-    extra = sorted(present - set(listed) - {MANIFEST})
-    if extra:
-        return f"{folder} holds {extra[0]}, which the earlier site did not write; nothing was replaced"
-    for name, digest in listed.items():
-        path = folder / name
-        if path.is_symlink() or not path.is_file():
-            return f"{folder}: {name} of the earlier site is missing or not a file; nothing was replaced"
-        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-            return f"{folder}: {name} changed since the site was written; nothing was replaced"
-    return None
+    reason = manifest_mismatch(folder, listed, MANIFEST)
+    return f"{folder} is not the unchanged earlier site ({reason}); nothing was replaced" if reason else None
