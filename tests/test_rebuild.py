@@ -86,6 +86,7 @@ def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple]
             {"s": schema, "t": name},
         ).fetchall()
         if not (name == "build_info" and c in BUILD_TIME_COLUMNS)
+        and not (name == "input_files" and c == "hashed_ns")  # when each file was read: a time, like built_at
     ]
     select = ", ".join(f'"{c}"' for c in columns)
     return sorted(con.execute(f'SELECT {select} FROM "{schema}"."{name}"').fetchall(), key=repr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -42,16 +43,18 @@ from .contract import (
     write_reports,
 )
 from .errors import BuildError, BuildLockedError, Problem
-from .inputs import Inputs, default_path
+from .inputs import FileHash, InputHashes, Inputs, default_path
 from .loading import (
     BUILD_FILLED_TABLES,
     SCHEMA,
     Timings,
     core_tables,
     derived_tables,
+    drop_stage,
     fill_derived_tables,
     load_seeds,
     run_sql_file,
+    stage_lines,
     timed,
 )
 from .reports import TemplateError, load_specs
@@ -101,6 +104,8 @@ class BuildReport:
     build_path: str = FULL  # FULL or QUERIES_ONLY
     reason: str = ""  # why that path was taken
     seconds: float = 0.0  # the whole build, lock to rename
+    input_files: int = 0  # input files hashed
+    files_read: int = 0  # of those, read to hash them (the others were unchanged since the previous build)
 
     def summary(self) -> str:
         """A few lines for the terminal: tables, rows, checks passed, coverage."""
@@ -109,6 +114,14 @@ class BuildReport:
         if self.path is not None:
             lines.append(f"built {self.path}")
             lines.append(f"path: {self.build_path} build ({self.reason})")
+            lines.append(
+                f"inputs: {self.input_files} files, {self.files_read} read to hash them"
+                + (
+                    f" ({self.input_files - self.files_read} unchanged since the previous build)"
+                    if self.files_read < self.input_files
+                    else ""
+                )
+            )
         lines.append(
             f"tables: {len(self.tables)} with {rows} rows ({', '.join(f'{n} {c}' for n, c in self.tables.items())})"
         )
@@ -163,6 +176,7 @@ class BuildReport:
                 for c in self.checks
             ],
             "tables": self.tables,
+            "inputs": {"files": self.input_files, "read": self.files_read},
         }
 
 
@@ -225,7 +239,8 @@ def build_database(
         with exclusive_lock(target, busy):
             remove_leftovers(target)
             temporary = temporary_name(target, TEMP_PURPOSE)
-            hashes = _hash_beside(source)
+            # Files unchanged since the previous build keep the sha256 it recorded (--full reads all).
+            hashes = _hash_beside(source, {} if full else _recorded_files(target))
             copying: concurrent.futures.Future[None] | None = None
             try:
                 if full:
@@ -272,7 +287,7 @@ def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> Build
     """Run the whole build in memory, checks included, without writing any file."""
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
     started = time.perf_counter()
-    report = _build_into(None, source, None, _hash_beside(source), Timings())
+    report = _build_into(None, source, None, _hash_beside(source, {}), Timings())
     report.reason = "checked in memory"
     report.seconds = time.perf_counter() - started
     return report
@@ -350,7 +365,7 @@ def _copy_beside(source: Path, destination: Path) -> concurrent.futures.Future[N
 def _rebuild_reports(
     temporary: Path,
     inputs: Inputs,
-    hashes: concurrent.futures.Future[dict[str, str]],
+    hashes: concurrent.futures.Future[InputHashes],
     timings: Timings,
     copying: concurrent.futures.Future[None],
 ) -> BuildReport:
@@ -388,10 +403,13 @@ def _rebuild_reports(
             f"UPDATE {SCHEMA}.build_info SET inputs_sha256 = $inputs, queries_sha256 = $queries, built_at = $built_at",
             {"inputs": current["inputs"], "queries": current["queries"], "built_at": _build_time()},
         )
+        _record_files(con, current)
         n_facts, n_excluded = con.execute(f"SELECT n_facts_covering, n_excluded FROM {SCHEMA}.build_info").fetchall()[0]
         report = BuildReport(
             None,
             current["inputs"],
+            input_files=len(current.files),
+            files_read=len(current.files) - current.reused,
             checks=results,
             coverage={"fact": n_facts, "excluded": n_excluded},
             cross_checks=None,
@@ -452,12 +470,45 @@ def _table_counts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> dict[str, i
     }
 
 
-def _hash_beside(inputs: Inputs) -> concurrent.futures.Future[dict[str, str]]:
-    """The inputs' part hashes, computed in a thread beside the build (hashlib and DuckDB release the GIL)."""
+def _hash_beside(inputs: Inputs, known: dict[str, FileHash]) -> concurrent.futures.Future[InputHashes]:
+    """The inputs' hashes, computed in a thread beside the build (hashlib and DuckDB release the GIL)."""
     hashing = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    hashes = hashing.submit(inputs.part_hashes)
+    hashes = hashing.submit(inputs.hash_files, known)
     hashing.shutdown(wait=False)
     return hashes
+
+
+def _recorded_files(target: Path) -> dict[str, FileHash]:
+    """The input files as the build of ``target`` recorded them; none when there is no such record."""
+    if not target.is_file() or target.with_name(target.name + ".wal").exists():
+        return {}
+    try:
+        con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
+    except duckdb.Error:  # pragma: no cover - DuckDB cannot start at all
+        return {}
+    try:
+        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
+        rows = con.execute(
+            f"""SELECT path, bytes, modified_ns, changed_ns, inode, sha256, hashed_ns
+                FROM previous.{SCHEMA}.input_files"""
+        ).fetchall()
+    except duckdb.Error:
+        return {}  # not a hebeidb file, or one from before the files were recorded: every file is read
+    finally:
+        con.close()
+    return {row[0]: FileHash(*row) for row in rows}
+
+
+def _record_files(con: duckdb.DuckDBPyConnection, hashes: InputHashes) -> None:
+    """Write the hashed input files into core.input_files, replacing what was there (in one statement)."""
+    con.execute(f"DELETE FROM {SCHEMA}.input_files")
+    columns = ("path", "bytes", "modified_ns", "changed_ns", "inode", "sha256", "hashed_ns")
+    fields = ("name", "size", "modified_ns", "changed_ns", "inode", "sha256", "hashed_ns")
+    con.execute(
+        f"INSERT INTO {SCHEMA}.input_files ({', '.join(columns)}) SELECT "
+        + ", ".join(f"unnest(${name})" for name in columns),
+        {column: [getattr(f, field) for f in hashes.files] for column, field in zip(columns, fields, strict=True)},
+    )
 
 
 def _connect(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> duckdb.DuckDBPyConnection:
@@ -509,7 +560,7 @@ def _build_into(
     temporary: Path | None,
     inputs: Inputs,
     storage_version: str | None,
-    hashes: concurrent.futures.Future[dict[str, str]],
+    hashes: concurrent.futures.Future[InputHashes],
     timings: Timings,
 ) -> BuildReport:
     con = _connect(temporary, inputs, storage_version)
@@ -527,7 +578,7 @@ def _fill(
     con: duckdb.DuckDBPyConnection,
     inputs: Inputs,
     storage_version: str,
-    hashes: concurrent.futures.Future[dict[str, str]],
+    hashes: concurrent.futures.Future[InputHashes],
     timings: Timings,
 ) -> BuildReport:
     with timed(timings, "declarations"):
@@ -558,9 +609,12 @@ def _fill(
     coverage = coverage_counts(con)
     cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
     current = hashes.result()
+    _record_files(con, current)
     report = BuildReport(
         None,
         current["inputs"],
+        input_files=len(current.files),
+        files_read=len(current.files) - current.reused,
         checks=results,
         coverage=coverage,
         cross_checks=cross_checks,
@@ -589,26 +643,23 @@ def _fill(
         },
     )
     for table in tables:
-        con.execute(f"DROP VIEW IF EXISTS temp.rows_{table.name}")
-        con.execute(f"DROP TABLE IF EXISTS temp.{table.stage}")
+        drop_stage(con, table)
     report.tables = _table_counts(con, inputs)
     return report
 
 
 def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
     documents = con.execute(
-        f"""SELECT s.source_id, s.text_path, r.csv_line
-            FROM {SCHEMA}.sources AS s JOIN stage_sources AS r USING (source_id)
-            WHERE s.kind = 'document' ORDER BY r.csv_line"""
+        f"SELECT source_id, text_path FROM {SCHEMA}.sources WHERE kind = 'document' ORDER BY source_id"
     ).fetchall()
     rel_sources = inputs.relative(inputs.seeds_dir / "sources.csv")
-    problems = []
+    problems: list[tuple[str, Problem]] = []  # with the row's source_id: its line is looked up if need be
     paths = {}
     # Links are resolved once per folder (and per linked file) rather than per path: thousands of
     # texts at national scale would otherwise cost several system calls each.
     root = os.path.realpath(inputs.seeds_dir)
     folders: dict[str, str] = {}
-    for source_id, text_path, line in documents:
+    for source_id, text_path in documents:
         joined = os.path.normpath(os.path.join(root, text_path))
         folder, name = os.path.split(joined)
         if folder not in folders:
@@ -618,32 +669,36 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
             path = os.path.realpath(path)
         if not path.startswith(root + os.sep):
             problems.append(
-                Problem(
-                    "files",
-                    rel_sources,
-                    "text_path leaves the seeds folder",
-                    line=line,
-                    column="text_path",
-                    value=text_path,
-                    expected="a path inside seeds/",
+                (
+                    source_id,
+                    Problem(
+                        "files",
+                        rel_sources,
+                        "text_path leaves the seeds folder",
+                        column="text_path",
+                        value=text_path,
+                        expected="a path inside seeds/",
+                    ),
                 )
             )
         elif not os.path.isfile(path):
             problems.append(
-                Problem(
-                    "files",
-                    rel_sources,
-                    "stored text file is missing",
-                    line=line,
-                    column="text_path",
-                    value=text_path,
-                    expected=f"a file at {inputs.relative(Path(path))}",
+                (
+                    source_id,
+                    Problem(
+                        "files",
+                        rel_sources,
+                        "stored text file is missing",
+                        column="text_path",
+                        value=text_path,
+                        expected=f"a file at {inputs.relative(Path(path))}",
+                    ),
                 )
             )
         else:
             paths[source_id] = path
     if problems:
-        raise BuildError(problems)
+        raise BuildError(_on_their_lines(con, inputs, problems))
     if not paths:
         return 0
     try:
@@ -658,6 +713,24 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
     except duckdb.Error as error:
         raise BuildError([_text_problem(inputs, paths, error)]) from None
     return len(paths)
+
+
+def _on_their_lines(
+    con: duckdb.DuckDBPyConnection, inputs: Inputs, problems: list[tuple[str, Problem]]
+) -> list[Problem]:
+    """Problems of sources.csv rows, given with their source_id: with their lines, in file order."""
+    sources = next(t for t in core_tables(con) if t.name == "sources")
+    unreadable = stage_lines(con, inputs, sources)
+    if unreadable:  # pragma: no cover - the file was read moments ago
+        return unreadable
+    lines = dict(
+        con.execute(
+            f"SELECT source_id, min(csv_line) FROM {sources.stage} WHERE list_contains($ids, source_id) GROUP BY ALL",
+            {"ids": [source_id for source_id, _ in problems]},
+        ).fetchall()
+    )
+    located = [dataclasses.replace(p, line=lines.get(source_id)) for source_id, p in problems]
+    return sorted(located, key=lambda p: p.line or 0)
 
 
 def _text_problem(inputs: Inputs, paths: dict[str, str], error: duckdb.Error) -> Problem:

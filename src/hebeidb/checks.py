@@ -17,7 +17,7 @@ import duckdb
 
 from .errors import Problem
 from .inputs import CHECKS_DIR, Inputs
-from .loading import SCHEMA, Table, seed_file
+from .loading import SCHEMA, Table, seed_file, stage_lines
 from .sqltext import quote_identifier
 
 
@@ -53,8 +53,8 @@ CATALOG_CHECKS = ("documentation",)
 def run_checks(
     con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: list[Table], only: tuple[str, ...] | None = None
 ) -> list[CheckResult]:
-    """Run every check (or those named in ``only``); staging tables ``stage_<table>`` must still exist
-    to find seed lines."""
+    """Run every check (or those named in ``only``); the staging views ``stage_<table>`` must still
+    exist to find seed lines."""
     by_name = {t.name: t for t in tables}
     results = []
     for path in check_files():
@@ -79,6 +79,7 @@ def _locate(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: dict[str, Ta
     if file is None:
         file = inputs.relative(seed_file(inputs, row["table_name"]))
         if table is not None and row.get("row_key") is not None and table.primary_key:
+            stage_lines(con, inputs, table)  # the seed's lines, read when a problem needs them
             key = " || '/' || ".join(f"CAST({quote_identifier(c)} AS VARCHAR)" for c in table.primary_key)
             found = con.execute(
                 f"SELECT min(csv_line) FROM {table.stage} WHERE {key} = $key", {"key": str(row["row_key"])}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_FILENAME = "hebei.duckdb"
@@ -101,37 +100,103 @@ class Inputs:
         return path.relative_to(self.root).as_posix()
 
     def sha256(self) -> str:
-        """sha256 over every input file's path and bytes; equal inputs give equal hashes."""
-        return self.part_hashes()["inputs"]
+        """sha256 of every input file's path and sha256; equal inputs give equal hashes."""
+        return self.hash_files().parts["inputs"]
 
     def part_hashes(self) -> dict[str, str]:
-        """sha256 of all inputs (``inputs``) and of each part (``schema``, ``seeds``, ``queries``, ``checks``).
+        """sha256 of all inputs (``inputs``) and of each part (``schema``, ``seeds``, ``queries``, ``checks``)."""
+        return self.hash_files().parts
 
-        Each is taken over the files' paths and bytes in path order, so a change to one part changes
-        that part's hash and the whole one, and nothing else.
+    def hash_files(self, known: Mapping[str, FileHash] | None = None) -> InputHashes:
+        """Every input file's sha256, and from those the hash of each part and of the whole.
+
+        A part's hash (and the whole one) is the sha256 of the lines ``<sha256>  <path>`` of its files
+        in path order: what ``sha256sum`` prints for them, so it can be checked without hebeidb. A
+        change to one file changes its part's hash and the whole one, and nothing else.
+
+        ``known`` holds the files as a previous build recorded them: a file the file system still
+        describes as it did then (:meth:`FileHash.still_describes`, the test git makes of its index)
+        keeps its recorded sha256 instead of being read again. Pass nothing to read every file.
         """
-        whole = hashlib.sha256()
-        parts = {name: hashlib.sha256() for name in PARTS}
-        # Files are read in pieces (a national-scale seed is gigabytes), and the whole hash is fed
-        # in a second thread while this one feeds the part's: hashlib releases the GIL on large data.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as beside:
-            for path in self.files():
-                name = self._hash_name(path)
-                part = parts[name.split("/", 1)[0]]
-                with path.open("rb") as handle:
-                    for piece in _pieces(name.encode() + b"\0", handle):
-                        fed = beside.submit(whole.update, piece)
-                        part.update(piece)
-                        fed.result()
-        return {"inputs": whole.hexdigest(), **{name: digest.hexdigest() for name, digest in parts.items()}}
+        started = time.time_ns()
+        found = []
+        for path in self.files():
+            name = self._hash_name(path)
+            stat = path.stat()
+            recorded = known.get(name) if known else None
+            if recorded is not None and recorded.still_describes(stat):
+                found.append(recorded)
+            else:
+                found.append(FileHash.of(name, path, stat, started))
+        parts = {"inputs": _listing_sha256(found)}
+        for part in PARTS:
+            parts[part] = _listing_sha256([f for f in found if f.name.split("/", 1)[0] == part])
+        reused = sum(1 for f in found if known and known.get(f.name) is f)
+        return InputHashes(parts, tuple(found), reused)
 
 
-def _pieces(head: bytes, handle: BinaryIO, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
-    """``head``, the file's bytes in pieces of ``size``, then a NUL: what the hashes take for one file."""
-    yield head
-    while piece := handle.read(size):
-        yield piece
-    yield b"\0"
+# A file modified this close to the moment it was hashed may have changed again within the same tick
+# of a coarse file system clock without its time moving: its recorded hash is not trusted.
+RACY_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class FileHash:
+    """One input file as hashed: its path among the inputs (``seeds/facts.csv``, ``checks/NAME``),
+    what the file system said of it (size, modification and change times, inode), its sha256, and
+    when it was read (times in nanoseconds since the epoch)."""
+
+    name: str
+    size: int
+    modified_ns: int
+    changed_ns: int
+    inode: int
+    sha256: str
+    hashed_ns: int
+
+    @classmethod
+    def of(cls, name: str, path: Path, stat: os.stat_result, hashed_ns: int) -> FileHash:
+        return cls(name, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, _file_sha256(path), hashed_ns)
+
+    def still_describes(self, stat: os.stat_result) -> bool:
+        """True when a file with ``stat`` may be taken to hold the bytes this hash was taken of: the
+        same file (inode), not written to or replaced since (size, modification and change times;
+        the change time moves on any write, rename into place or change of mode and cannot be set
+        back), and last changed well before it was read."""
+        return (
+            stat.st_ino == self.inode
+            and stat.st_size == self.size
+            and stat.st_mtime_ns == self.modified_ns
+            and stat.st_ctime_ns == self.changed_ns
+            and max(self.modified_ns, self.changed_ns) < self.hashed_ns - RACY_NS
+        )
+
+
+@dataclass(frozen=True)
+class InputHashes:
+    """The hashes of a set of inputs: ``parts`` (``inputs`` for the whole, and each of PARTS), the
+    files they were taken over, and how many recorded hashes were reused rather than read again."""
+
+    parts: dict[str, str]
+    files: tuple[FileHash, ...]
+    reused: int = 0
+
+    def __getitem__(self, part: str) -> str:
+        return self.parts[part]
+
+
+def _listing_sha256(files: list[FileHash]) -> str:
+    listing = "".join(f"{f.sha256}  {f.name}\n" for f in sorted(files, key=lambda f: f.name))
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        # In pieces: a national-scale seed is gigabytes (hashlib releases the GIL on each piece).
+        while piece := handle.read(8 * 1024 * 1024):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 def _ignored(path: Path, folder: Path) -> bool:

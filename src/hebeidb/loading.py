@@ -1,12 +1,13 @@
 """Run the schema and load the seeds into a DuckDB connection, validating every row first.
 
 Seeds are CSV files named after their table (``seeds/facts.csv`` fills ``core.facts``). Each is read
-with DuckDB's ``read_csv`` using the column types of its table, into a temporary staging table that
-remembers each row's line. An optional ``seeds/<table>.sql`` turns the staged rows into table rows
-(for example to derive columns). The rows are inserted with ``INSERT ... SELECT``, DuckDB enforcing
-every constraint the DDL declares; when it refuses them, the rows are checked against each
-constraint so that every violation is reported with its file, line and column instead of as a
-bare constraint error.
+with DuckDB's ``read_csv`` using the column types of its table, through a temporary view
+``stage_<table>``. An optional ``seeds/<table>.sql`` turns the staged rows into table rows (for
+example to derive columns). The rows are inserted with ``INSERT ... SELECT`` straight from the CSV,
+DuckDB enforcing every constraint the DDL declares. Only when it refuses them (or a later check
+fails) is the CSV read again into a temporary table that remembers each row's line, and the rows
+are checked against each constraint so that every violation is reported with its file, line and
+column instead of as a bare constraint error.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import duckdb
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .errors import BuildError, Problem
 from .inputs import Inputs
-from .sqltext import error_first_line, quote_identifier, sql_statement_line, statement_kinds
+from .sqltext import error_first_line, quote_identifier, quote_literal, sql_statement_line, statement_kinds
 
 SCHEMA = "core"
 # Tables the build fills itself rather than from a CSV file.
-BUILD_FILLED_TABLES = ("source_texts", *CONTRACT_TABLES)
+BUILD_FILLED_TABLES = ("source_texts", "input_files", *CONTRACT_TABLES)
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, nullstr = ''"
 )
@@ -188,15 +189,46 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
     with timed(timings, "stage"):
         for table in tables:
             problems += _stage(con, inputs, table)
-            if not problems and isinstance(timings, Timings):
-                timings.count("stage", con.execute(f"SELECT count(*) FROM {table.stage}").fetchall()[0][0])
     if problems:
         raise BuildError(problems)
-    for table in tables:
-        problems = _validate_and_insert(con, inputs, table, timings)
-        if problems:
-            raise BuildError(problems)
+    for index, table in enumerate(tables):
+        outcome = _validate_and_insert(con, inputs, table, timings)
+        if isinstance(outcome, Refused):
+            # Every CSV not yet inserted is read with its lines, so that all unreadable files are
+            # named together; then this table's rows are held against each constraint.
+            with timed(timings, "validate"):
+                outcome = [p for later in tables[index:] for p in stage_lines(con, inputs, later)] or (
+                    _refusal_problems(con, inputs, table, outcome)
+                )
+        if outcome:
+            raise BuildError(outcome)
     return tables
+
+
+def stage_lines(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+    """Read ``table``'s CSV again into the temporary table ``stage_<table>`` with each row's line
+    (``csv_line``), replacing the plain view the insert read; once per build, when a problem must be
+    located. Returns the problem that makes the file unreadable, if any."""
+    kind = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name = $name", {"name": table.stage}
+    ).fetchall()[0][0]
+    if not kind:
+        return []  # already read with its lines (or never staged: a missing file was reported)
+    path = seed_file(inputs, table.name)
+    header, problem = _read_header(path, inputs.relative(path), ",".join(table.columns))
+    if problem:
+        return [problem]
+    con.execute(f"DROP VIEW temp.{table.stage}")
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {table.stage} AS "
+            f"SELECT CAST(row_number() OVER () + 1 AS INTEGER) AS csv_line, * "
+            f"FROM read_csv($path, {CSV_OPTIONS}, columns = {_column_types(table, header)})",
+            {"path": str(path)},
+        )
+    except duckdb.Error as error:
+        return [_csv_problem(inputs.relative(path), table, error)]
+    return []
 
 
 class Timings(dict[str, float]):
@@ -286,17 +318,31 @@ def _stage(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list
                 expected=f"columns of core.{table.name}: {expected_header}",
             )
         ]
-    types = "{" + ", ".join(f"'{name}': '{table.columns[name]}'" for name in header) + "}"
+    # A view: the insert reads the CSV once, in parallel, straight into the table. Lines are
+    # numbered (stage_lines) only when a problem has to be located.
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table.stage} AS "
-            f"SELECT CAST(row_number() OVER () + 1 AS INTEGER) AS csv_line, * "
-            f"FROM read_csv($path, {CSV_OPTIONS}, columns = {types})",
-            {"path": str(path)},
+            f"CREATE OR REPLACE TEMP VIEW {table.stage} AS SELECT * "
+            f"FROM read_csv({quote_literal(str(path))}, {CSV_OPTIONS}, columns = {_column_types(table, header)})"
         )
     except duckdb.Error as error:
         return [_csv_problem(rel, table, error)]
     return []
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Drop ``stage_<table>`` and ``rows_<table>``, views or tables, once the build no longer needs them."""
+    for name in (f"rows_{table.name}", table.stage):
+        for (kind,) in con.execute(
+            """SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = $name
+               UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = $name""",
+            {"name": name},
+        ).fetchall():
+            con.execute(f"DROP {kind} temp.{quote_identifier(name)}")
+
+
+def _column_types(table: Table, header: list[str]) -> str:
+    return "{" + ", ".join(f"{quote_literal(name)}: {quote_literal(table.columns[name])}" for name in header) + "}"
 
 
 def _read_header(path: Path, rel: str, expected: str) -> tuple[list[str], Problem | None]:
@@ -367,9 +413,38 @@ def _describe_type(duckdb_type: str) -> str:
     }.get(duckdb_type, duckdb_type)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """DuckDB refused a table's rows: its error, or None when rows refer to each other in a cycle."""
+
+    error: str | None
+
+
 def _validate_and_insert(
     con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table, timings: dict[str, float]
-) -> list[Problem]:
+) -> list[Problem] | Refused:
+    """Insert the table's rows; returns the problems found before inserting (none when the rows
+    went in), or :class:`Refused` (then :func:`_refusal_problems` locates why)."""
+    problems = _rows_view(con, inputs, table)
+    if problems:
+        return problems
+    # DuckDB enforces every constraint of the DDL on insert, so clean rows go straight in; only when
+    # the insert is refused do the validation queries run, to name each bad row's line and column.
+    with timed(timings, "insert"):
+        try:
+            inserted = _insert(con, table, f"rows_{table.name}")
+        except duckdb.Error as error:
+            return Refused(error_first_line(error))
+        if inserted is None:
+            return Refused(None)
+        if isinstance(timings, Timings):
+            timings.count("insert", inserted)
+    return []
+
+
+def _rows_view(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+    """The view ``rows_<table>`` of the rows to insert: the seed hook's query over ``stage_<table>``,
+    or the staged rows themselves."""
     rel = inputs.relative(seed_file(inputs, table.name))
     rows = f"rows_{table.name}"
     hook = inputs.seeds_dir / f"{table.name}.sql"
@@ -400,26 +475,19 @@ def _validate_and_insert(
                 expected=f"header {','.join(table.columns)}",
             )
         ]
+    return []
 
-    # DuckDB enforces every constraint of the DDL on insert, so clean rows go straight in; only when
-    # the insert is refused do the validation queries run, to name each bad row's line and column.
-    with timed(timings, "insert"):
-        try:
-            inserted = _insert(con, table, rows)
-        except duckdb.Error as error:
-            refused: str | None = error_first_line(error)
-        else:
-            refused = None
-            if inserted is not None:
-                if isinstance(timings, Timings):
-                    timings.count("insert", inserted)
-                return []
-    with timed(timings, "validate"):
-        problems = _constraint_problems(con, table, rows, rel)
+
+def _refusal_problems(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table, refused: Refused) -> list[Problem]:
+    """Why DuckDB refused ``table``'s rows, each problem with its line (its CSV is staged with lines
+    by now). The build fails, so whatever rows went in go with it."""
+    rel = inputs.relative(seed_file(inputs, table.name))
+    rows = f"rows_{table.name}"
+    problems = _rows_view(con, inputs, table) or _constraint_problems(con, table, rows, rel)
     if problems:
         return problems
-    if refused is not None:
-        return [Problem("sql", rel, f"rows cannot be inserted into core.{table.name}: {refused}")]
+    if refused.error is not None:
+        return [Problem("sql", rel, f"rows cannot be inserted into core.{table.name}: {refused.error}")]
     left = con.execute(f"SELECT min(csv_line) FROM {rows} AS r WHERE {_pending(table)}").fetchall()
     return [
         Problem(
