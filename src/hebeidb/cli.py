@@ -228,7 +228,11 @@ def _require_text(what: str, value: str) -> None:
         metavar="DIR",
         help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
     ),
-    arg("--full", action="store_true", help="build everything from the inputs, reading every input file again, even when only queries/ changed"),
+    arg(
+        "--full",
+        action="store_true",
+        help="build everything from the inputs, reading every input file again, even when only queries/ changed",
+    ),
     arg(
         "--timings",
         nargs="?",
