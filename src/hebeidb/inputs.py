@@ -118,16 +118,16 @@ class Inputs:
         describes as it did then (:meth:`FileHash.still_describes`, the test git makes of its index)
         keeps its recorded sha256 instead of being read again. Pass nothing to read every file.
         """
-        started = time.time_ns()
         found = []
         for path in self.files():
             name = self._hash_name(path)
+            reading = time.time_ns()
             stat = path.stat()
             recorded = known.get(name) if known else None
             if recorded is not None and recorded.still_describes(stat):
                 found.append(recorded)
             else:
-                found.append(FileHash.of(name, path, stat, started))
+                found.append(FileHash.of(name, path, stat, reading))
         parts = {"inputs": _listing_sha256(found)}
         for part in PARTS:
             parts[part] = _listing_sha256([f for f in found if f.name.split("/", 1)[0] == part])
