@@ -86,8 +86,9 @@ def test_export_has_one_file_per_view_and_table(db: hebeidb.Database, parquet_ex
     tables = {
         "core." + r[0] for r in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
     }
-    # build_info and the contract tables describe the file: they go into the metadata, not into files.
-    described = {"build_info", "core.build_info", "core.dataset", "core.public_views"}
+    # build_info, the contract tables and the record of the input files describe the file: they go into
+    # the metadata, not into files.
+    described = {"build_info", "core.build_info", "core.dataset", "core.public_views", "core.input_files"}
     described |= {"core.public_view_references", "core.reports", "core.report_parameters"}
     expected = (views | tables) - described
     assert set(exported_names(parquet_export, ".parquet")) == expected

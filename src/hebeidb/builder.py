@@ -501,6 +501,7 @@ def _recorded_files(target: Path) -> dict[str, FileHash]:
 
 def _record_files(con: duckdb.DuckDBPyConnection, hashes: InputHashes) -> None:
     """Write the hashed input files into core.input_files, replacing what was there (in one statement)."""
+    con.execute((Path(__file__).with_name("input_files.sql")).read_text(encoding="utf-8"))
     con.execute(f"DELETE FROM {SCHEMA}.input_files")
     columns = ("path", "bytes", "modified_ns", "changed_ns", "inode", "sha256", "hashed_ns")
     fields = ("name", "size", "modified_ns", "changed_ns", "inode", "sha256", "hashed_ns")

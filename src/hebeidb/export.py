@@ -41,8 +41,10 @@ MANIFEST = "datapackage.json"
 EXPORT_SUFFIXES = (".parquet", ".csv", ".sqlite", ".json")
 EXPORT_ALIAS = "hebeidb_export"
 TEMP_PURPOSE = "exporting"
-# Objects that describe the file rather than hold data: their content goes into the metadata.
-NOT_EXPORTED = ("build_info", *(f"core.{name}" for name in CONTRACT_TABLES))
+# Objects that describe the file rather than hold data: their content goes into the metadata. The
+# input files' record describes the building machine's files (inodes, times): the metadata carries
+# the inputs' hash taken over it, so that two builds of the same inputs export the same bytes.
+NOT_EXPORTED = ("build_info", "core.input_files", *(f"core.{name}" for name in CONTRACT_TABLES))
 FRICTIONLESS_TYPES = {
     "VARCHAR": "string",
     "BOOLEAN": "boolean",
