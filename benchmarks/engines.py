@@ -2,13 +2,16 @@
 
     python benchmarks/engines.py --facts 100000            # about 3 minutes
     python benchmarks/engines.py --facts 1000000           # about 10 minutes, 1 GB of disk
+    python benchmarks/engines.py --facts 10000000 --repeat 1   # about 40 minutes, 10 GB of disk
 
 For each size: ``hebeidb synth`` builds the database, ``hebeidb export --partition-by domain,year`` writes
 the Parquet Spark reads (the README's recipe), then each report runs with its defaults on DuckDB
-(``Database.report(name).fetchall()``) and on Spark ``local[2]`` (``spark.sql(render ... --dialect spark,
-args=...).collect()``), each the best of ``--repeat`` runs after one warm-up run, rows fetched into Python on
-both sides. Spark's start-up (15-25 s) is reported apart. Work files go into a temporary folder (or
-``--workdir``), never into the repository. This script is not a test and the test suite never runs it.
+(``Database.report(name)``) and on Spark ``local[2]`` (``spark.sql(render ... --dialect spark, args=...)``),
+each the best of ``--repeat`` runs after one warm-up run. Rows are fetched into Python on both sides up to
+2*10^6 facts (``fetchall()`` and ``collect()``), as Arrow tables above (``.arrow()`` and ``toArrow()``: ten
+million rows as Python objects would not fit in memory on either side). Spark's start-up (15-25 s) is
+reported apart. Work files go into a temporary folder (or ``--workdir``), never into the repository. This
+script is not a test and the test suite never runs it.
 """
 
 from __future__ import annotations
@@ -41,7 +44,14 @@ def main() -> int:
     parser.add_argument("--facts", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument(
+        "--fetch",
+        choices=("auto", "rows", "arrow"),
+        default="auto",
+        help="rows: fetchall()/collect(); arrow: Arrow tables; auto: rows up to 2*10^6 facts",
+    )
     args = parser.parse_args()
+    arrow = args.fetch == "arrow" or (args.fetch == "auto" and args.facts > 2_000_000)
 
     import hebeidb
     from hebeidb.sqltools import translate
@@ -66,7 +76,7 @@ def main() -> int:
             SparkSession.builder.master("local[2]")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.driver.memory", "2g")
+            .config("spark.driver.memory", "6g" if arrow else "2g")
             .getOrCreate()
         )
         spark.sparkContext.setLogLevel("ERROR")
@@ -80,7 +90,8 @@ def main() -> int:
             folder = resource.get("partitioning", {}).get("folder") or resource["path"]
             spark.read.parquet(str(out / folder)).createOrReplaceTempView(resource["name"])
 
-        print(f"# {args.facts:,} facts; {platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}")
+        fetched = "Arrow tables" if arrow else "rows as Python tuples"
+        print(f"# {args.facts:,} facts; {platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}; {fetched}")
         print(f"# synth {synth_seconds:.1f} s, partitioned export {export_seconds:.1f} s, ", end="")
         print(f"Spark start {spark_start:.1f} s")
         print("| report | rows | DuckDB (s) | Spark local[2] (s) | Spark / DuckDB |")
@@ -89,9 +100,13 @@ def main() -> int:
             for spec in db.reports():
                 rendered = db.render(spec.name)
                 translation = translate(rendered.sql, rendered.params, "spark")
-                duck, duck_rows = best_of(args.repeat, lambda s=spec: db.report(s.name).fetchall())
                 sql, bound = translation.sql, translation.args()
-                sparked, spark_rows = best_of(args.repeat, lambda q=sql, a=bound: spark.sql(q, args=a).collect())
+                if arrow:
+                    duck, duck_rows = best_of(args.repeat, lambda s=spec: db.report(s.name).arrow())
+                    sparked, spark_rows = best_of(args.repeat, lambda q=sql, a=bound: spark.sql(q, args=a).toArrow())
+                else:
+                    duck, duck_rows = best_of(args.repeat, lambda s=spec: db.report(s.name).fetchall())
+                    sparked, spark_rows = best_of(args.repeat, lambda q=sql, a=bound: spark.sql(q, args=a).collect())
                 assert duck_rows == spark_rows, (spec.name, duck_rows, spark_rows)
                 print(f"| {spec.name} | {duck_rows:,} | {duck:.3f} | {sparked:.3f} | {sparked / duck:.0f}x |")
         spark.stop()
