@@ -191,6 +191,19 @@ def test_report_relation_to_pandas_when_installed(db: Database) -> None:
         assert table.column("delegation").to_pylist() == [row[relation.columns.index("delegation")] for row in rows]
 
 
+@pytest.mark.parametrize("method", ["fetchall", "fetchone", "fetchmany", "df", "pl", "arrow", "fetchnumpy"])
+def test_every_way_of_fetching_leaves_the_connection_free(db: Database, method: str) -> None:
+    needs = {"df": "pandas", "pl": "polars", "arrow": "pyarrow"}.get(method)
+    if needs is not None and importlib.util.find_spec(needs) is None:
+        pytest.fail(f"{needs} is part of the test extra: pip install -e '.[test]'")
+    fetched = getattr(db.report("medals"), method)()
+    if method == "arrow":
+        assert fetched.num_rows == len(db.report("medals").fetchall())
+    # The next query runs: nothing is left holding the connection.
+    assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
+    assert db.report("timeline").fetchall()
+
+
 def test_render_keeps_values_out_of_the_sql(db: Database) -> None:
     rendered = db.render("medals", kind="national_games", since="2021")
     assert rendered.params == {"kind": "national_games", "since": 2021}

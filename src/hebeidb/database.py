@@ -433,7 +433,10 @@ class Result:
         return self._fetch("pl")
 
     def arrow(self) -> Any:
-        return self._fetch("arrow")
+        """The result as a pyarrow Table (``pip install pyarrow``), read whole: the connection is free
+        for the next query. (DuckDB's own ``relation.arrow()`` returns a reader that holds the
+        connection until drained; ``to_arrow_reader`` still streams when wanted.)"""
+        return self._fetch("to_arrow_table")
 
     def fetchnumpy(self) -> Any:
         return self._fetch("fetchnumpy")
