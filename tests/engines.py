@@ -130,7 +130,7 @@ def spark_session() -> Any:
         SparkSession.builder.master("local[2]")
         .appName("hebeidb-tests")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", "1")  # the test data is small: one task per shuffle
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
         .config("spark.sql.ansi.enabled", "true")
@@ -138,8 +138,11 @@ def spark_session() -> Any:
     )
 
 
-def register_parquet_views(spark: Any, db: Database, export: Path) -> None:
-    """Each public view's Parquet file (or partitioned folder) as a Spark temporary view of the same name."""
+def register_parquet_views(spark: Any, db: Database, export: Path, cache: bool = False) -> None:
+    """Each public view's Parquet file (or partitioned folder) as a Spark temporary view of the same name;
+    with ``cache``, read into Spark's memory once (``CACHE TABLE``) rather than at every query."""
     for view in public_views(db):
         path = export / f"{view}.parquet"
         spark.read.parquet(str(path)).createOrReplaceTempView(view)
+        if cache:
+            spark.sql(f"CACHE TABLE `{view}`")
