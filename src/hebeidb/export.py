@@ -192,7 +192,8 @@ def _export_into(
             manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
         else:
             _check_partition_columns(con, objects, partition_by)
-            written = [_write(con, obj, folder, fmt, info, sources, partition_by) for obj in objects]
+            digest = sources_digest(sources)  # once: every file carries it
+            written = [_write(con, obj, folder, fmt, info, digest, partition_by) for obj in objects]
             manifest = _datapackage(con, objects, written, fmt, info, sources, views, dataset)
     finally:
         con.close()
@@ -341,7 +342,7 @@ def citation(source: dict[str, Any]) -> str:
     return ". ".join(str(part) for part in parts if part) + "."
 
 
-def _metadata(info: dict[str, Any], sources: list[dict[str, Any]], obj: ExportObject) -> dict[str, str]:
+def _metadata(info: dict[str, Any], sources_sha256: str, obj: ExportObject) -> dict[str, str]:
     return {
         "hebeidb_version": str(info["package_version"]),
         "hebeidb_build_sha256": str(info["inputs_sha256"]),
@@ -349,7 +350,7 @@ def _metadata(info: dict[str, Any], sources: list[dict[str, Any]], obj: ExportOb
         "hebeidb_description": obj.description,
         # The sources themselves are a resource of the export (core.sources, and datapackage.json's
         # "sources"); each file carries only their digest and where to find them.
-        "hebeidb_sources_sha256": sources_digest(sources),
+        "hebeidb_sources_sha256": sources_sha256,
         "hebeidb_sources_resource": "core.sources",
     }
 
@@ -385,7 +386,7 @@ def _write(
     folder: Path,
     fmt: str,
     info: dict[str, Any],
-    sources: list[dict[str, Any]],
+    sources_sha256: str,
     partition_by: Sequence[str] = (),
 ) -> Path:
     from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
@@ -398,7 +399,8 @@ def _write(
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     if fmt == "parquet":
-        metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in _metadata(info, sources, obj).items())
+        pairs = _metadata(info, sources_sha256, obj).items()
+        metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in pairs)
         options = parquet_options(metadata)
         if partitioned(columns, partition_by):
             try:
