@@ -82,6 +82,7 @@ def main() -> int:
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.memory", "6g" if arrow else "2g")
+            .config("spark.driver.maxResultSize", "4g")  # a 10^7-row report is over the 1 GB default
             .getOrCreate()
         )
         spark.sparkContext.setLogLevel("ERROR")
