@@ -138,11 +138,8 @@ def spark_session() -> Any:
     )
 
 
-def register_parquet_views(spark: Any, db: Database, export: Path, cache: bool = False) -> None:
-    """Each public view's Parquet file (or partitioned folder) as a Spark temporary view of the same name;
-    with ``cache``, read into Spark's memory once (``CACHE TABLE``) rather than at every query."""
+def register_parquet_views(spark: Any, db: Database, export: Path) -> None:
+    """Each public view's Parquet file (or partitioned folder) as a Spark temporary view of the same name."""
     for view in public_views(db):
         path = export / f"{view}.parquet"
         spark.read.parquet(str(path)).createOrReplaceTempView(view)
-        if cache:
-            spark.sql(f"CACHE TABLE `{view}`")

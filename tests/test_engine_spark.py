@@ -18,8 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def spark_views(spark: Any, db: Database, full_parquet_export: Path) -> Any:
-    # Read from the Parquet export once; the hundreds of report queries then read Spark's cache.
-    register_parquet_views(spark, db, full_parquet_export, cache=True)
+    register_parquet_views(spark, db, full_parquet_export)
     return spark
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import math
@@ -18,7 +19,7 @@ from report_matrix import REPORT_NAMES, assert_same_rows, case_id
 
 import hebeidb
 from hebeidb.export_partitioned import ROW_GROUP_ROWS
-from hebeidb.sqltools import translate
+from hebeidb.sqltools import Translation, translate
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -171,10 +172,19 @@ def test_readme_spark_recipe_runs_and_gives_duckdbs_rows(
     assert_same_rows("Spark", [tuple(r) for r in namespace["rows"]], expected, "README recipe")
     # The recipe registered the views: every report runs on them with Spark's named parameters.
     session = namespace["spark"]
-    for name, params in synth_parameter_sets(synth):
+    cases = synth_parameter_sets(synth)
+    translations = []
+    for name, params in cases:
         rendered = synth.render(name, **params)
-        translation = translate(rendered.sql, rendered.params, "spark")
-        got = [tuple(r) for r in session.sql(translation.sql, args=translation.args()).collect()]
+        translations.append(translate(rendered.sql, rendered.params, "spark"))
+
+    def on_spark(translation: Translation) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in session.sql(translation.sql, args=translation.args()).collect()]
+
+    # Several queries at once keep both cores busy (one session serves concurrent jobs).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(on_spark, translations))
+    for (name, params), got in zip(cases, results, strict=True):
         assert_same_rows("Spark", got, synth.report(name, **params).fetchall(), case_id(name, params))
     # A since filter reads only the year= folders it keeps.
     rendered = synth.render("indicators", since=2025)
