@@ -209,6 +209,7 @@ def test_view_keys_declared_for_the_datapackage_are_unique(db: hebeidb.Database,
         assert nulls.fetchall() == [(0,)], view
 
 
+@pytest.mark.slow  # a peer's own validator, run in full (system test)
 def test_frictionless_validates_the_csv_export_with_its_data(csv_export: Path) -> None:
     import frictionless
 
@@ -226,6 +227,7 @@ def test_frictionless_accepts_the_parquet_descriptor(parquet_export: Path) -> No
     assert {r.name for r in package.resources} == set(exported_names(parquet_export, ".parquet"))
 
 
+@pytest.mark.slow  # a peer's own validator, run in full (system test)
 def test_frictionless_validates_the_parquet_export_with_its_data(parquet_export: Path) -> None:
     import frictionless
 
