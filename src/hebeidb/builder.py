@@ -239,20 +239,22 @@ def build_database(
         with exclusive_lock(target, busy):
             remove_leftovers(target)
             temporary = temporary_name(target, TEMP_PURPOSE)
-            # Files unchanged since the previous build keep the sha256 it recorded (--full reads all).
-            hashes = _hash_beside(source, {} if full else _recorded_files(target))
             copying: concurrent.futures.Future[None] | None = None
             try:
                 if full:
                     reason = "--full given"
+                    hashes = _hash_beside(source, {})  # every input file read again
                 else:
                     with timed(timings, "compare"):
-                        reason = _full_build_reason(target, source, storage_version)
+                        previous = _previous_build(target, source, storage_version)
+                        # Files unchanged since the previous build keep the sha256 it recorded.
+                        hashes = _hash_beside(source, previous.files)
+                        reason = previous.reason
                         if reason is None:
                             # The copy needs the disk, the hashes of the inputs the processor: while the
                             # hashes tell whether the data can be reused, the copy is already under way.
                             copying = _copy_beside(target, temporary)
-                            reason = _changed_parts(target, hashes.result())
+                            reason = _changed_parts(previous.parts, hashes.result())
                     if reason is not None and copying is not None:
                         copying.exception()  # wait for it; its file goes, whatever became of it
                         _remove(temporary)
@@ -293,17 +295,28 @@ def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> Build
     return report
 
 
-def _full_build_reason(target: Path, inputs: Inputs, storage_version: str) -> str | None:
-    """Why the build must start from scratch whatever the inputs' hashes, or None when ``target`` was
-    built by this hebeidb, DuckDB and storage version from inputs of the same origin."""
+@dataclass
+class PreviousBuild:
+    """What the file a build replaces says of itself, read once: why its data cannot be reused (None
+    when it can), the part hashes of its inputs, and its input files as it recorded them."""
+
+    reason: str | None
+    parts: dict[str, str] = field(default_factory=dict)
+    files: dict[str, FileHash] = field(default_factory=dict)
+
+
+def _previous_build(target: Path, inputs: Inputs, storage_version: str) -> PreviousBuild:
+    """Read ``target`` once: its data is reusable when this hebeidb, DuckDB and storage version built it
+    from inputs of the same origin. Its recorded input files serve either way (a file that cannot be
+    read, or that recorded none, gives none: every input file is read then)."""
     if not target.is_file():
-        return "no previous file"
+        return PreviousBuild("no previous file")
     if target.with_name(target.name + ".wal").exists():
-        return "the previous file has a write-ahead log"
+        return PreviousBuild("the previous file has a write-ahead log")
     try:
         con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
     except duckdb.Error as error:  # pragma: no cover - DuckDB cannot start at all
-        return f"cannot start DuckDB: {error_first_line(error)}"
+        return PreviousBuild(f"cannot start DuckDB: {error_first_line(error)}")
     try:
         con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
         present = {
@@ -313,43 +326,43 @@ def _full_build_reason(target: Path, inputs: Inputs, storage_version: str) -> st
                 {"schema": SCHEMA},
             ).fetchall()
         }
+        files = {}
+        if "input_files" in present:
+            files = {
+                row[0]: FileHash(*row)
+                for row in con.execute(
+                    f"""SELECT path, bytes, modified_ns, changed_ns, inode, sha256, hashed_ns
+                        FROM previous.{SCHEMA}.input_files"""
+                ).fetchall()
+            }
         if any(name not in present for name in REQUIRED_TABLES):
-            return "the previous file is not a hebeidb database of this version"
+            return PreviousBuild("the previous file is not a hebeidb database of this version", files=files)
         rows = con.execute(
-            f"""SELECT package_version, duckdb_version, storage_version, inputs_origin
+            f"""SELECT package_version, duckdb_version, storage_version, inputs_origin,
+                       {", ".join(f"{part}_sha256" for part in DATA_PARTS)}
                 FROM previous.{SCHEMA}.build_info"""
         ).fetchall()
     except duckdb.Error as error:
-        return f"cannot read the previous file: {error_first_line(error)}"
+        return PreviousBuild(f"cannot read the previous file: {error_first_line(error)}")
     finally:
         con.close()
     if len(rows) != 1:
-        return "the previous file records no single build"
-    package, engine, storage, origin = rows[0]
+        return PreviousBuild("the previous file records no single build", files=files)
+    (package, engine, storage, origin, *parts), reason = rows[0], None
     if package != __version__:
-        return f"the previous file was built by hebeidb {package}"
-    if engine != duckdb.__version__:
-        return f"the previous file was written by DuckDB {engine}"
-    if storage != storage_version:
-        return f"the previous file has storage version {storage}"
-    if origin != inputs.origin:
-        return f"the previous file was built from {origin} inputs"
-    return None
+        reason = f"the previous file was built by hebeidb {package}"
+    elif engine != duckdb.__version__:
+        reason = f"the previous file was written by DuckDB {engine}"
+    elif storage != storage_version:
+        reason = f"the previous file has storage version {storage}"
+    elif origin != inputs.origin:
+        reason = f"the previous file was built from {origin} inputs"
+    return PreviousBuild(reason, dict(zip(DATA_PARTS, parts, strict=True)), files)
 
 
-def _changed_parts(target: Path, current: dict[str, str]) -> str | None:
-    """Which data parts of the inputs differ from those ``target`` records, or None when none does."""
-    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
-    try:
-        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
-        recorded = con.execute(
-            f"SELECT {', '.join(f'{part}_sha256' for part in DATA_PARTS)} FROM previous.{SCHEMA}.build_info"
-        ).fetchall()[0]
-    except duckdb.Error as error:
-        return f"cannot read the previous file: {error_first_line(error)}"
-    finally:
-        con.close()
-    changed = [f"{part}/" for part, digest in zip(DATA_PARTS, recorded, strict=True) if current[part] != digest]
+def _changed_parts(recorded: dict[str, str], current: InputHashes) -> str | None:
+    """Which data parts of the inputs differ from those the previous file records, or None when none does."""
+    changed = [f"{part}/" for part in DATA_PARTS if current[part] != recorded[part]]
     if changed:
         return f"{' and '.join(changed)} changed"
     return None
@@ -409,7 +422,7 @@ def _rebuild_reports(
             None,
             current["inputs"],
             input_files=len(current.files),
-            files_read=len(current.files) - current.reused,
+            files_read=current.read,
             checks=results,
             coverage={"fact": n_facts, "excluded": n_excluded},
             cross_checks=None,
@@ -476,27 +489,6 @@ def _hash_beside(inputs: Inputs, known: dict[str, FileHash]) -> concurrent.futur
     hashes = hashing.submit(inputs.hash_files, known)
     hashing.shutdown(wait=False)
     return hashes
-
-
-def _recorded_files(target: Path) -> dict[str, FileHash]:
-    """The input files as the build of ``target`` recorded them; none when there is no such record."""
-    if not target.is_file() or target.with_name(target.name + ".wal").exists():
-        return {}
-    try:
-        con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
-    except duckdb.Error:  # pragma: no cover - DuckDB cannot start at all
-        return {}
-    try:
-        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
-        rows = con.execute(
-            f"""SELECT path, bytes, modified_ns, changed_ns, inode, sha256, hashed_ns
-                FROM previous.{SCHEMA}.input_files"""
-        ).fetchall()
-    except duckdb.Error:
-        return {}  # not a hebeidb file, or one from before the files were recorded: every file is read
-    finally:
-        con.close()
-    return {row[0]: FileHash(*row) for row in rows}
 
 
 def _record_files(con: duckdb.DuckDBPyConnection, hashes: InputHashes) -> None:
@@ -615,7 +607,7 @@ def _fill(
         None,
         current["inputs"],
         input_files=len(current.files),
-        files_read=len(current.files) - current.reused,
+        files_read=current.read,
         checks=results,
         coverage=coverage,
         cross_checks=cross_checks,

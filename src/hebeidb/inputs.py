@@ -119,6 +119,7 @@ class Inputs:
         keeps its recorded sha256 instead of being read again. Pass nothing to read every file.
         """
         found = []
+        reused = 0
         for path in self.files():
             name = self._hash_name(path)
             reading = time.time_ns()
@@ -126,12 +127,12 @@ class Inputs:
             recorded = known.get(name) if known else None
             if recorded is not None and recorded.still_describes(stat):
                 found.append(recorded)
+                reused += 1
             else:
                 found.append(FileHash.of(name, path, stat, reading))
         parts = {"inputs": _listing_sha256(found)}
         for part in PARTS:
             parts[part] = _listing_sha256([f for f in found if f.name.split("/", 1)[0] == part])
-        reused = sum(1 for f in found if known and known.get(f.name) is f)
         return InputHashes(parts, tuple(found), reused)
 
 
@@ -183,6 +184,11 @@ class InputHashes:
 
     def __getitem__(self, part: str) -> str:
         return self.parts[part]
+
+    @property
+    def read(self) -> int:
+        """How many files were read to hash them (the others kept their recorded hash)."""
+        return len(self.files) - self.reused
 
 
 def _listing_sha256(files: list[FileHash]) -> str:
