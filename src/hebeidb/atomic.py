@@ -67,6 +67,17 @@ def temporary_name(target: Path, purpose: str) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.{purpose}")
 
 
+def new_temporary_folder(target: Path, purpose: str, may_replace: Callable[[Path], str | None] | None = None) -> Path:
+    """Begin writing a folder that will replace ``target``: put back what a killed writer set aside,
+    remove dead writers' leftovers (see :func:`remove_leftovers`), then create and return a fresh
+    temporary folder beside it. Raises ``OSError`` when it cannot be created."""
+    restore_aside(target)
+    remove_leftovers(target, may_replace)
+    temporary = temporary_name(target, purpose)
+    temporary.mkdir()
+    return temporary
+
+
 def _leftover_pattern(target: Path) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(target.name)}\.(?P<pid>\d+)\.[0-9a-f]{{8}}\.(?P<purpose>[a-z]+)(?:\.[a-z]+)*")
 

@@ -24,11 +24,9 @@ from .atomic import (
     fault_point,
     file_sha256,
     manifest_mismatch,
-    remove_leftovers,
+    new_temporary_folder,
     replace_folder,
     resolve_target,
-    restore_aside,
-    temporary_name,
 )
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .contract import View, read_dataset, read_views, require_contract
@@ -153,11 +151,8 @@ def export_database(
     source = Path(database).absolute()
     target = resolve_target(directory)
     _check_target(target)
-    restore_aside(target)
-    remove_leftovers(target, lambda folder: _replaceable(folder, target))
-    temporary = temporary_name(target, TEMP_PURPOSE)
     try:
-        temporary.mkdir()
+        temporary = new_temporary_folder(target, TEMP_PURPOSE, lambda folder: _replaceable(folder, target))
     except OSError as error:
         raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:

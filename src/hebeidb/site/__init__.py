@@ -26,11 +26,9 @@ from typing import Any
 from ..atomic import (
     TargetError,
     manifest_mismatch,
-    remove_leftovers,
+    new_temporary_folder,
     replace_folder,
     resolve_target,
-    restore_aside,
-    temporary_name,
 )
 from ..errors import HebeidbError, ParameterError
 
@@ -78,11 +76,8 @@ def build_site(database: Any, out: str | os.PathLike[str]) -> list[Path]:
         raise SiteTargetError(f"{target} exists and is not a folder; give a new folder or an earlier site")
     if not target.parent.is_dir():
         raise SiteTargetError(f"{target.parent} does not exist; create it first")
-    restore_aside(target)
-    remove_leftovers(target)
-    temporary = temporary_name(target, TEMP_PURPOSE)
     try:
-        temporary.mkdir()
+        temporary = new_temporary_folder(target, TEMP_PURPOSE)
     except OSError as error:
         raise SiteError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
