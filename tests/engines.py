@@ -8,6 +8,7 @@ Spark from the Parquet export.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import glob
 import os
@@ -143,3 +144,15 @@ def register_parquet_views(spark: Any, db: Database, export: Path) -> None:
     for view in public_views(db):
         path = export / f"{view}.parquet"
         spark.read.parquet(str(path)).createOrReplaceTempView(view)
+
+
+def run_on_spark(spark: Any, translations: list[Any]) -> list[list[tuple[Any, ...]]]:
+    """Each translated query's rows, the queries run as concurrent jobs of the one session: a small
+    query costs Spark mostly planning and scheduling on the driver, so several at once keep both
+    cores busy."""
+
+    def rows(translation: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in spark.sql(translation.sql, args=translation.args()).collect()]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(rows, translations))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 from pathlib import Path
 from typing import Any
 
 import pytest
-from engines import public_views, register_parquet_views
+from engines import public_views, register_parquet_views, run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
 from hebeidb.database import Database
-from hebeidb.sqltools import Translation, translate
+from hebeidb.sqltools import translate
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +36,6 @@ def test_report_on_spark_gives_duckdbs_rows(db: Database, spark_views: Any, name
         translation = translate(rendered.sql, rendered.params, "spark")
         assert translation.placeholder_style == ":name"
         translations.append(translation)
-
-    def on_spark(translation: Translation) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in spark_views.sql(translation.sql, args=translation.args()).collect()]
-
-    # Each small query costs Spark mostly planning and scheduling on the driver: several at once (one
-    # session serves concurrent jobs) keep both cores busy.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(on_spark, translations))
-    for params, got in zip(sets, results, strict=True):
+    for params, got in zip(sets, run_on_spark(spark_views, translations), strict=True):
         expected = db.report(name, **params).fetchall()
         assert_same_rows("Spark", got, expected, case_id(name, params))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
 import math
@@ -15,11 +14,12 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from conftest import CLI
+from engines import run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id
 
 import hebeidb
 from hebeidb.export_partitioned import ROW_GROUP_ROWS
-from hebeidb.sqltools import Translation, translate
+from hebeidb.sqltools import translate
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -177,14 +177,7 @@ def test_readme_spark_recipe_runs_and_gives_duckdbs_rows(
     for name, params in cases:
         rendered = synth.render(name, **params)
         translations.append(translate(rendered.sql, rendered.params, "spark"))
-
-    def on_spark(translation: Translation) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in session.sql(translation.sql, args=translation.args()).collect()]
-
-    # Several queries at once keep both cores busy (one session serves concurrent jobs).
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(on_spark, translations))
-    for (name, params), got in zip(cases, results, strict=True):
+    for (name, params), got in zip(cases, run_on_spark(session, translations), strict=True):
         assert_same_rows("Spark", got, synth.report(name, **params).fetchall(), case_id(name, params))
     # A since filter reads only the year= folders it keeps.
     rendered = synth.render("indicators", since=2025)
