@@ -1,4 +1,4 @@
-"""Run the schema and load the seeds into a DuckDB connection, validating every row first.
+"""Run the schema and load the seeds into a DuckDB connection; locate every row DuckDB refuses.
 
 Seeds are CSV files named after their table (``seeds/facts.csv`` fills ``core.facts``). Each is read
 with DuckDB's ``read_csv`` using the column types of its table, through a temporary view
