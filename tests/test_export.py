@@ -168,6 +168,36 @@ def test_parquet_files_carry_their_metadata(db: hebeidb.Database, parquet_export
     assert "2026-02-10" in cited["deep_news_2026_02_10"]["title"]
 
 
+def fake_sources(count: int) -> list[dict[str, object]]:
+    return [
+        {"source_id": f"doc_{i}", "citation": f"Publisher. Document {i}.", "url": None, "sha256": f"{i:064x}"}
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [1, export_module.LISTED_SOURCES])
+def test_datapackage_cites_each_of_a_few_sources(count: int) -> None:
+    cited = export_module.package_sources(fake_sources(count), {"core.sources.parquet"}, "parquet")
+    assert [s["source_id"] for s in cited] == [f"doc_{i}" for i in range(count)]
+    assert all(s["title"].startswith("Publisher. Document") and len(s["sha256"]) == 64 for s in cited)
+
+
+@pytest.mark.parametrize(
+    ("written", "fmt", "path"),
+    [
+        ({"core.sources.parquet", "facts.parquet"}, "parquet", "core.sources.parquet"),
+        ({"core.sources.csv"}, "csv", "core.sources.csv"),
+        ({"facts.parquet"}, "parquet", None),  # --only facts: the resource is named, no file to point at
+    ],
+)
+def test_datapackage_points_to_the_sources_resource_beyond_a_few(written: set[str], fmt: str, path: str | None) -> None:
+    count = export_module.LISTED_SOURCES + 1
+    [pointer] = export_module.package_sources(fake_sources(count), written, fmt)
+    assert pointer["resource"] == "core.sources"
+    assert pointer.get("path") == path
+    assert f"{count:,} sources" in pointer["title"] and "sources_sha256" in pointer["title"]
+
+
 def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: Path) -> None:
     manifest = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
     assert manifest["hebeidb"]["build_sha256"] == db.build_info()["inputs_sha256"]

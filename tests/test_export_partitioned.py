@@ -108,6 +108,21 @@ def test_partitioned_export_is_byte_for_byte_reproducible(synth_db: Path, partit
     assert first == second
 
 
+def test_a_files_bytes_do_not_depend_on_the_number_of_threads(
+    synth_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Single files are written on every core: the same bytes as on one thread, row groups in order."""
+    from hebeidb import export as export_module
+
+    export_module.export_database(synth_db, tmp_path / "every-core")
+    connect = export_module._export_connection
+    monkeypatch.setattr(export_module, "_export_connection", lambda *a, **k: connect(*a, **k | {"single_thread": True}))
+    export_module.export_database(synth_db, tmp_path / "one-thread")
+    every_core, one_thread = tree_bytes(tmp_path / "every-core"), tree_bytes(tmp_path / "one-thread")
+    assert len(every_core) == 34 and every_core == one_thread  # 33 files and datapackage.json
+    assert pq.read_metadata(tmp_path / "every-core" / "core.facts.parquet").num_row_groups > 1
+
+
 def test_large_files_are_split_into_row_groups(synth: hebeidb.Database, partitioned: Path) -> None:
     metadata = pq.read_metadata(partitioned / "core.facts.parquet")
     assert metadata.num_rows == SYNTH_FACTS

@@ -39,6 +39,8 @@ MANIFEST = "datapackage.json"
 EXPORT_SUFFIXES = (".parquet", ".csv", ".sqlite", ".json")
 EXPORT_ALIAS = "hebeidb_export"
 TEMP_PURPOSE = "exporting"
+SOURCES_RESOURCE = "core.sources"  # the resource every file and the package point to for the sources
+LISTED_SOURCES = 100  # datapackage.json cites each source up to this many, then points to the resource
 # Objects that describe the file rather than hold data: their content goes into the metadata. The
 # input files' record describes the building machine's files (inodes, times): the metadata carries
 # the inputs' hash taken over it, so that two builds of the same inputs export the same bytes.
@@ -171,11 +173,12 @@ def export_database(
 def _export_into(
     source: Path, folder: Path, fmt: str, only: Sequence[str] | None, partition_by: Sequence[str] = ()
 ) -> list[Path]:
-    con = _export_connection(source, folder)
+    con = _export_connection(source, folder, single_thread=bool(partition_by))
     try:
         objects = _select(exportable(con), only)
         info = _build_info(con)
         sources = _sources(con)
+        digest = sources_digest(sources)  # once: every file and the package carry it
         views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
         dataset = read_dataset(con, EXPORT_ALIAS)
         if fmt == "sqlite":
@@ -183,13 +186,14 @@ def _export_into(
 
             chosen = [views[obj.name] for obj in objects if obj.name in views]
             written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
-            manifest = _datapackage(con, [], [], fmt, info, sources, views, dataset) | sqlite_datapackage(written)
+            manifest = _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {})
+            manifest |= sqlite_datapackage(written)
             manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
         else:
             _check_partition_columns(con, objects, partition_by)
-            digest = sources_digest(sources)  # once: every file carries it
-            written = [_write(con, obj, folder, fmt, info, digest, partition_by) for obj in objects]
-            manifest = _datapackage(con, objects, written, fmt, info, sources, views, dataset)
+            table_keys = _table_keys(con)
+            written = [_write(con, obj, folder, fmt, info, digest, table_keys, partition_by) for obj in objects]
+            manifest = _datapackage(con, objects, written, fmt, info, sources, digest, views, dataset, table_keys)
     finally:
         con.close()
     path = folder / MANIFEST
@@ -208,16 +212,20 @@ def _check_partition_columns(
         raise ExportTargetError(f"no exported object has all of the columns {', '.join(partition_by)}")
 
 
-def _export_connection(source: Path, folder: Path) -> duckdb.DuckDBPyConnection:
-    """A connection that reads only ``source`` (attached read-only) and writes only into ``folder``."""
+def _export_connection(source: Path, folder: Path, single_thread: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection that reads only ``source`` (attached read-only) and writes only into ``folder``.
+
+    A single-file ``COPY`` writes the same bytes whatever the number of threads (row groups leave in
+    order); partitioned writes need one thread (``single_thread``) to give the same files every time.
+    """
     con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
     try:
         con.execute("SET temp_directory = ''")
         con.execute("SET allowed_paths = $paths", {"paths": [str(source), f"{source}.wal"]})
         con.execute("SET allowed_directories = $folders", {"folders": [str(folder) + os.sep]})
         con.execute("SET enable_external_access = false")
-        # One thread: files are written in the same order, and so to the same bytes, on every run.
-        con.execute("SET threads = 1")
+        if single_thread:
+            con.execute("SET threads = 1")
         con.execute("SET enable_progress_bar = false")
         try:
             con.execute(f"ATTACH {quote_literal(str(source))} AS {EXPORT_ALIAS} (READ_ONLY)")
@@ -346,7 +354,7 @@ def _metadata(info: dict[str, Any], sources_sha256: str, obj: ExportObject) -> d
         # The sources themselves are a resource of the export (core.sources, and datapackage.json's
         # "sources"); each file carries only their digest and where to find them.
         "hebeidb_sources_sha256": sources_sha256,
-        "hebeidb_sources_resource": "core.sources",
+        "hebeidb_sources_resource": SOURCES_RESOURCE,
     }
 
 
@@ -361,17 +369,12 @@ def sources_digest(sources: list[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _order_by(con: duckdb.DuckDBPyConnection, obj: ExportObject) -> str:
-    # Views carry their own ORDER BY; base tables are written in primary key order.
+def _order_by(obj: ExportObject, table_keys: Keys) -> str:
+    # Views carry their own ORDER BY; base tables are written in primary key order, the derived
+    # tables (no key) by all their columns.
     if obj.kind == "view":
         return ""
-    keys = con.execute(
-        """SELECT constraint_column_names FROM duckdb_constraints()
-           WHERE database_name = $db AND schema_name = $schema AND table_name = $table
-             AND constraint_type = 'PRIMARY KEY'""",
-        {"db": EXPORT_ALIAS, "schema": obj.schema, "table": obj.table},
-    ).fetchall()
-    columns = keys[0][0] if keys else []
+    columns = table_keys.get((obj.schema, obj.table), ((), []))[0]
     return " ORDER BY " + (", ".join(quote_identifier(c) for c in columns) if columns else "ALL")
 
 
@@ -382,12 +385,13 @@ def _write(
     fmt: str,
     info: dict[str, Any],
     sources_sha256: str,
+    table_keys: Keys,
     partition_by: Sequence[str] = (),
 ) -> Path:
     from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
 
     path = folder / obj.filename(fmt)
-    query = f"SELECT * FROM {obj.sql_name}{_order_by(con, obj)}"
+    query = f"SELECT * FROM {obj.sql_name}{_order_by(obj, table_keys)}"
     try:
         described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
         columns, types = described.columns, [str(kind) for kind in described.types]
@@ -406,7 +410,7 @@ def _write(
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
-        query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{_order_by(con, obj)}"
+        query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{_order_by(obj, table_keys)}"
     try:
         con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
     except duckdb.Error as error:
@@ -433,11 +437,14 @@ def _datapackage(
     fmt: str,
     info: dict[str, Any],
     sources: list[dict[str, Any]],
+    sources_sha256: str,
     views: dict[str, View],
     dataset: Any,
+    table_keys: Keys,
 ) -> dict[str, Any]:
     included = {obj.name for obj in objects}
     shared = _public_column_descriptions(con)
+    hashes = {name: file_sha256(path) for name, path in _file_tree(files)}  # each file read once
     resources = []
     for obj, path in zip(objects, files, strict=True):
         resource: dict[str, Any] = {
@@ -447,9 +454,9 @@ def _datapackage(
             "mediatype": "application/vnd.apache.parquet" if fmt == "parquet" else "text/csv",
             "encoding": "utf-8",
             "bytes": path.stat().st_size,
-            "hash": "sha256:" + file_sha256(path) if path.is_file() else None,
+            "hash": "sha256:" + hashes[path.name] if path.is_file() else None,
             "description": obj.description,
-            "schema": _table_schema(con, obj, included, shared, views),
+            "schema": _table_schema(con, obj, included, shared, views, table_keys),
         }
         if fmt == "parquet":
             # frictionless reads Parquet through pandas and cannot count its bytes; the sha256 stays.
@@ -476,18 +483,34 @@ def _datapackage(
             "duckdb_version": str(info["duckdb_version"]),
             "storage_version": str(info["storage_version"]),
             "checks_passed": int(info["n_checks"]),
-            "sources_sha256": sources_digest(sources),
+            "sources_sha256": sources_sha256,
             # Every file the export wrote, with its sha256: a later export replaces this folder only
             # while it holds exactly these files, unchanged.
-            "files": {name: file_sha256(path) for name, path in _file_tree(files)},
+            "files": hashes,
         },
-        "sources": [
+        "sources": package_sources(sources, {path.name for path in files}, fmt),
+        "resources": resources,
+    }
+
+
+def package_sources(sources: list[dict[str, Any]], written: set[str], fmt: str) -> list[dict[str, Any]]:
+    """The ``sources`` of ``datapackage.json``: each source with its citation while they are few (the
+    shipped data has a dozen); beyond ``LISTED_SOURCES`` one entry naming the resource that lists them,
+    so that the package does not outweigh its data (10^4 synthetic facts cite some 5,000 documents)."""
+    if len(sources) <= LISTED_SOURCES:
+        return [
             {key: value for key, value in (("title", s["citation"]), ("path", s["url"])) if value}
             | {"source_id": s["source_id"], **({"sha256": s["sha256"]} if s["sha256"] else {})}
             for s in sources
-        ],
-        "resources": resources,
+        ]
+    pointer: dict[str, Any] = {
+        "title": f"{len(sources):,} sources, one row each of the resource {SOURCES_RESOURCE} "
+        "(citation, URL and sha256 of its stored text); their digest is hebeidb.sources_sha256",
+        "resource": SOURCES_RESOURCE,
     }
+    if f"{SOURCES_RESOURCE}.{fmt}" in written:
+        pointer["path"] = f"{SOURCES_RESOURCE}.{fmt}"
+    return [pointer]
 
 
 def _file_tree(written: list[Path]) -> list[tuple[str, Path]]:
@@ -520,6 +543,7 @@ def _table_schema(
     included: set[str],
     shared: dict[str, str],
     views: dict[str, View],
+    table_keys: Keys,
 ) -> dict[str, Any]:
     columns = con.execute(
         """SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns()
@@ -539,7 +563,7 @@ def _table_schema(
         fields.append(field)
     schema: dict[str, Any] = {"fields": fields}
     if obj.kind == "table":
-        keys, references = _table_keys(con, obj)
+        keys, references = table_keys.get((obj.schema, obj.table), ((), []))
     elif obj.name in views:
         keys = views[obj.name].key
         references = [(r.columns, r.view, r.view_columns) for r in views[obj.name].references]
@@ -557,24 +581,28 @@ def _table_schema(
     return schema
 
 
-def _table_keys(
-    con: duckdb.DuckDBPyConnection, obj: ExportObject
-) -> tuple[tuple[str, ...], list[tuple[tuple[str, ...], str, tuple[str, ...]]]]:
+Keys = dict[tuple[str, str], tuple[tuple[str, ...], list[tuple[tuple[str, ...], str, tuple[str, ...]]]]]
+
+
+def _table_keys(con: duckdb.DuckDBPyConnection) -> Keys:
+    """(schema, table) -> primary key and foreign keys (columns, referenced object, its columns) of every
+    base table, in one read of DuckDB's constraints."""
     rows = con.execute(
-        """SELECT constraint_type, constraint_column_names, referenced_table, referenced_column_names
+        """SELECT schema_name, table_name, constraint_type, constraint_column_names, referenced_table,
+                  referenced_column_names
            FROM duckdb_constraints()
-           WHERE database_name = $db AND schema_name = $schema AND table_name = $table
-             AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') ORDER BY constraint_index""",
-        {"db": EXPORT_ALIAS, "schema": obj.schema, "table": obj.table},
+           WHERE database_name = $db AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
+           ORDER BY schema_name, table_name, constraint_index""",
+        {"db": EXPORT_ALIAS},
     ).fetchall()
-    keys: tuple[str, ...] = ()
-    references = []
-    for kind, columns, referenced, referenced_columns in rows:
+    keys: Keys = {}
+    for schema, table, kind, columns, referenced, referenced_columns in rows:
+        references = keys.setdefault((schema, table), ((), []))[1]
         if kind == "PRIMARY KEY":
-            keys = tuple(columns)
+            keys[schema, table] = (tuple(columns), references)
         else:
-            references.append((tuple(columns), f"{obj.schema}.{referenced}", tuple(referenced_columns)))
-    return keys, references
+            references.append((tuple(columns), f"{schema}.{referenced}", tuple(referenced_columns)))
+    return keys
 
 
 def _public_column_descriptions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
