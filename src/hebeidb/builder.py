@@ -50,7 +50,7 @@ from .loading import (
     Timings,
     core_tables,
     derived_tables,
-    drop_stage,
+    drop_stages,
     fill_derived_tables,
     load_seeds,
     run_sql_file,
@@ -635,8 +635,7 @@ def _fill(
             "excluded": coverage["excluded"],
         },
     )
-    for table in tables:
-        drop_stage(con, table)
+    drop_stages(con, tables)
     report.tables = _table_counts(con, inputs)
     return report
 

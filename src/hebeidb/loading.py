@@ -41,6 +41,8 @@ class Table:
     name: str
     columns: dict[str, str]  # column name -> DuckDB type, in table order
     primary_key: tuple[str, ...]
+    # Foreign keys to the same table: (child columns, parent columns) each.
+    self_references: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def stage(self) -> str:
@@ -161,19 +163,30 @@ def core_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
         """,
         {"schema": SCHEMA},
     ).fetchall()
-    keys = dict(
-        con.execute(
-            """
-            SELECT table_name, constraint_column_names
-            FROM duckdb_constraints()
-            WHERE database_name = current_database() AND schema_name = $schema
-              AND constraint_type = 'PRIMARY KEY'
-            """,
-            {"schema": SCHEMA},
-        ).fetchall()
-    )
+    keys: dict[str, tuple[str, ...]] = {}
+    self_references: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for table, kind, columns, parent_columns in con.execute(
+        """
+        SELECT table_name, constraint_type, constraint_column_names, referenced_column_names
+        FROM duckdb_constraints()
+        WHERE database_name = current_database() AND schema_name = $schema
+          AND (constraint_type = 'PRIMARY KEY' OR constraint_type = 'FOREIGN KEY' AND referenced_table = table_name)
+        ORDER BY table_name, constraint_index
+        """,
+        {"schema": SCHEMA},
+    ).fetchall():
+        if kind == "PRIMARY KEY":
+            keys[table] = tuple(columns)
+        else:
+            self_references.setdefault(table, []).append((tuple(columns), tuple(parent_columns)))
     return [
-        Table(name, dict(zip(columns, types, strict=True)), tuple(keys.get(name, ()))) for name, columns, types in rows
+        Table(
+            name,
+            dict(zip(columns, types, strict=True)),
+            keys.get(name, ()),
+            tuple(self_references.get(name, ())),
+        )
+        for name, columns, types in rows
     ]
 
 
@@ -330,15 +343,16 @@ def _stage(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list
     return []
 
 
-def drop_stage(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Drop ``stage_<table>`` and ``rows_<table>``, views or tables, once the build no longer needs them."""
-    for name in (f"rows_{table.name}", table.stage):
-        for (kind,) in con.execute(
-            """SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = $name
-               UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = $name""",
-            {"name": name},
-        ).fetchall():
-            con.execute(f"DROP {kind} temp.{quote_identifier(name)}")
+def drop_stages(con: duckdb.DuckDBPyConnection, tables: list[Table]) -> None:
+    """Drop every ``stage_<table>`` and ``rows_<table>``, views or tables, once the build no longer needs them."""
+    names = [name for table in tables for name in (f"rows_{table.name}", table.stage)]
+    for kind, name in con.execute(
+        """SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND list_contains($names, view_name)
+           UNION ALL
+           SELECT 'TABLE', table_name FROM duckdb_tables() WHERE temporary AND list_contains($names, table_name)""",
+        {"names": names},
+    ).fetchall():
+        con.execute(f"DROP {kind} IF EXISTS temp.{quote_identifier(name)}")
 
 
 def _column_types(table: Table, header: list[str]) -> str:
@@ -636,14 +650,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> int | No
     """Insert every row; returns how many, or None when rows are left that refer to each other in a cycle."""
     columns = ", ".join(quote_identifier(c) for c in table.columns)
     target = f"{SCHEMA}.{quote_identifier(table.name)}"
-    self_references = con.execute(
-        """
-        SELECT constraint_column_names, referenced_column_names FROM duckdb_constraints()
-        WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
-          AND constraint_type = 'FOREIGN KEY' AND referenced_table = $table
-        """,
-        {"schema": SCHEMA, "table": table.name},
-    ).fetchall()
+    self_references = table.self_references
     if not self_references:
         return con.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {rows}").fetchall()[0][0]
     # DuckDB checks a foreign key to the same table against rows already stored, so insert
