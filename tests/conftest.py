@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import hypothesis
 import pytest
 
 import hebeidb
@@ -161,6 +162,17 @@ def spark():
     session = spark_session()
     yield session
     session.stop()
+
+
+# Property tests (hypothesis) try 70 random examples each in the full run; the quick loop
+# (-m "not slow") tries 20 fixed ones, the same on every run.
+hypothesis.settings.register_profile("full", max_examples=70)
+hypothesis.settings.register_profile("quick", max_examples=20, derandomize=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    quick = "not slow" in (config.getoption("markexpr") or "")
+    hypothesis.settings.load_profile("quick" if quick else "full")
 
 
 # Fixtures that cost seconds to make (a build, a wheel, an engine started): the tests that use one run on the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -105,11 +106,13 @@ def crafted(built_db: Path, tmp_path: Path, craft: Callable[[duckdb.DuckDBPyConn
 
 
 @pytest.mark.parametrize("case", REFUSED)
-def test_a_crafted_file_cannot_escape_through_export(case: str, built_db: Path, tmp_path: Path) -> None:
+def test_a_crafted_file_cannot_escape_through_export(
+    case: str, built_db: Path, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
     database = crafted(built_db, tmp_path, REFUSED[case])
     before = tree_digest(tmp_path)
     hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").is_file() else SECRET
-    result = run_hebeidb("export", str(tmp_path / "out"), "--db", str(database), "--format", "csv", cwd=tmp_path)
+    result = run_cli("export", str(tmp_path / "out"), "--db", str(database), "--format", "csv", cwd=tmp_path)
     assert result.returncode in (1, 2), result
     assert_one_line_error(result, result.returncode)
     assert tree_digest(tmp_path) == before, "nothing written anywhere, no target, no leftover"

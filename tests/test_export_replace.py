@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from safety import assert_one_line_error, copy_database, run_hebeidb, tree_digest
@@ -103,14 +104,14 @@ FAKES = {
 
 @pytest.mark.parametrize("fake", FAKES)
 def test_a_folder_that_is_not_an_unchanged_export_is_refused_and_left_alone(
-    fake: str, built_db: Path, genuine_export: Path, tmp_path: Path
+    fake: str, built_db: Path, genuine_export: Path, tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
     database = copy_database(built_db, tmp_path / "db")
     project = tmp_path / "proj"
     project.mkdir()
     FAKES[fake](project, genuine_export)
     before = tree_digest(tmp_path)
-    result = run_hebeidb("export", str(project), "--db", str(database), "--format", "csv", cwd=tmp_path)
+    result = run_cli("export", str(project), "--db", str(database), "--format", "csv", cwd=tmp_path)
     assert_one_line_error(result, 2, "not an unchanged earlier hebeidb export")
     assert tree_digest(tmp_path) == before
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from safety import run_hebeidb, tree_digest
+from safety import tree_digest
 
 SECRET = "SECRET-51d2e8"
 HOSTNAME = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").is_file() else SECRET
@@ -81,7 +82,9 @@ CASES: dict[str, Callable[[Path, Path], str]] = {
 # suite also through the in-memory check.
 @pytest.mark.parametrize("command", [pytest.param("check", marks=pytest.mark.slow), "build"])
 @pytest.mark.parametrize("case", CASES)
-def test_inputs_cannot_reach_outside_their_folder(command: str, case: str, inputs_copy: Path, tmp_path: Path) -> None:
+def test_inputs_cannot_reach_outside_their_folder(
+    command: str, case: str, inputs_copy: Path, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.csv").write_text(f"a,b\n{SECRET},1\n")
@@ -90,7 +93,7 @@ def test_inputs_cannot_reach_outside_their_folder(command: str, case: str, input
     out.mkdir()
     before = tree_digest(tmp_path)
     args = ["--inputs", str(inputs_copy)] + (["--db", str(out / "h.duckdb")] if command == "build" else [])
-    result = run_hebeidb(command, *args, cwd=tmp_path)
+    result = run_cli(command, *args, cwd=tmp_path)
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("hebeidb: ")

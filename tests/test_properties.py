@@ -559,8 +559,8 @@ def test_every_report_parameter_has_an_oracle(db: Database) -> None:
         )
 
 
+# The number of examples comes from the profile conftest.py loads (fewer in the quick loop).
 PROPERTY_SETTINGS = settings(
-    max_examples=70,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
