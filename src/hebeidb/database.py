@@ -507,17 +507,20 @@ def _word_at(encoded: bytes, position: int) -> str:
 
 
 def reader_memory_limit(value: str | None = None) -> str:
-    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB.
+    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB."""
+    return value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
 
-    A value DuckDB cannot read as a size raises ParameterError naming where it came from.
+
+def _require_memory_size(limit: str, value: str | None) -> None:
+    """ParameterError naming where ``limit`` came from when DuckDB cannot read it as a size.
+
+    Asked only once opening the file has failed: a first DuckDB instance costs a reader some 30 ms.
     """
-    limit = value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
     try:
         duckdb.connect(config={"memory_limit": limit}).close()
     except duckdb.Error:
         where = "memory_limit=" if value else f"${MEMORY_ENV}"
         raise ParameterError(f"{where} {limit!r} is not a memory size; give one such as 500MB or 2GB") from None
-    return limit
 
 
 def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_limit: str | None = None) -> Any:
@@ -535,7 +538,7 @@ def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_li
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
         "temp_directory": "",
-        "memory_limit": reader_memory_limit(memory_limit),
+        "memory_limit": (limit := reader_memory_limit(memory_limit)),
         "lock_configuration": True,
     }
     deadline = time.monotonic() + timeout
@@ -549,6 +552,7 @@ def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_li
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
         except duckdb.Error as error:
+            _require_memory_size(limit, memory_limit)
             raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
         time.sleep(delay)
         delay = min(delay * 2, 0.2)
