@@ -158,9 +158,18 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# The file's sha256 as copied, taken once: every case compares the file after its refusal with it
-# (a case that changed the file fails, and so does every later one).
-PRISTINE: dict[Path, str] = {}
+# A copy of the file as it was copied for this module, made once (outside the file's folder): every case
+# compares the file after its refusal with it byte for byte (a case that changed the file fails, and so
+# does every later one).
+PRISTINE: dict[Path, Path] = {}
+
+
+def pristine_copy(path: Path) -> Path:
+    if path not in PRISTINE:
+        folder = path.parent.with_name(path.parent.name + "-pristine")
+        folder.mkdir()
+        PRISTINE[path] = Path(shutil.copyfile(path, folder / path.name))
+    return PRISTINE[path]
 
 
 class Snapshot:
@@ -169,12 +178,12 @@ class Snapshot:
 
     def __init__(self, path: Path, scratch: Path) -> None:
         self.path, self.scratch = path, scratch
-        self.sha256 = PRISTINE.setdefault(path, sha256(path))
+        self.pristine = pristine_copy(path)
         self.neighbours = sorted(p.name for p in path.parent.iterdir())
         self.scratch_files = sorted(p.name for p in scratch.iterdir())
 
     def assert_unchanged(self) -> None:
-        assert sha256(self.path) == self.sha256, f"{self.path} changed"
+        assert self.path.read_bytes() == self.pristine.read_bytes(), f"{self.path} changed"
         assert sorted(p.name for p in self.path.parent.iterdir()) == self.neighbours, "files appeared beside the db"
         for name in ARTIFACTS:
             assert not (self.scratch / name).exists(), f"{name} was written"
