@@ -155,3 +155,17 @@ def test_hostile_partition_values_and_target_names_stay_inside_the_export(
     assert list((tmp_path / "x").iterdir()) == []
     files = [path for path in target.rglob("*") if path.is_file()]
     assert len(files) == 4 and all(target in path.parents for path in files)
+
+
+def test_a_view_the_contract_lists_but_the_file_lacks_fails_on_one_line(
+    built_db: Path, tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    def craft(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+        unconstrained(con)
+        con.execute("INSERT INTO core.public_views VALUES ('ghost', [], 99)")
+
+    database = crafted(built_db, tmp_path, craft)
+    before = tree_digest(tmp_path)
+    result = run_cli("export", str(tmp_path / "out"), "--db", str(database), cwd=tmp_path)
+    assert_one_line_error(result, 1, "ghost.parquet")
+    assert tree_digest(tmp_path) == before, "nothing written anywhere, no target, no leftover"

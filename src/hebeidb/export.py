@@ -186,14 +186,18 @@ def _export_into(
 
             chosen = [views[obj.name] for obj in objects if obj.name in views]
             written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
-            manifest = _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {})
+            manifest = _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {}, {})
             manifest |= sqlite_datapackage(written)
             manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
         else:
             _check_partition_columns(con, objects, partition_by)
-            table_keys = _table_keys(con)
-            written = [_write(con, obj, folder, fmt, info, digest, table_keys, partition_by) for obj in objects]
-            manifest = _datapackage(con, objects, written, fmt, info, sources, digest, views, dataset, table_keys)
+            table_keys, catalog = _table_keys(con), _columns(con)
+            written = [
+                _write(con, obj, folder, fmt, info, digest, table_keys, catalog, partition_by) for obj in objects
+            ]
+            manifest = _datapackage(
+                con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
+            )
     finally:
         con.close()
     path = folder / MANIFEST
@@ -386,6 +390,7 @@ def _write(
     info: dict[str, Any],
     sources_sha256: str,
     table_keys: Keys,
+    catalog: Columns,
     partition_by: Sequence[str] = (),
 ) -> Path:
     from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
@@ -393,8 +398,7 @@ def _write(
     path = folder / obj.filename(fmt)
     query = f"SELECT * FROM {obj.sql_name}{_order_by(obj, table_keys)}"
     try:
-        described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
-        columns, types = described.columns, [str(kind) for kind in described.types]
+        columns, types = _names_and_types(con, obj, catalog)
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     if fmt == "parquet":
@@ -441,6 +445,7 @@ def _datapackage(
     views: dict[str, View],
     dataset: Any,
     table_keys: Keys,
+    catalog: Columns,
 ) -> dict[str, Any]:
     included = {obj.name for obj in objects}
     shared = _public_column_descriptions(con)
@@ -456,7 +461,7 @@ def _datapackage(
             "bytes": path.stat().st_size,
             "hash": "sha256:" + hashes[path.name] if path.is_file() else None,
             "description": obj.description,
-            "schema": _table_schema(con, obj, included, shared, views, table_keys),
+            "schema": _table_schema(con, obj, included, shared, views, table_keys, catalog),
         }
         if fmt == "parquet":
             # frictionless reads Parquet through pandas and cannot count its bytes; the sha256 stays.
@@ -544,12 +549,9 @@ def _table_schema(
     shared: dict[str, str],
     views: dict[str, View],
     table_keys: Keys,
+    catalog: Columns,
 ) -> dict[str, Any]:
-    columns = con.execute(
-        """SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns()
-           WHERE database_name = $db AND schema_name = $schema AND table_name = $table ORDER BY column_index""",
-        {"db": EXPORT_ALIAS, "schema": obj.schema, "table": obj.table},
-    ).fetchall()
+    columns = catalog.get((obj.schema, obj.table), [])
     fields = []
     for name, data_type, nullable, comment in columns:
         field: dict[str, Any] = {"name": name, "type": frictionless_type(data_type)}
@@ -582,6 +584,32 @@ def _table_schema(
 
 
 Keys = dict[tuple[str, str], tuple[tuple[str, ...], list[tuple[tuple[str, ...], str, tuple[str, ...]]]]]
+# (schema, object) -> its columns in order: name, DuckDB type, nullable, comment
+Columns = dict[tuple[str, str], list[tuple[str, str, bool, str | None]]]
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> Columns:
+    """Every view's and table's columns, in one read of DuckDB's catalog."""
+    columns: Columns = {}
+    for schema, table, *column in con.execute(
+        """SELECT schema_name, table_name, column_name, data_type, is_nullable, comment FROM duckdb_columns()
+           WHERE database_name = $db ORDER BY schema_name, table_name, column_index""",
+        {"db": EXPORT_ALIAS},
+    ).fetchall():
+        columns.setdefault((schema, table), []).append(tuple(column))  # type: ignore[arg-type]
+    return columns
+
+
+def _names_and_types(
+    con: duckdb.DuckDBPyConnection, obj: ExportObject, catalog: Columns
+) -> tuple[list[str], list[str]]:
+    """The columns of ``obj`` and their types, from the catalog; an object the catalog lacks is asked for
+    directly, so that DuckDB's own error names what is wrong with it."""
+    if (obj.schema, obj.table) in catalog:
+        listed = catalog[obj.schema, obj.table]
+        return [name for name, *_ in listed], [kind for _, kind, *_ in listed]
+    described = con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0")
+    return described.columns, [str(kind) for kind in described.types]
 
 
 def _table_keys(con: duckdb.DuckDBPyConnection) -> Keys:
