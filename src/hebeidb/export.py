@@ -190,8 +190,8 @@ def _export_into(
             manifest |= sqlite_datapackage(written)
             manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
         else:
-            _check_partition_columns(con, objects, partition_by)
             table_keys, catalog = _table_keys(con), _columns(con)
+            _check_partition_columns(con, objects, catalog, partition_by)
             written = [
                 _write(con, obj, folder, fmt, info, digest, table_keys, catalog, partition_by) for obj in objects
             ]
@@ -206,13 +206,11 @@ def _export_into(
 
 
 def _check_partition_columns(
-    con: duckdb.DuckDBPyConnection, objects: list[ExportObject], partition_by: Sequence[str]
+    con: duckdb.DuckDBPyConnection, objects: list[ExportObject], catalog: Columns, partition_by: Sequence[str]
 ) -> None:
     from .export_partitioned import partitioned
 
-    if partition_by and not any(
-        partitioned(con.sql(f"SELECT * FROM {obj.sql_name} LIMIT 0").columns, partition_by) for obj in objects
-    ):
+    if partition_by and not any(partitioned(_names_and_types(con, obj, catalog)[0], partition_by) for obj in objects):
         raise ExportTargetError(f"no exported object has all of the columns {', '.join(partition_by)}")
 
 
@@ -461,7 +459,7 @@ def _datapackage(
             "bytes": path.stat().st_size,
             "hash": "sha256:" + hashes[path.name] if path.is_file() else None,
             "description": obj.description,
-            "schema": _table_schema(con, obj, included, shared, views, table_keys, catalog),
+            "schema": _table_schema(obj, included, shared, views, table_keys, catalog),
         }
         if fmt == "parquet":
             # frictionless reads Parquet through pandas and cannot count its bytes; the sha256 stays.
@@ -543,7 +541,6 @@ def _declare_pandas_missing_values(schema: dict[str, Any]) -> None:
 
 
 def _table_schema(
-    con: duckdb.DuckDBPyConnection,
     obj: ExportObject,
     included: set[str],
     shared: dict[str, str],
