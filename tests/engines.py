@@ -134,6 +134,10 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "1")  # the test data is small: one task per shuffle
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
+        # The tests run hundreds of small queries in one short-lived JVM: compiling only with the quick
+        # compiler (C1) spends less of it compiling (the report matrix on an idle machine: 47.6 s to 32.8 s); the larger
+        # code cache keeps it from filling up and turning compilation off.
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m")
         .config("spark.sql.ansi.enabled", "true")
         .getOrCreate()
     )
