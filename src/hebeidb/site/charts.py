@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import json
 import unicodedata
 from typing import Any
 
@@ -43,9 +45,15 @@ def render_svg(spec: dict[str, Any]) -> str:
         "config": {"font": FONT, "view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12}},
         **spec,
     }
-    svg = vl_convert.vegalite_to_svg(spec)
     # The SVG gets its accessible name from the figure around it.
-    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+    return _svg(vl_convert, json.dumps(spec, sort_keys=True)).replace("<svg ", '<svg role="img" focusable="false" ', 1)
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(vl_convert: Any, spec: str) -> str:
+    """Rendering is most of a site's time (some 0.15 s a chart) and the same spec always gives the same SVG:
+    a process that writes the site of the same data again (a notebook, a test run) renders each chart once."""
+    return vl_convert.vegalite_to_svg(json.loads(spec))
 
 
 def report_chart(con: Any, name: str) -> Chart | None:
