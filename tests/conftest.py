@@ -188,6 +188,10 @@ EXPENSIVE_FIXTURES = {
     "sqlite_export": "sqlite_export",
     "parquet_export": "export",
     "csv_export": "export",
+    "site": "site",  # the site of the session database, in test_site.py and (for the browser) test_site_browser.py
+    "browser": "site",
+    "base": "rebuild",  # test_rebuild.py's first build
+    "old_version_db": "old_version_db",
 }
 # The longest group (about a third of the suite's work) goes out first, so that it does not start last.
 FIRST_GROUP = "spark"
