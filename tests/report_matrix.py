@@ -82,6 +82,10 @@ def normalise(value: Any) -> Any:
 
 
 def assert_same_rows(engine: str, got: list[tuple[Any, ...]], expected: list[tuple[Any, ...]], what: str) -> None:
+    if [tuple(row) for row in got] == expected:
+        # Equal cell for cell as Python values (a Decimal equals the int or float of the same value): equal
+        # after normalising too. Only a difference needs the cell-by-cell comparison (a second for 10^5 rows).
+        return
     assert len(got) == len(expected), f"{what}: {engine} gives {len(got)} rows, DuckDB {len(expected)}"
     for index, (row, reference) in enumerate(zip(got, expected, strict=True)):
         left = [normalise(v) for v in row]
