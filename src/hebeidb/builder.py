@@ -547,7 +547,7 @@ def _connect(temporary: Path | None, inputs: Inputs, storage_version: str | None
 def _no_checkpoint_on_detach(con: duckdb.DuckDBPyConnection) -> None:
     """Detaching the file writes nothing: a build that passed has checkpointed it already (``_checkpoint``),
     and the file of a failed build is deleted, so writing it out (some 40 ms for the shipped data) is waste."""
-    with contextlib.suppress(duckdb.CatalogException, duckdb.InvalidInputException):  # DuckDB before 1.5
+    with contextlib.suppress(duckdb.CatalogException, duckdb.InvalidInputException):  # a DuckDB without it
         con.execute("SET checkpoint_on_detach = 'DISABLED'")
 
 
