@@ -199,7 +199,7 @@ FIRST_GROUP = "spark"
 
 # First, before pytest-xdist reads the xdist_group marks to send each group to one worker.
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     groups: dict[str, str] = {}
     for item in items:
         names = getattr(item, "fixturenames", ())

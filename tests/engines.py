@@ -135,6 +135,7 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "1")  # the test data is small: one task per shuffle
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
+        .config("spark.sql.ansi.enabled", "true")
         # The tests run hundreds of small queries on small data in one short-lived JVM, whose CPU goes mostly to
         # compiling: the quick compiler (C1) alone, no generated code for query stages (Spark's interpreted
         # operators, which give the same rows) and one garbage-collector thread. The report matrix on an idle
