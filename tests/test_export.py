@@ -9,6 +9,8 @@ import hashlib
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -401,6 +403,99 @@ def test_failed_export_keeps_the_earlier_export_and_leaves_no_temporaries(
         db.export(folder)
     assert {p.name: sha256(p) for p in folder.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+class WriteLog:
+    """Wraps ``export._write``: when each object's write began and ended, how many ran at once, and an
+    object whose write fails."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, failing: str | None = None, pause: float = 0.02) -> None:
+        self.real, self.failing, self.pause = export_module._write, failing, pause
+        self.lock = threading.Lock()
+        self.running = self.most = 0
+        self.spans: dict[str, tuple[float, float]] = {}
+        monkeypatch.setattr(export_module, "_write", self)
+
+    def __call__(self, con, obj, *args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.pause)  # long enough for the writes to overlap when they can
+            if obj.name == self.failing:
+                raise export_module.ExportError(f"cannot write {obj.name} (simulated)")
+            return self.real(con, obj, *args, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+            self.spans[obj.name] = (started, time.perf_counter())
+
+
+def duckdb_threads() -> int:
+    return duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+
+
+def test_objects_are_written_side_by_side_with_the_bytes_of_one_at_a_time(
+    built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = WriteLog(monkeypatch)
+    written = export_module.export_database(built_db, tmp_path / "side-by-side")
+    assert log.most == min(duckdb_threads(), len(written) - 1)  # the files and datapackage.json
+    alone = WriteLog(monkeypatch)
+    connect = export_module._export_connection
+    monkeypatch.setattr(export_module, "_export_connection", lambda *a, **k: connect(*a, **k | {"single_thread": True}))
+    export_module.export_database(built_db, tmp_path / "one-at-a-time")
+    assert alone.most == 1
+    side_by_side = {p.name: sha256(p) for p in (tmp_path / "side-by-side").iterdir()}
+    one_at_a_time = {p.name: sha256(p) for p in (tmp_path / "one-at-a-time").iterdir()}
+    assert len(side_by_side) > 30 and side_by_side == one_at_a_time
+
+
+@pytest.mark.parametrize("which", [0, 1, 15, -1])
+def test_an_object_that_cannot_be_written_fails_the_export_once_the_writes_under_way_end(
+    built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: int
+) -> None:
+    names = [p.name.removesuffix(".parquet") for p in export_module.export_database(built_db, tmp_path / "first")]
+    failing = names[:-1][which]  # the last name is datapackage.json
+    log = WriteLog(monkeypatch, failing=failing)
+    with pytest.raises(export_module.ExportError, match=f"cannot write {failing} \\(simulated\\)"):
+        export_module.export_database(built_db, tmp_path / "out")
+    failed_at = time.perf_counter()
+    assert failing in log.spans
+    assert all(end <= failed_at for _, end in log.spans.values()), "a write went on after the export had failed"
+    assert log.running == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first"]  # no export, no temporary folder
+
+
+def test_a_citation_names_what_is_known_of_a_source_to_the_precision_of_its_date() -> None:
+    con = duckdb.connect()
+    con.execute(f"ATTACH ':memory:' AS {export_module.EXPORT_ALIAS}")
+    con.execute(f"CREATE SCHEMA {export_module.EXPORT_ALIAS}.core")
+    con.execute(
+        f"""CREATE TABLE {export_module.EXPORT_ALIAS}.core.sources AS SELECT * FROM (VALUES
+            ('a', 'Title A', 'Publisher', DATE '2024-05-17', 'day', 'https://example.org/a', repeat('a', 64)),
+            ('b', 'Title B', 'Publisher', DATE '2024-05-17', 'month', NULL, NULL),
+            ('c', 'Title C', NULL, DATE '2019-01-01', 'year', 'https://example.org/c', NULL),
+            ('d', 'Title D', '', NULL, NULL, NULL, NULL)
+        ) AS t(source_id, title, publisher, published_on, published_precision, url, sha256)"""
+    )
+    assert export_module._sources(con) == [
+        {
+            "source_id": "a",
+            "sha256": "a" * 64,
+            "url": "https://example.org/a",
+            "citation": "Publisher. Title A. 2024-05-17. https://example.org/a.",
+        },
+        {"source_id": "b", "sha256": None, "url": None, "citation": "Publisher. Title B. 2024-05."},
+        {
+            "source_id": "c",
+            "sha256": None,
+            "url": "https://example.org/c",
+            "citation": "Title C. 2019. https://example.org/c.",
+        },
+        {"source_id": "d", "sha256": None, "url": None, "citation": "Title D."},
+    ]
 
 
 def test_unwritable_location_fails_with_exit_code_1(built_db: Path, run_cli) -> None:

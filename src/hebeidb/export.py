@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -192,9 +193,7 @@ def _export_into(
         else:
             table_keys, catalog = _table_keys(con), _columns(con)
             _check_partition_columns(con, objects, catalog, partition_by)
-            written = [
-                _write(con, obj, folder, fmt, info, digest, table_keys, catalog, partition_by) for obj in objects
-            ]
+            written = _write_all(con, objects, folder, fmt, info, digest, table_keys, catalog, partition_by)
             manifest = _datapackage(
                 con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
             )
@@ -324,27 +323,19 @@ def _build_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return dict(zip(relation.columns, rows[0], strict=True))
 
 
+# A one-line citation, as far as its parts are known: publisher, title, date to its precision, URL
+# ("Hebei Daily. Title. 2024-05. https://..."). Written in SQL, so that thousands of sources cost one query.
+CITATION_SQL = """concat_ws('. ', nullif(publisher, ''), nullif(title, ''),
+    left(CAST(published_on AS VARCHAR), CASE published_precision WHEN 'year' THEN 4 WHEN 'month' THEN 7 ELSE 10 END),
+    nullif(url, '')) || '.'"""
+
+
 def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    relation = con.sql(
-        f"""SELECT source_id, kind, title, publisher, published_on, published_precision, url, sha256
-            FROM {EXPORT_ALIAS}.core.sources ORDER BY source_id"""
-    )
-    sources = []
-    for row in relation.fetchall():
-        record = dict(zip(relation.columns, row, strict=True))
-        record["citation"] = citation(record)
-        sources.append(record)
-    return sources
-
-
-def citation(source: dict[str, Any]) -> str:
-    """A one-line citation: publisher, title, date, URL, as far as they are known."""
-    date = source.get("published_on")
-    if date is not None:
-        precision = source.get("published_precision")
-        date = str(date)[: {"year": 4, "month": 7}.get(precision or "day", 10)]
-    parts = [source.get("publisher"), source.get("title"), date, source.get("url")]
-    return ". ".join(str(part) for part in parts if part) + "."
+    """Every source's id, sha256, URL and citation, in id order."""
+    rows = con.execute(
+        f"SELECT source_id, sha256, url, {CITATION_SQL} FROM {EXPORT_ALIAS}.core.sources ORDER BY source_id"
+    ).fetchall()
+    return [{"source_id": i, "sha256": h, "url": u, "citation": c} for i, h, u, c in rows]
 
 
 def _metadata(info: dict[str, Any], sources_sha256: str, obj: ExportObject) -> dict[str, str]:
@@ -418,6 +409,53 @@ def _write(
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     return path
+
+
+def _write_all(
+    con: duckdb.DuckDBPyConnection,
+    objects: list[ExportObject],
+    folder: Path,
+    fmt: str,
+    info: dict[str, Any],
+    sources_sha256: str,
+    table_keys: Keys,
+    catalog: Columns,
+    partition_by: Sequence[str] = (),
+) -> list[Path]:
+    """Write every object, as many at once as DuckDB has threads, each on its own cursor of ``con``.
+
+    Most objects are small, and the ``COPY`` of a small one keeps a single core busy: at 10^4 facts,
+    writing them side by side takes a third less time. A file's bytes do not depend on it. A
+    partitioned export runs on one thread (see ``_export_connection``), so one object at a time.
+    """
+    import concurrent.futures
+
+    def write(cursor: duckdb.DuckDBPyConnection, obj: ExportObject) -> Path:
+        return _write(cursor, obj, folder, fmt, info, sources_sha256, table_keys, catalog, partition_by)
+
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # one on a partitioned export
+    workers = min(len(objects), int(threads))
+    if workers <= 1:
+        return [write(con, obj) for obj in objects]
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def write_on_own_cursor(obj: ExportObject) -> Path:
+        if not hasattr(local, "cursor"):
+            local.cursor = con.cursor()
+            cursors.append(local.cursor)
+        return write(local.cursor, obj)
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hebeidb-export")
+    try:
+        futures = [pool.submit(write_on_own_cursor, obj) for obj in objects]
+        return [future.result() for future in futures]
+    finally:
+        # On an error, the objects not yet begun are dropped and those being written finish before the
+        # temporary folder is removed.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for cursor in cursors:
+            cursor.close()
 
 
 def _csv_columns(columns: list[str], types: list[str]) -> str:
