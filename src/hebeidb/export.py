@@ -2,8 +2,9 @@
 
 Files are written into a temporary folder beside the target and moved into place only when all of
 them are complete, so an interrupted export never leaves a half-written file where a finished one is
-expected. Parquet files carry their own metadata (package version, build hash, sources with their
-sha256 and citation) and keep DuckDB's column types (DECIMAL stays DECIMAL, DATE stays DATE).
+expected; several files are written at once. Parquet files carry their own metadata (package version,
+build hash, the digest of the sources and the resource that lists them) and keep DuckDB's column types
+(DECIMAL stays DECIMAL, DATE stays DATE).
 """
 
 from __future__ import annotations
