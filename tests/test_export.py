@@ -452,6 +452,23 @@ def test_objects_are_written_side_by_side_with_the_bytes_of_one_at_a_time(
     assert len(side_by_side) > 30 and side_by_side == one_at_a_time
 
 
+@pytest.mark.parametrize("row_group_rows", [1, 40])
+def test_a_database_with_a_table_larger_than_a_row_group_per_thread_is_written_one_object_at_a_time(
+    built_db: Path,
+    con: duckdb.DuckDBPyConnection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    row_group_rows: int,
+) -> None:
+    """Each object then runs on every core, and no two large sorts hold memory at once."""
+    largest = con.execute("SELECT max(estimated_size) FROM duckdb_tables()").fetchone()[0]
+    assert largest > duckdb_threads() * row_group_rows  # the shipped facts: some dozens of rows
+    monkeypatch.setattr(export_module, "TABLE_ROW_GROUP_ROWS", row_group_rows)
+    log = WriteLog(monkeypatch)
+    export_module.export_database(built_db, tmp_path / "out")
+    assert log.most == 1 and len(log.spans) > 30
+
+
 @pytest.mark.parametrize("which", [0, 1, 15, -1])
 def test_an_object_that_cannot_be_written_fails_the_export_once_the_writes_under_way_end(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: int
