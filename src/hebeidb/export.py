@@ -195,7 +195,8 @@ def _export_into(
         else:
             table_keys, catalog = _table_keys(con), _columns(con)
             _check_partition_columns(con, objects, catalog, partition_by)
-            written = _write_all(con, objects, folder, fmt, info, digest, table_keys, catalog, partition_by)
+            settings = FileSettings(folder, fmt, info, digest, table_keys, catalog, partition_by)
+            written = _write_all(con, objects, settings)
             manifest = _datapackage(
                 con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
             )
@@ -373,27 +374,32 @@ def _order_by(obj: ExportObject, table_keys: Keys) -> str:
     return " ORDER BY " + (", ".join(quote_identifier(c) for c in columns) if columns else "ALL")
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    obj: ExportObject,
-    folder: Path,
-    fmt: str,
-    info: dict[str, Any],
-    sources_sha256: str,
-    table_keys: Keys,
-    catalog: Columns,
-    partition_by: Sequence[str] = (),
-) -> Path:
+@dataclass(frozen=True)
+class FileSettings:
+    """What every file of one export shares: its folder and format, the metadata, the catalog read once."""
+
+    folder: Path
+    fmt: str
+    info: dict[str, Any]
+    sources_sha256: str
+    table_keys: Keys
+    catalog: Columns
+    partition_by: Sequence[str] = ()
+
+
+def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> Path:
     from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
 
+    folder, fmt, partition_by = settings.folder, settings.fmt, settings.partition_by
     path = folder / obj.filename(fmt)
-    query = f"SELECT * FROM {obj.sql_name}{_order_by(obj, table_keys)}"
+    order_by = _order_by(obj, settings.table_keys)
+    query = f"SELECT * FROM {obj.sql_name}{order_by}"
     try:
-        columns, types = _names_and_types(con, obj, catalog)
+        columns, types = _names_and_types(con, obj, settings.catalog)
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     if fmt == "parquet":
-        pairs = _metadata(info, sources_sha256, obj).items()
+        pairs = _metadata(settings.info, settings.sources_sha256, obj).items()
         metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in pairs)
         options = parquet_options(metadata)
         if partitioned(columns, partition_by):
@@ -405,7 +411,7 @@ def _write(
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
-        query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{_order_by(obj, table_keys)}"
+        query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{order_by}"
     try:
         con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
     except duckdb.Error as error:
@@ -413,17 +419,7 @@ def _write(
     return path
 
 
-def _write_all(
-    con: duckdb.DuckDBPyConnection,
-    objects: list[ExportObject],
-    folder: Path,
-    fmt: str,
-    info: dict[str, Any],
-    sources_sha256: str,
-    table_keys: Keys,
-    catalog: Columns,
-    partition_by: Sequence[str] = (),
-) -> list[Path]:
+def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], settings: FileSettings) -> list[Path]:
     """Write every object: several at once, each on its own cursor of ``con``, while the tables are small.
 
     DuckDB scans a table by row groups (``TABLE_ROW_GROUP_ROWS`` rows), one per thread: while no table
@@ -435,9 +431,6 @@ def _write_all(
     """
     import concurrent.futures
 
-    def write(cursor: duckdb.DuckDBPyConnection, obj: ExportObject) -> Path:
-        return _write(cursor, obj, folder, fmt, info, sources_sha256, table_keys, catalog, partition_by)
-
     threads, largest = con.execute(
         """SELECT current_setting('threads'), coalesce(max(estimated_size), 0) FROM duckdb_tables()
            WHERE database_name = $db""",
@@ -445,7 +438,7 @@ def _write_all(
     ).fetchone()
     workers = min(len(objects), int(threads)) if largest <= threads * TABLE_ROW_GROUP_ROWS else 1
     if workers <= 1:
-        return [write(con, obj) for obj in objects]
+        return [_write(con, obj, settings) for obj in objects]
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
 
@@ -453,7 +446,7 @@ def _write_all(
         if not hasattr(local, "cursor"):
             local.cursor = con.cursor()
             cursors.append(local.cursor)
-        return write(local.cursor, obj)
+        return _write(local.cursor, obj, settings)
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hebeidb-export")
     try:
