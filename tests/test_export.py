@@ -409,7 +409,7 @@ class WriteLog:
     """Wraps ``export._write``: when each object's write began and ended, how many ran at once, and an
     object whose write fails."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, failing: str | None = None, pause: float = 0.02) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, failing: str | None = None, pause: float = 0.01) -> None:
         self.real, self.failing, self.pause = export_module._write, failing, pause
         self.lock = threading.Lock()
         self.running = self.most = 0
