@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,7 @@ from .loading import (
     stage_lines,
     timed,
 )
+from .progress import Listener
 from .reports import TemplateError, load_specs
 from .sqltext import error_first_line, quote_identifier
 
@@ -74,8 +74,6 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 FULL, QUERIES_ONLY = "full", "queries-only"
 # Parts of the inputs whose change requires a full build (all but queries/), as build_info names them.
 DATA_PARTS = ("schema", "seeds", "checks")
-# Told of each phase as it starts and ends: name, rows so far (when known), finished.
-Listener = Callable[[str, "int | None", bool], None]
 
 
 def default_memory_limit() -> str:

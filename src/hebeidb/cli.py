@@ -251,8 +251,9 @@ def build(args: argparse.Namespace) -> int:
     import json
 
     from .builder import DEFAULT_STORAGE_VERSION, build_database
+    from .progress import progress_line
 
-    progress = _ProgressLine() if sys.stderr.isatty() else None
+    progress = progress_line("building")
     try:
         report = build_database(
             args.db,
@@ -279,29 +280,6 @@ def build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _ProgressLine:
-    """One line on standard error, rewritten in place: the current phase, its rows and the time so far."""
-
-    def __init__(self) -> None:
-        import time
-
-        self._clock = time.perf_counter
-        self._started = self._clock()
-        self._width = 0
-
-    def __call__(self, phase: str, rows: int | None, finished: bool) -> None:
-        text = f"building: {phase}" + ("" if rows is None else f", {rows:,} rows")
-        text += f" ({'done, ' if finished else ''}{self._clock() - self._started:.1f} s)"
-        sys.stderr.write("\r" + text.ljust(self._width))
-        sys.stderr.flush()
-        self._width = len(text)
-
-    def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
-
-
 @command(
     "check",
     "Run every check on the inputs without writing a database.",
@@ -325,12 +303,19 @@ def check(args: argparse.Namespace) -> int:
     arg("--keep-inputs", metavar="DIR", help="keep the generated schema/, seeds/ and queries/ in DIR"),
 )
 def synth(args: argparse.Namespace) -> int:
+    from .progress import progress_line
     from .synth import build_synthetic
 
     if args.facts < 100:
         raise _Usage("--facts must be at least 100")
     keep = Path(args.keep_inputs) if args.keep_inputs else None
-    print(build_synthetic(args.db, args.facts, args.seed, keep).summary())
+    progress = progress_line("synth")
+    try:
+        report = build_synthetic(args.db, args.facts, args.seed, keep, listener=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    print(report.summary())
     return EXIT_OK
 
 
@@ -596,8 +581,15 @@ def lineage(args: argparse.Namespace) -> int:
     DB,
 )
 def site(args: argparse.Namespace) -> int:
-    with _open(args) as db:
-        paths = db.site(args.directory)
+    from .progress import progress_line
+
+    progress = progress_line("writing the site")
+    try:
+        with _open(args) as db:
+            paths = db.site(args.directory, listener=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     print(f"wrote {len(paths)} files to {args.directory}; open {Path(args.directory) / 'index.html'}")
     return EXIT_OK
 
@@ -627,8 +619,17 @@ def site(args: argparse.Namespace) -> int:
     DB,
 )
 def export(args: argparse.Namespace) -> int:
-    with _open(args) as db:
-        paths = db.export(args.directory, format=args.format, only=args.only, partition_by=args.partition_by)
+    from .progress import progress_line
+
+    progress = progress_line("exporting")
+    try:
+        with _open(args) as db:
+            paths = db.export(
+                args.directory, format=args.format, only=args.only, partition_by=args.partition_by, listener=progress
+            )
+    finally:
+        if progress is not None:
+            progress.close()
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK
 

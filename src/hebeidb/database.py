@@ -30,6 +30,7 @@ from .atomic import wait_for_lock
 from .contract import View, read_dataset, read_report_specs, read_views, require_contract
 from .errors import DatabaseError, DatabaseNotFoundError, ParameterError
 from .inputs import default_path
+from .progress import Listener
 from .reports import RenderedReport, ReportNotFoundError, ReportSpec, render, validate
 from .sqltext import error_first_line, error_with_hints, quote_identifier
 
@@ -308,27 +309,32 @@ class Database:
         format: str = "parquet",
         only: list[str] | None = None,
         partition_by: list[str] | str | None = None,
+        *,
+        listener: Listener | None = None,
     ) -> list[Path]:
         """Write every public view, report view and base table as one file each, with datapackage.json.
 
         ``format`` is ``parquet``, ``csv`` or ``sqlite`` (one SQLite file with a datasette ``metadata.json``);
-        ``partition_by`` writes Parquet objects that have those columns as Hive-partitioned folders.
+        ``partition_by`` writes Parquet objects that have those columns as Hive-partitioned folders;
+        ``listener(phase, rows, finished)`` hears of each file as it is written.
 
         >>> db.export("out", format="csv", only=["facts", "medal_tallies"])  # doctest: +SKIP
         >>> db.export("big", partition_by=["domain", "year"])  # doctest: +SKIP
         """
         from .export import export_database
 
-        return export_database(self.path, directory, format, only, partition_by)
+        return export_database(self.path, directory, format, only, partition_by, listener)
 
-    def site(self, out: str | os.PathLike[str]) -> list[Path]:
+    def site(self, out: str | os.PathLike[str], *, listener: Listener | None = None) -> list[Path]:
         """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
+
+        ``listener(phase, files, finished)`` hears of each page as it is made.
 
         >>> db.site("site")  # doctest: +SKIP
         """
         from .site import build_site
 
-        return build_site(self, out)
+        return build_site(self, out, listener)
 
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:

@@ -33,6 +33,7 @@ from .atomic import (
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .contract import View, read_dataset, read_views, require_contract
 from .errors import HebeidbError, ParameterError
+from .progress import Listener
 from .sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
 FORMATS = ("parquet", "csv", "sqlite")
@@ -132,6 +133,7 @@ def export_database(
     fmt: str = "parquet",
     only: Sequence[str] | None = None,
     partition_by: Sequence[str] | str | None = None,
+    listener: Listener | None = None,
 ) -> list[Path]:
     """Export the built database at ``database`` into ``directory``; returns the files written.
 
@@ -141,7 +143,7 @@ def export_database(
     database and write nothing but its own temporary folder. With ``partition_by`` (Parquet only),
     each object having all those columns becomes a Hive-partitioned folder (see ``export_partitioned``);
     ``fmt="sqlite"`` writes the public views into one SQLite file with a datasette ``metadata.json``
-    (see ``export_sqlite``).
+    (see ``export_sqlite``). ``listener`` hears of each file as it is written (files done, rows written).
     """
     from .export_partitioned import PartitionError, parse_partition_by
 
@@ -161,7 +163,7 @@ def export_database(
     except OSError as error:
         raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
-        written = _export_into(source, temporary, fmt, only, partition_columns)
+        written = _export_into(source, temporary, fmt, only, partition_columns, listener)
         fault_point("export:written")
         replace_folder(temporary, target, lambda folder: _replaceable(folder, target))
     except TargetError as error:
@@ -174,7 +176,12 @@ def export_database(
 
 
 def _export_into(
-    source: Path, folder: Path, fmt: str, only: Sequence[str] | None, partition_by: Sequence[str] = ()
+    source: Path,
+    folder: Path,
+    fmt: str,
+    only: Sequence[str] | None,
+    partition_by: Sequence[str] = (),
+    listener: Listener | None = None,
 ) -> list[Path]:
     con = _export_connection(source, folder, single_thread=bool(partition_by))
     try:
@@ -188,7 +195,11 @@ def _export_into(
             from .export_sqlite import export_sqlite, sqlite_datapackage
 
             chosen = [views[obj.name] for obj in objects if obj.name in views]
+            if listener is not None:
+                listener(f"{len(chosen)} views into one SQLite file", None, False)
             written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
+            if listener is not None:
+                listener(f"{len(chosen)} views into one SQLite file", None, True)
             manifest = _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {}, {})
             manifest |= sqlite_datapackage(written)
             manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
@@ -196,7 +207,7 @@ def _export_into(
             table_keys, catalog = _table_keys(con), _columns(con)
             _check_partition_columns(con, objects, catalog, partition_by)
             settings = FileSettings(folder, fmt, info, digest, table_keys, catalog, partition_by)
-            written = _write_all(con, objects, settings)
+            written = _write_all(con, objects, settings, listener)
             manifest = _datapackage(
                 con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
             )
@@ -387,7 +398,8 @@ class FileSettings:
     partition_by: Sequence[str] = ()
 
 
-def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> Path:
+def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> tuple[Path, int | None]:
+    """Write one object; returns its file (or partitioned folder) and the rows written (None when not counted)."""
     from .export_partitioned import PartitionError, parquet_options, partitioned, write_partitioned
 
     folder, fmt, partition_by = settings.folder, settings.fmt, settings.partition_by
@@ -404,7 +416,7 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
         options = parquet_options(metadata)
         if partitioned(columns, partition_by):
             try:
-                return write_partitioned(con, query, folder / obj.name, partition_by, metadata)
+                return write_partitioned(con, query, folder / obj.name, partition_by, metadata), None
             except PartitionError as error:
                 raise ExportTargetError(str(error)) from None
             except duckdb.Error as error:
@@ -413,13 +425,18 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
         options = "FORMAT csv, HEADER true, DELIMITER ','"
         query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{order_by}"
     try:
-        con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})")
+        [(rows,)] = con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})").fetchall()
     except duckdb.Error as error:
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
-    return path
+    return path, rows
 
 
-def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], settings: FileSettings) -> list[Path]:
+def _write_all(
+    con: duckdb.DuckDBPyConnection,
+    objects: list[ExportObject],
+    settings: FileSettings,
+    listener: Listener | None = None,
+) -> list[Path]:
     """Write every object: several at once, each on its own cursor of ``con``, while the tables are small.
 
     DuckDB scans a table by row groups (``TABLE_ROW_GROUP_ROWS`` rows), one per thread: while no table
@@ -427,10 +444,11 @@ def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], sett
     so as many objects as there are threads are written side by side (at 10^4 facts, a third less time).
     Larger databases are written one object at a time, each on every core, so that no two large sorts
     hold memory at once. A file's bytes do not depend on it. A partitioned export runs on one thread
-    (see ``_export_connection``), so one object at a time.
+    (see ``_export_connection``), so one object at a time. ``listener`` hears of each file written.
     """
     import concurrent.futures
 
+    progress = _Progress(len(objects), listener)
     threads, largest = con.execute(
         """SELECT current_setting('threads'), coalesce(max(estimated_size), 0) FROM duckdb_tables()
            WHERE database_name = $db""",
@@ -438,7 +456,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], sett
     ).fetchone()
     workers = min(len(objects), int(threads)) if largest <= threads * TABLE_ROW_GROUP_ROWS else 1
     if workers <= 1:
-        return [_write(con, obj, settings) for obj in objects]
+        return [progress.write(con, obj, settings) for obj in objects]
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
 
@@ -446,7 +464,7 @@ def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], sett
         if not hasattr(local, "cursor"):
             local.cursor = con.cursor()
             cursors.append(local.cursor)
-        return _write(local.cursor, obj, settings)
+        return progress.write(local.cursor, obj, settings)
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hebeidb-export")
     try:
@@ -458,6 +476,30 @@ def _write_all(con: duckdb.DuckDBPyConnection, objects: list[ExportObject], sett
         pool.shutdown(wait=True, cancel_futures=True)
         for cursor in cursors:
             cursor.close()
+
+
+class _Progress:
+    """Files written and rows in them so far, told to a listener from whichever thread writes a file."""
+
+    def __init__(self, total: int, listener: Listener | None) -> None:
+        self.total, self.listener = total, listener
+        self.files = self.rows = 0
+        self.lock = threading.Lock()
+
+    def write(self, con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> Path:
+        self._tell(f", writing {obj.name}")
+        path, rows = _write(con, obj, settings)
+        with self.lock:
+            self.files += 1
+            self.rows += rows or 0
+        self._tell("")
+        return path
+
+    def _tell(self, doing: str) -> None:
+        if self.listener is not None:
+            with self.lock:
+                finished = self.files == self.total
+                self.listener(f"{self.files} of {self.total} files{doing}", self.rows, finished)
 
 
 def _csv_columns(columns: list[str], types: list[str]) -> str:

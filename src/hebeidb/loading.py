@@ -16,7 +16,7 @@ import contextlib
 import csv
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import duckdb
 from .contract import REQUIRED_TABLES as CONTRACT_TABLES
 from .errors import BuildError, Problem
 from .inputs import Inputs
+from .progress import Listener
 from .sqltext import error_first_line, quote_identifier, quote_literal, sql_statement_line, statement_kinds
 
 SCHEMA = "core"
@@ -251,7 +252,7 @@ class Timings(dict[str, float]):
     ``listener`` (when set) hears of each phase as it starts and ends, for a progress line.
     """
 
-    def __init__(self, listener: Callable[[str, int | None, bool], None] | None = None) -> None:
+    def __init__(self, listener: Listener | None = None) -> None:
         super().__init__()
         self.rows: dict[str, int] = {}
         self.listener = listener

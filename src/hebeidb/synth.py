@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from .inputs import Inputs
+from .progress import Listener
 from .sqltext import placeholders
 
 PROVINCES = (
@@ -125,9 +126,21 @@ def synthetic_inputs(facts: int, seed: int, keep: Path | None = None) -> Iterato
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def build_synthetic(path: str | os.PathLike[str], facts: int, seed: int = 0, keep_inputs: Path | None = None) -> object:
-    """Generate inputs for ``facts`` facts and build them into ``path`` with the normal build."""
+def build_synthetic(
+    path: str | os.PathLike[str],
+    facts: int,
+    seed: int = 0,
+    keep_inputs: Path | None = None,
+    listener: Listener | None = None,
+) -> object:
+    """Generate inputs for ``facts`` facts and build them into ``path`` with the normal build.
+
+    ``listener`` hears of the generation, then of each phase of the build."""
     from .builder import build_database
 
+    if listener is not None:
+        listener("generating inputs", None, False)
     with synthetic_inputs(facts, seed, keep_inputs) as inputs:
-        return build_database(path, inputs=inputs)
+        if listener is not None:
+            listener("generating inputs", facts, True)
+        return build_database(path, inputs=inputs, listener=listener)

@@ -31,6 +31,7 @@ from ..atomic import (
     resolve_target,
 )
 from ..errors import HebeidbError, ParameterError
+from ..progress import Listener
 
 MANIFEST = "hebeidb-site.json"
 TEMP_PURPOSE = "site"
@@ -65,11 +66,12 @@ class Chart:
     data: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_site(database: Any, out: str | os.PathLike[str]) -> list[Path]:
+def build_site(database: Any, out: str | os.PathLike[str], listener: Listener | None = None) -> list[Path]:
     """Write the site of the open :class:`hebeidb.Database` ``database`` into the folder ``out``.
 
     Returns the files written. ``out`` must be new, empty or an earlier site whose files are all
     unchanged (names and sha256 in its manifest); it is replaced only once the new site is complete.
+    ``listener(phase, files, finished)`` hears of each page as it is made.
     """
     target = resolve_target(out)
     if target.exists() and not target.is_dir():
@@ -83,7 +85,7 @@ def build_site(database: Any, out: str | os.PathLike[str]) -> list[Path]:
     try:
         from .pages import render_pages
 
-        files = render_pages(database)
+        files = render_pages(database, listener)
         for name, content in files.items():
             (temporary / name).write_bytes(content)
         manifest = {

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..progress import Listener
 from . import MAX_DOCUMENTS, MAX_FACT_CARDS, MAX_ROWS, SiteError
 from .charts import report_chart
 from .lineage import lineage_graph
@@ -42,8 +43,8 @@ def _records(relation: Any, limit: int | None = None) -> tuple[list[str], list[t
     return columns, rows
 
 
-def render_pages(db: Any) -> dict[str, bytes]:
-    """Every file of the site by name."""
+def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
+    """Every file of the site by name; ``listener`` hears of each page as it is made (pages done so far)."""
     env = _environment()
     con = db.con
     title = db.title()
@@ -66,9 +67,16 @@ def render_pages(db: Any) -> dict[str, bytes]:
     common = {"site_title": title, "nav": nav, "build": db.build_info()}
     files: dict[str, bytes] = {"style.css": (TEMPLATES / "style.css").read_bytes()}
 
+    pages = len(nav)
+    if listener is not None:
+        listener(f"0 of {pages} pages", None, False)
+
     def page(name: str, template: str, **context: Any) -> None:
         rendered = env.get_template(template).render(page_name=name, **common, **context)
         files[name] = rendered.encode("utf-8")
+        if listener is not None:
+            made = len(files) - 1  # style.css is not a page
+            listener(f"{made} of {pages} pages ({name})", None, made == pages)
 
     articles = []
     for i, (source_id, doc_title, publisher, published_on, url) in enumerate(documents, 1):

@@ -1,0 +1,44 @@
+"""Progress of long work (a build, ``synth``, an export, a site) for people watching a terminal.
+
+The work calls a listener with ``(phase, rows, finished)``: what it is doing, how many rows or files it
+has done so far (None when it does not count them) and whether that phase has just ended. The command
+line shows it as one line on standard error, rewritten in place, and only when standard error is a
+terminal: output piped to a file or another program stays free of it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+Listener = Callable[[str, "int | None", bool], None]
+
+
+class ProgressLine:
+    """One line on standard error, rewritten in place: what is done, the phase, its count and the time so far."""
+
+    def __init__(self, doing: str, unit: str = "rows") -> None:
+        self._doing = doing
+        self._unit = unit
+        self._started = time.perf_counter()
+        self._width = 0
+
+    def __call__(self, phase: str, count: int | None, finished: bool) -> None:
+        text = f"{self._doing}: {phase}" + ("" if count is None else f", {count:,} {self._unit}")
+        text += f" ({'done, ' if finished else ''}{time.perf_counter() - self._started:.1f} s)"
+        sys.stderr.write("\r" + text.ljust(self._width))
+        sys.stderr.flush()
+        self._width = len(text)
+
+    def close(self) -> None:
+        """Clear the line, so that what the command prints next starts on a clean line."""
+        if self._width:
+            sys.stderr.write("\r" + " " * self._width + "\r")
+            sys.stderr.flush()
+            self._width = 0
+
+
+def progress_line(doing: str, unit: str = "rows") -> ProgressLine | None:
+    """A progress line when standard error is a terminal; None (nothing shown) otherwise."""
+    return ProgressLine(doing, unit) if sys.stderr.isatty() else None
