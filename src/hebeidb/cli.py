@@ -253,8 +253,7 @@ def build(args: argparse.Namespace) -> int:
     from .builder import DEFAULT_STORAGE_VERSION, build_database
     from .progress import progress_line
 
-    progress = progress_line("building")
-    try:
+    with progress_line("building") as progress:
         report = build_database(
             args.db,
             inputs=args.inputs,
@@ -262,9 +261,6 @@ def build(args: argparse.Namespace) -> int:
             full=args.full,
             listener=progress,
         )
-    finally:
-        if progress is not None:
-            progress.close()
     document = json.dumps(report.results_document(), indent=2)
     if args.timings not in (None, "-"):
         try:
@@ -309,12 +305,8 @@ def synth(args: argparse.Namespace) -> int:
     if args.facts < 100:
         raise _Usage("--facts must be at least 100")
     keep = Path(args.keep_inputs) if args.keep_inputs else None
-    progress = progress_line("synth")
-    try:
+    with progress_line("synth") as progress:
         report = build_synthetic(args.db, args.facts, args.seed, keep, listener=progress)
-    finally:
-        if progress is not None:
-            progress.close()
     print(report.summary())
     return EXIT_OK
 
@@ -583,13 +575,8 @@ def lineage(args: argparse.Namespace) -> int:
 def site(args: argparse.Namespace) -> int:
     from .progress import progress_line
 
-    progress = progress_line("writing the site")
-    try:
-        with _open(args) as db:
-            paths = db.site(args.directory, listener=progress)
-    finally:
-        if progress is not None:
-            progress.close()
+    with progress_line("writing the site") as progress, _open(args) as db:
+        paths = db.site(args.directory, listener=progress)
     print(f"wrote {len(paths)} files to {args.directory}; open {Path(args.directory) / 'index.html'}")
     return EXIT_OK
 
@@ -621,15 +608,10 @@ def site(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from .progress import progress_line
 
-    progress = progress_line("exporting")
-    try:
-        with _open(args) as db:
-            paths = db.export(
-                args.directory, format=args.format, only=args.only, partition_by=args.partition_by, listener=progress
-            )
-    finally:
-        if progress is not None:
-            progress.close()
+    with progress_line("exporting") as progress, _open(args) as db:
+        paths = db.export(
+            args.directory, format=args.format, only=args.only, partition_by=args.partition_by, listener=progress
+        )
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK
 

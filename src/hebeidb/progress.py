@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 Listener = Callable[[str, "int | None", bool], None]
 
@@ -18,14 +19,13 @@ Listener = Callable[[str, "int | None", bool], None]
 class ProgressLine:
     """One line on standard error, rewritten in place: what is done, the phase, its count and the time so far."""
 
-    def __init__(self, doing: str, unit: str = "rows") -> None:
+    def __init__(self, doing: str) -> None:
         self._doing = doing
-        self._unit = unit
         self._started = time.perf_counter()
         self._width = 0
 
     def __call__(self, phase: str, count: int | None, finished: bool) -> None:
-        text = f"{self._doing}: {phase}" + ("" if count is None else f", {count:,} {self._unit}")
+        text = f"{self._doing}: {phase}" + ("" if count is None else f", {count:,} rows")
         text += f" ({'done, ' if finished else ''}{time.perf_counter() - self._started:.1f} s)"
         sys.stderr.write("\r" + text.ljust(self._width))
         sys.stderr.flush()
@@ -39,6 +39,13 @@ class ProgressLine:
             self._width = 0
 
 
-def progress_line(doing: str, unit: str = "rows") -> ProgressLine | None:
-    """A progress line when standard error is a terminal; None (nothing shown) otherwise."""
-    return ProgressLine(doing, unit) if sys.stderr.isatty() else None
+@contextmanager
+def progress_line(doing: str) -> Iterator[ProgressLine | None]:
+    """A progress line while the block runs, cleared at its end, when standard error is a terminal; None
+    (nothing shown) otherwise."""
+    line = ProgressLine(doing) if sys.stderr.isatty() else None
+    try:
+        yield line
+    finally:
+        if line is not None:
+            line.close()
