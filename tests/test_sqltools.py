@@ -41,6 +41,28 @@ def test_lineage_traces_report_columns_to_core_tables(db: Database) -> None:
     assert list(columns)[:3] == ["competition_id", "competition", "kind"]
 
 
+def test_lineage_traces_column_by_column_when_the_walk_of_all_columns_fails(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlglot.lineage
+
+    sql = "SELECT fact_id, upper(label) AS shout, value * 2 AS doubled FROM facts"
+    together = lineage(sql, db.con)
+    assert [c.sources for c in together][1:] == [("core.indicators.label_en",), ("core.facts.value",)]
+    real = sqlglot.lineage.lineage
+    walks = []
+
+    def column_by_column(column, *args, **kwargs):  # type: ignore[no-untyped-def]
+        walks.append(column)
+        if column is None:
+            raise sqlglot.errors.OptimizeError("simulated")
+        return real(column, *args, **kwargs)
+
+    monkeypatch.setattr(sqlglot.lineage, "lineage", column_by_column)
+    assert lineage(sql, db.con) == together
+    assert walks == [None, *(c.column for c in together)]
+
+
 def test_lineage_of_a_computed_column_and_a_star(db: Database) -> None:
     traced = lineage("SELECT 1 AS one, upper(label) AS shout FROM facts", db.con)
     assert [(c.column, c.sources) for c in traced] == [("one", ()), ("shout", ("core.indicators.label_en",))]
