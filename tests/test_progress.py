@@ -8,7 +8,6 @@ import pty
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,13 @@ from hebeidb.synth import build_synthetic
 
 
 class Heard:
-    """What a listener was told: (phase, count, finished), and the threads that told it."""
+    """What a listener was told: (phase, count, finished)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, int | None, bool]] = []
-        self.threads: set[int] = set()
 
     def __call__(self, phase: str, count: int | None, finished: bool) -> None:
         self.calls.append((phase, count, finished))
-        self.threads.add(threading.get_ident())
 
 
 def test_an_export_tells_each_file_and_the_rows_written(db: hebeidb.Database, con, tmp_path: Path) -> None:
