@@ -51,7 +51,7 @@ def render_svg(spec: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _svg(vl_convert: Any, spec: str) -> str:
-    """Rendering is most of a site's time (some 0.15 s a chart) and the same spec always gives the same SVG:
+    """Rendering is most of a site's time (0.07 s to 2 s a chart) and the same spec always gives the same SVG:
     a process that writes the site of the same data again (a notebook, a test run) renders each chart once."""
     return vl_convert.vegalite_to_svg(json.loads(spec))
 
