@@ -374,3 +374,58 @@ def test_check_of_a_folder_without_inputs_is_a_clear_error(tmp_path: Path, run_c
     assert "Traceback" not in result.stderr, result.stderr[-600:]
     assert result.stderr.startswith("hebeidb: ")
     assert f"{empty} has no schema/ or seeds/ folder" in result.stderr
+
+
+# --- a DuckDB error no command foresaw: one line, never a traceback -------------------------------------------
+
+
+def _real_duckdb_error(kind: str) -> Exception:
+    """An error DuckDB itself raises, of the kind asked for."""
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": "2MB"})
+    statements = {
+        "out of memory": "SELECT list(range) FROM range(1000000)",
+        "conversion": "SELECT CAST('x' AS INTEGER)",
+        "invalid input": "SELECT error('refused by the engine')",
+    }
+    try:
+        con.execute(statements[kind]).fetchall()
+    except duckdb.Error as error:
+        return error
+    finally:
+        con.close()
+    raise AssertionError(f"DuckDB ran {statements[kind]!r}")
+
+
+@pytest.mark.parametrize("kind", ["out of memory", "conversion", "invalid input"])
+@pytest.mark.parametrize("command", [["reports"], ["report", "medals"], ["search", "gold"]])
+def test_an_unforeseen_duckdb_error_is_one_line_with_exit_code_1(
+    command: list[str], kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
+) -> None:
+    import dataclasses
+
+    from hebeidb import cli
+
+    error = _real_duckdb_error(kind)
+
+    def fails(args: Any) -> int:
+        raise error
+
+    monkeypatch.setitem(cli._COMMANDS, command[0], dataclasses.replace(cli._COMMANDS[command[0]], handler=fails))
+    result = run_cli(*command, "--db", str(db_path))
+    assert result.returncode == 1
+    assert result.stderr == f"hebeidb: DuckDB: {str(error).splitlines()[0]}\n"
+
+
+def test_any_other_unforeseen_error_is_not_hidden(db_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
+    import dataclasses
+
+    from hebeidb import cli
+
+    def fails(args: Any) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(cli._COMMANDS, "reports", dataclasses.replace(cli._COMMANDS["reports"], handler=fails))
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_cli("reports", "--db", str(db_path))

@@ -552,3 +552,46 @@ def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
     with pytest.raises(hebeidb.ParameterError, match=r"storage version 'v0\.0\.1'.*v1\.0\.0"):
         build_database(tmp_path / "bad.duckdb", storage_version="v0.0.1")
     assert not (tmp_path / "bad.duckdb").exists()
+
+
+# --- DuckDB refusing the export's own queries: one line, nothing written ----------------------------------
+
+
+def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str) -> None:
+    """The export's connection gets a memory limit of ``limit``: DuckDB itself then runs out of memory."""
+    connect = duckdb.connect
+
+    def small(*args: object, config: dict[str, object] | None = None, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        return connect(*args, config={**(config or {}), "memory_limit": limit}, **kwargs)
+
+    monkeypatch.setattr(export_module.duckdb, "connect", small)
+
+
+# From the setup of the connection (2 MB), the catalog queries before the first file (4 and 8 MB) to a write
+# (16 MB), for each kind of export.
+@pytest.mark.parametrize("limit", ["2MB", "4MB", "8MB", "16MB"])
+@pytest.mark.parametrize(
+    "kind", [{}, {"fmt": "sqlite"}, {"partition_by": ["domain"]}], ids=["parquet", "sqlite", "partitioned"]
+)
+def test_duckdb_out_of_memory_is_one_export_error_and_writes_nothing(
+    built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, kind: dict[str, object]
+) -> None:
+    squeeze_export_memory(monkeypatch, limit)
+    with pytest.raises(export_module.ExportError) as caught:
+        export_module.export_database(built_db, tmp_path / "out", **kind)
+    message = str(caught.value)
+    assert "\n" not in message and "Out of Memory" in message, message
+    assert message.startswith(("cannot export ", "cannot write ")), message
+    assert list(tmp_path.iterdir()) == []  # no export, no temporary folder
+
+
+def test_the_command_line_reports_duckdb_out_of_memory_in_one_line(
+    built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
+) -> None:
+    squeeze_export_memory(monkeypatch, "4MB")
+    result = run_cli("export", str(tmp_path / "out"), "--db", str(built_db))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"hebeidb: cannot export {built_db}: Out of Memory Error")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -159,6 +159,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A file system error no command foresaw (a folder it may not enter, a full disk): one line.
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}", EXIT_DATA)
+    except Exception as error:
+        # A DuckDB error no command foresaw (out of memory, say) is one line too; anything else is a bug.
+        if not _is_duckdb_error(error):
+            raise
+        from .sqltext import error_first_line
+
+        return _fail(f"DuckDB: {error_first_line(error)}", EXIT_DATA)
+
+
+def _is_duckdb_error(error: BaseException) -> bool:
+    """Whether ``error`` is DuckDB's (the check does not import DuckDB: it has been imported if it raised)."""
+    duckdb = sys.modules.get("duckdb")
+    return duckdb is not None and isinstance(error, duckdb.Error)
 
 
 def _fail(message: str, code: int) -> int:

@@ -211,6 +211,8 @@ def _export_into(
             manifest = _datapackage(
                 con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
             )
+    except duckdb.Error as error:
+        raise _engine_error(source, error) from None
     finally:
         con.close()
     path = folder / MANIFEST
@@ -251,10 +253,18 @@ def _export_connection(source: Path, folder: Path, single_thread: bool = False) 
             require_contract(con, EXPORT_ALIAS, source)
         except HebeidbError as error:
             raise ExportError(str(error)) from None
+    except duckdb.Error as error:
+        con.close()
+        raise _engine_error(source, error) from None
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _engine_error(source: Path, error: duckdb.Error) -> ExportError:
+    """What DuckDB refused outside the writes, which name their file (out of memory, say), as one line."""
+    return ExportError(f"cannot export {source}: {error_first_line(error)}")
 
 
 def _remove_tree(folder: Path) -> None:
