@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -557,14 +558,19 @@ def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
 # --- DuckDB refusing the export's own queries: one line, nothing written ----------------------------------
 
 
-def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str) -> None:
-    """The export's connection gets a memory limit of ``limit``: DuckDB itself then runs out of memory."""
+def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str, built_db: Path, folder: Path) -> Path:
+    """A copy of the database in ``folder``, whose export connection gets a memory limit of ``limit``: DuckDB
+    itself then runs out of memory. (A copy: this process may hold the session's database with its own settings.)"""
+    copy = folder / "db" / built_db.name
+    copy.parent.mkdir()
+    shutil.copyfile(built_db, copy)
     connect = duckdb.connect
 
     def small(*args: object, config: dict[str, object] | None = None, **kwargs: object) -> duckdb.DuckDBPyConnection:
         return connect(*args, config={**(config or {}), "memory_limit": limit}, **kwargs)
 
     monkeypatch.setattr(export_module.duckdb, "connect", small)
+    return copy
 
 
 # From the setup of the connection (2 MB), the catalog queries before the first file (4 and 8 MB) to a write
@@ -576,22 +582,22 @@ def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str) -> None:
 def test_duckdb_out_of_memory_is_one_export_error_and_writes_nothing(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, kind: dict[str, object]
 ) -> None:
-    squeeze_export_memory(monkeypatch, limit)
+    database = squeeze_export_memory(monkeypatch, limit, built_db, tmp_path)
     with pytest.raises(export_module.ExportError) as caught:
-        export_module.export_database(built_db, tmp_path / "out", **kind)
+        export_module.export_database(database, tmp_path / "out", **kind)
     message = str(caught.value)
     assert "\n" not in message and "Out of Memory" in message, message
     assert message.startswith(("cannot export ", "cannot write ")), message
-    assert list(tmp_path.iterdir()) == []  # no export, no temporary folder
+    assert [p.name for p in tmp_path.iterdir()] == ["db"]  # no export, no temporary folder
 
 
 def test_the_command_line_reports_duckdb_out_of_memory_in_one_line(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
 ) -> None:
-    squeeze_export_memory(monkeypatch, "4MB")
-    result = run_cli("export", str(tmp_path / "out"), "--db", str(built_db))
+    database = squeeze_export_memory(monkeypatch, "4MB", built_db, tmp_path)
+    result = run_cli("export", str(tmp_path / "out"), "--db", str(database))
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.startswith(f"hebeidb: cannot export {built_db}: Out of Memory Error")
+    assert result.stderr.startswith(f"hebeidb: cannot export {database}: Out of Memory Error"), result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
