@@ -1,4 +1,5 @@
-"""Build the database file: schema, seeds, source texts, checks, then an atomic rename.
+"""Build the database file: schema, seeds (with the source texts and derived tables filled beside them),
+checks, then an atomic rename.
 
 The build writes into a temporary file beside the target and renames it over the target only
 when every check has passed, so a failed, interrupted or killed build never replaces or damages
@@ -11,9 +12,12 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,15 +49,21 @@ from .errors import BuildError, BuildLockedError, Problem
 from .inputs import FileHash, InputHashes, Inputs, default_path
 from .loading import (
     BUILD_FILLED_TABLES,
+    PATTERN_QUERY,
     SCHEMA,
+    SET_PATTERN,
+    Table,
     Timings,
     core_tables,
     derived_tables,
+    derived_view,
     drop_stages,
-    fill_derived_tables,
+    fill_derived_table,
     load_seeds,
     run_sql_file,
+    seed_tables,
     stage_lines,
+    table_reads,
     timed,
 )
 from .progress import Listener
@@ -206,7 +216,8 @@ def build_database(
     When only ``queries/`` changed since ``path`` was built (same hebeidb, DuckDB and storage
     version, same origin of the inputs), the previous file's data is reused: it is copied to the
     temporary file, whose report views and report rows are replaced and checked. ``full`` forces a
-    build from scratch. ``listener`` hears of each phase as it starts and ends.
+    build from scratch. ``listener`` hears of each phase as it starts and ends (of the source texts and
+    the derived tables from a second thread: they are filled while the seeds load).
     """
     started = time.perf_counter()
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
@@ -595,11 +606,10 @@ def _fill(
     with timed(timings, "schema"):
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
-    tables = load_seeds(con, inputs, timings)
-    with timed(timings, "texts"):
-        timings.count("texts", _load_source_texts(con, inputs))
-    with timed(timings, "derive"):
-        timings.count("derive", fill_derived_tables(con))
+    seeds = seed_tables(con)
+    with _Beside(con, inputs, timings, seeds) as beside:
+        tables = load_seeds(con, inputs, timings, seeds, beside.loaded)
+        beside.finish()
     with timed(timings, "checks"):
         results = run_checks(con, inputs, tables)
     problems = [problem for result in results for problem in result.problems]
@@ -655,7 +665,108 @@ def _fill(
     return report
 
 
-def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
+class _Beside:
+    """The source texts and the derived tables, filled on a cursor of the build connection while the seeds load.
+
+    Inserting a large seed keeps about one core and a third busy; tokenising the texts meanwhile uses the
+    rest. The steps run in their usual order (texts, the tokenizer's pattern, each derived table in creation
+    order), each once every seed table it may read is in (:func:`table_reads`; all of them when that cannot
+    be told). The build waits for them once the seeds are in, so the seeds' problems still come first, then
+    the texts', then the derived tables'. When the seeds fail, the step under way is interrupted.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: Timings, seeds: list[Table]) -> None:
+        self._con, self._inputs, self._timings = con, inputs, timings
+        names = {table.name for table in seeds}
+
+        reads = table_reads(con)
+
+        def needs(sql: str) -> set[str]:
+            read = reads(sql)
+            return names if read is None else read & names
+
+        self._steps: list[tuple[set[str], Callable[[duckdb.DuckDBPyConnection], None]]] = [
+            (needs(f"SELECT * FROM {SCHEMA}.sources"), self._texts),
+            (needs(PATTERN_QUERY), lambda cursor: cursor.execute(SET_PATTERN)),
+        ]
+        for name in derived_tables(con):
+            self._steps.append((needs(f"SELECT * FROM {derived_view(name)}"), functools.partial(self._derive, name)))
+        self._loaded: set[str] = set()
+        self._stopped = False
+        self._ready = threading.Condition()
+        database = con.execute("SELECT current_database()").fetchall()[0][0]
+        self._cursor = con.cursor()
+        try:
+            self._cursor.execute(f"USE {quote_identifier(database)}")
+        except BaseException:
+            self._cursor.close()
+            raise
+        self._text_problems: list[tuple[str, Problem]] = []
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="hebeidb-beside")
+        self._work = self._pool.submit(self._run)
+
+    def __enter__(self) -> _Beside:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:  # the seeds failed (or the build was interrupted): stop, then let that error go on
+            with self._ready:
+                self._stopped = True
+                self._ready.notify()
+            while True:  # a step may start just after an interrupt: interrupt until the work has ended
+                self._cursor.interrupt()
+                try:
+                    self._work.result(timeout=0.05)
+                except concurrent.futures.TimeoutError:
+                    continue
+                except BaseException:  # the error that stopped the build is the one to report
+                    pass
+                break
+        self._pool.shutdown()
+        self._cursor.close()
+
+    def loaded(self, table: str) -> None:
+        """The rows of seed table ``table`` are in."""
+        with self._ready:
+            self._loaded.add(table)
+            self._ready.notify()
+
+    def finish(self) -> None:
+        """Once every seed is in: wait for the steps; raise their first problem."""
+        with self._ready:
+            self._loaded.update(*(needs for needs, _ in self._steps))
+            self._ready.notify()
+        self._work.result()
+        if self._text_problems:
+            raise BuildError(_on_their_lines(self._con, self._inputs, self._text_problems))
+
+    def _run(self) -> None:
+        for needs, step in self._steps:
+            with self._ready:
+                self._ready.wait_for(lambda needs=needs: self._stopped or needs <= self._loaded)
+                if self._stopped:
+                    return
+            step(self._cursor)
+            if self._text_problems:
+                return
+
+    def _texts(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        with timed(self._timings, "texts"):
+            loaded = _load_source_texts(cursor, self._inputs)
+            if isinstance(loaded, list):
+                self._text_problems = loaded
+            else:
+                self._timings.count("texts", loaded)
+
+    def _derive(self, name: str, cursor: duckdb.DuckDBPyConnection) -> None:
+        with timed(self._timings, "derive"):
+            self._timings.count("derive", fill_derived_table(cursor, name))
+
+
+def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int | list[tuple[str, Problem]]:
+    """Insert the stored text of every document source; returns how many, or the problems of ``sources.csv``
+    rows (each with its source_id, for :func:`_on_their_lines`: ``con`` may be a cursor, which does not see
+    the staged seeds)."""
     documents = con.execute(
         f"SELECT source_id, text_path FROM {SCHEMA}.sources WHERE kind = 'document' ORDER BY source_id"
     ).fetchall()
@@ -705,7 +816,7 @@ def _load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int:
         else:
             paths[source_id] = path
     if problems:
-        raise BuildError(_on_their_lines(con, inputs, problems))
+        return problems
     if not paths:
         return 0
     try:

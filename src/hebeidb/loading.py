@@ -16,7 +16,7 @@ import contextlib
 import csv
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,14 +191,27 @@ def core_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     ]
 
 
-def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str, float] | None = None) -> list[Table]:
-    """Stage, validate and insert every seed CSV; returns the tables loaded from CSV.
+def seed_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
+    """The tables loaded from seed CSVs, in the order they are loaded (their creation order)."""
+    derived = set(derived_tables(con))
+    return [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES and t.name not in derived]
 
-    ``timings`` (seconds per phase: stage, validate, insert) is filled in when given.
+
+def load_seeds(
+    con: duckdb.DuckDBPyConnection,
+    inputs: Inputs,
+    timings: dict[str, float] | None = None,
+    tables: list[Table] | None = None,
+    loaded: Callable[[str], None] | None = None,
+) -> list[Table]:
+    """Stage, validate and insert every seed CSV (``tables``, by default :func:`seed_tables`); returns
+    the tables loaded from CSV.
+
+    ``timings`` (seconds per phase: stage, validate, insert) is filled in when given; ``loaded`` is
+    called with each table's name once its rows are in.
     """
     timings = timings if timings is not None else {}
-    derived = set(derived_tables(con))
-    tables = [t for t in core_tables(con) if t.name not in BUILD_FILLED_TABLES and t.name not in derived]
+    tables = seed_tables(con) if tables is None else tables
     problems: list[Problem] = []
     with timed(timings, "stage"):
         for table in tables:
@@ -216,6 +229,8 @@ def load_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: dict[str
                 )
         if outcome:
             raise BuildError(outcome)
+        if loaded is not None:
+            loaded(table.name)
     return tables
 
 
@@ -295,14 +310,71 @@ def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def fill_derived_tables(con: duckdb.DuckDBPyConnection) -> int:
-    """Fill every derived table from its ``_scan`` view (after the source texts are loaded); returns the rows."""
-    # The tokenizer reads its pattern from a variable so that DuckDB compiles it once.
-    con.execute(f"SET VARIABLE hebeidb_number_pattern = (SELECT regex FROM {SCHEMA}.number_pattern)")
-    rows = 0
-    for name in derived_tables(con):
-        rows += con.execute(f'INSERT INTO {SCHEMA}."{name}" SELECT * FROM {SCHEMA}."{name}_scan"').fetchall()[0][0]
-    return rows
+# The tokenizer reads its pattern from a variable so that DuckDB compiles it once; it is set before the
+# derived tables are filled, on the connection that fills them.
+PATTERN_QUERY = f"SELECT regex FROM {SCHEMA}.number_pattern"
+SET_PATTERN = f"SET VARIABLE hebeidb_number_pattern = ({PATTERN_QUERY})"
+
+
+def fill_derived_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Fill the derived table ``name`` from its ``_scan`` view; returns the rows."""
+    return con.execute(f"INSERT INTO {SCHEMA}.{quote_identifier(name)} SELECT * FROM {derived_view(name)}").fetchall()[
+        0
+    ][0]
+
+
+def derived_view(name: str) -> str:
+    return f"{SCHEMA}.{quote_identifier(name + '_scan')}"
+
+
+# Table functions that read a table named by a value, which no text names: a query using one may read anything.
+_DYNAMIC_READS = re.compile(r"\b(query_table|query)\s*\(", re.IGNORECASE)
+
+
+def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | None]:
+    """A function giving the base tables of this database's ``core`` schema that a query may read (None when
+    that cannot be told), from the catalog as it is now.
+
+    Told from the text, not from a plan (a plan over empty tables may leave a join out): every table whose
+    name stands as a word in the query, or in the text of a view or macro whose name does (recursively), an
+    alias or a word in a string included. Too many tables only delay what waits for them; none is missed.
+    """
+    catalog = con.execute(
+        """SELECT table_name, 'table', NULL FROM duckdb_tables()
+           WHERE database_name = current_database() AND schema_name = $schema
+           UNION ALL
+           SELECT view_name, 'view', sql FROM duckdb_views()
+           WHERE database_name = current_database() AND NOT internal
+           UNION ALL
+           SELECT function_name, 'macro', macro_definition FROM duckdb_functions()
+           WHERE database_name = current_database() AND NOT internal AND macro_definition IS NOT NULL""",
+        {"schema": SCHEMA},
+    ).fetchall()
+    texts: dict[str, list[str]] = {}
+    tables: set[str] = set()
+    for name, kind, text in catalog:
+        if kind == "table":
+            tables.add(name)
+        else:
+            texts.setdefault(name, []).append(text or "")
+    names = sorted(tables | set(texts), key=len, reverse=True)
+    word = re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b")
+
+    def reads(sql: str) -> set[str] | None:
+        found: set[str] = set()
+        pending, seen = [sql], set()
+        while pending:
+            text = pending.pop()
+            if _DYNAMIC_READS.search(text):
+                return None
+            for name in set(word.findall(text)) - seen:
+                seen.add(name)
+                if name in tables:
+                    found.add(name)
+                pending.extend(texts.get(name, []))
+        return found
+
+    return reads
 
 
 def seed_file(inputs: Inputs, table: str) -> Path:

@@ -9,6 +9,7 @@ terminal: output piped to a file or another program stays free of it.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,20 +24,23 @@ class ProgressLine:
         self._doing = doing
         self._started = time.perf_counter()
         self._width = 0
+        self._lock = threading.Lock()  # work done in two threads (a build's texts beside its seeds) tells it
 
     def __call__(self, phase: str, count: int | None, finished: bool) -> None:
         text = f"{self._doing}: {phase}" + ("" if count is None else f", {count:,} rows")
         text += f" ({'done, ' if finished else ''}{time.perf_counter() - self._started:.1f} s)"
-        sys.stderr.write("\r" + text.ljust(self._width))
-        sys.stderr.flush()
-        self._width = len(text)
+        with self._lock:
+            sys.stderr.write("\r" + text.ljust(self._width))
+            sys.stderr.flush()
+            self._width = len(text)
 
     def close(self) -> None:
         """Clear the line, so that what the command prints next starts on a clean line."""
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
-            self._width = 0
+        with self._lock:
+            if self._width:
+                sys.stderr.write("\r" + " " * self._width + "\r")
+                sys.stderr.flush()
+                self._width = 0
 
 
 @contextmanager
