@@ -318,9 +318,8 @@ SET_PATTERN = f"SET VARIABLE hebeidb_number_pattern = ({PATTERN_QUERY})"
 
 def fill_derived_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Fill the derived table ``name`` from its ``_scan`` view; returns the rows."""
-    return con.execute(f"INSERT INTO {SCHEMA}.{quote_identifier(name)} SELECT * FROM {derived_view(name)}").fetchall()[
-        0
-    ][0]
+    insert = f"INSERT INTO {SCHEMA}.{quote_identifier(name)} SELECT * FROM {derived_view(name)}"
+    return con.execute(insert).fetchall()[0][0]
 
 
 def derived_view(name: str) -> str:
@@ -336,8 +335,9 @@ def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | No
     that cannot be told), from the catalog as it is now.
 
     Told from the text, not from a plan (a plan over empty tables may leave a join out): every table whose
-    name stands as a word in the query, or in the text of a view or macro whose name does (recursively), an
-    alias or a word in a string included. Too many tables only delay what waits for them; none is missed.
+    name stands as a word in the query, in any case, or in the text of a view or macro whose name does
+    (recursively), an alias or a word in a string included. Too many tables only delay what waits for them;
+    none is missed.
     """
     catalog = con.execute(
         """SELECT table_name, 'table', NULL FROM duckdb_tables()
@@ -352,13 +352,13 @@ def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | No
     ).fetchall()
     texts: dict[str, list[str]] = {}
     tables: set[str] = set()
-    for name, kind, text in catalog:
+    for name, kind, text in catalog:  # names as DuckDB resolves them: whatever their case
         if kind == "table":
-            tables.add(name)
+            tables.add(name.lower())
         else:
-            texts.setdefault(name, []).append(text or "")
+            texts.setdefault(name.lower(), []).append(text or "")
     names = sorted(tables | set(texts), key=len, reverse=True)
-    word = re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b")
+    word = re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
 
     def reads(sql: str) -> set[str] | None:
         found: set[str] = set()
@@ -367,7 +367,7 @@ def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | No
             text = pending.pop()
             if _DYNAMIC_READS.search(text):
                 return None
-            for name in set(word.findall(text)) - seen:
+            for name in {match.lower() for match in word.findall(text)} - seen:
                 seen.add(name)
                 if name in tables:
                     found.add(name)
