@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -85,30 +86,42 @@ def inputs_copy(tmp_path: Path, inputs_root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``hebeidb`` in this process (``hebeidb.cli.main``), from a scratch directory.
+def cli_in_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``hebeidb`` in this process (``hebeidb.cli.main``) from ``cwd``: its exit code and what it printed.
 
-    The command sees the environment, working directory, standard output and standard error it would see as a
-    process; what it printed and its exit code come back as a ``CompletedProcess``. An exception that escapes
-    ``main`` (a traceback, as a process) fails the test where it happens. ``run_cli_process`` runs the installed
-    command instead, for the tests whose subject is the process itself.
+    Usable where a fixture cannot be (a module-scoped fixture); an exception that escapes ``main`` (a
+    traceback, as a process) fails the test where it happens.
     """
     from hebeidb.cli import main
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        out, err = io.StringIO(), io.StringIO()
-        with monkeypatch.context() as patch:
-            for name, value in {"COLUMNS": "80", **(env or {})}.items():
-                patch.setenv(name, value)
-            patch.chdir(cwd or tmp_path)
-            patch.setattr(sys, "stdout", out)
-            patch.setattr(sys, "stderr", err)
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd or previous)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))
             except SystemExit as exit:  # argparse: --help, --version and usage errors
                 code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
-        return subprocess.CompletedProcess(["hebeidb", *args], code, out.getvalue(), err.getvalue())
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(["hebeidb", *args], code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``hebeidb`` in this process (:func:`cli_in_process`), from a scratch directory.
+
+    The command sees the environment, working directory, standard output and standard error it would see as a
+    process; what it printed and its exit code come back as a ``CompletedProcess``. ``run_cli_process`` runs the
+    installed command instead, for the tests whose subject is the process itself.
+    """
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            for name, value in {"COLUMNS": "80", **(env or {})}.items():
+                patch.setenv(name, value)
+            return cli_in_process(*args, cwd=cwd or tmp_path)
 
     return run
 

@@ -6,14 +6,13 @@ import hashlib
 import json
 import math
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from conftest import CLI
+from conftest import cli_in_process
 from engines import run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id
 
@@ -26,8 +25,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 SYNTH_FACTS = 100_000
 
 
-def hebeidb_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd)
+# The commands run in this process: what is tested is what they write, not the process (which
+# tests/test_cli.py and the progress tests run as the installed command).
+hebeidb_cli = cli_in_process
 
 
 @pytest.fixture(scope="module")
