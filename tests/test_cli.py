@@ -398,34 +398,31 @@ def _real_duckdb_error(kind: str) -> Exception:
     raise AssertionError(f"DuckDB ran {statements[kind]!r}")
 
 
+def command_raises(monkeypatch: pytest.MonkeyPatch, command: str, error: Exception) -> None:
+    """The handler of ``command`` raises ``error`` (an error no command foresaw)."""
+    import dataclasses
+
+    from hebeidb import cli
+
+    def fails(args: Any) -> int:
+        raise error
+
+    monkeypatch.setitem(cli._COMMANDS, command, dataclasses.replace(cli._COMMANDS[command], handler=fails))
+
+
 @pytest.mark.parametrize("kind", ["out of memory", "conversion", "invalid input"])
 @pytest.mark.parametrize("command", [["reports"], ["report", "medals"], ["search", "gold"]])
 def test_an_unforeseen_duckdb_error_is_one_line_with_exit_code_1(
     command: list[str], kind: str, db_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run
 ) -> None:
-    import dataclasses
-
-    from hebeidb import cli
-
     error = _real_duckdb_error(kind)
-
-    def fails(args: Any) -> int:
-        raise error
-
-    monkeypatch.setitem(cli._COMMANDS, command[0], dataclasses.replace(cli._COMMANDS[command[0]], handler=fails))
+    command_raises(monkeypatch, command[0], error)
     result = run_cli(*command, "--db", str(db_path))
     assert result.returncode == 1
     assert result.stderr == f"hebeidb: DuckDB: {str(error).splitlines()[0]}\n"
 
 
 def test_any_other_unforeseen_error_is_not_hidden(db_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Run) -> None:
-    import dataclasses
-
-    from hebeidb import cli
-
-    def fails(args: Any) -> int:
-        raise RuntimeError("a bug")
-
-    monkeypatch.setitem(cli._COMMANDS, "reports", dataclasses.replace(cli._COMMANDS["reports"], handler=fails))
+    command_raises(monkeypatch, "reports", RuntimeError("a bug"))
     with pytest.raises(RuntimeError, match="a bug"):
         run_cli("reports", "--db", str(db_path))
