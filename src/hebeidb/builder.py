@@ -734,6 +734,8 @@ class _Beside:
     def finish(self) -> None:
         """Once every seed is in: wait for the steps; raise their first problem."""
         with self._ready:
+            # load_seeds has reported every seed; marking what the steps need as in anyway means no step
+            # can wait forever on a table it was not told of.
             self._loaded.update(*(needs for needs, _ in self._steps))
             self._ready.notify()
         self._work.result()
