@@ -554,7 +554,7 @@ def default_checks() -> Path:
 
 
 def default_inputs() -> Path:
-    from hebeidb.inputs import Inputs
+    from hebeidb.builder.inputs import Inputs
 
     return Inputs.installed().root
 

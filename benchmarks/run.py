@@ -20,7 +20,7 @@ that does the same work with DuckDB alone, or with dbt (see benchmarks/README.md
 8. a queries-only rebuild: one ``queries/*.sql`` edited, the same target rebuilt;
 9. with ``--tests``: the README's test command.
 
-Synthetic inputs come from ``hebeidb.synth.generate_inputs``. Work files go into a temporary folder (or
+Synthetic inputs come from ``hebeidb.builder.synth.generate_inputs``. Work files go into a temporary folder (or
 ``--workdir``), never into the repository; dbt is installed into its own virtual environment under
 ``~/.cache/hebeidb-bench``. This script is not a test and the test suite never runs it.
 """
@@ -146,7 +146,7 @@ def builder() -> Any:
 def synthetic(inputs: Path) -> Any:
     """The inputs folder marked as synthetic where hebeidb records an origin (then ``hebeidb.open``
     and the command line open the database as it is instead of rebuilding it from the shipped inputs)."""
-    from hebeidb.inputs import Inputs
+    from hebeidb.builder.inputs import Inputs
 
     try:
         return Inputs(inputs.resolve(), "synthetic")
@@ -416,7 +416,7 @@ def child_modules(database: Path) -> dict[str, Any]:
 
 def child_generate(folder: Path, facts: Path, seed: Path) -> dict[str, Any]:
     """Synthetic inputs, generated in a child so that the parent process stays small."""
-    from hebeidb.synth import generate_inputs
+    from hebeidb.builder.synth import generate_inputs
 
     started = time.perf_counter()
     generate_inputs(folder, int(str(facts)), int(str(seed)))
@@ -602,12 +602,12 @@ def bench_reports(results: Results, facts: int, database: Path, args: argparse.N
     differs. Returns the sum of the best API times (for figure 5)."""
     import duckdb
 
-    from hebeidb.database import Database
+    from hebeidb.reader.database import Database
 
     mode = args.fetch if args.fetch != "auto" else ("fetchall" if facts <= FETCHALL_MAX_FACTS else "arrow")
     db = Database(database)  # not hebeidb.open(): that would rebuild a synthetic database (other inputs)
     try:  # the configuration hebeidb's readers use (DuckDB refuses a second one for the same file)
-        from hebeidb.database import connect_read_only
+        from hebeidb.reader.database import connect_read_only
 
         raw = connect_read_only(database)
     except ImportError:  # hebeidb before connect_read_only
@@ -659,7 +659,7 @@ def bench_export(results: Results, facts: int, database: Path, work: Path, args:
     """Figure 4: hebeidb's Parquet export against DuckDB's COPY ... TO of the same objects."""
     import duckdb
 
-    from hebeidb.database import Database
+    from hebeidb.reader.database import Database
 
     out = work / f"export-{facts}"
     names: list[str] = []
@@ -728,7 +728,7 @@ def bench_export(results: Results, facts: int, database: Path, work: Path, args:
 
 def cli_commands(database: Path, report: str = "medals") -> tuple[list[str], list[str]]:
     """``hebeidb report NAME --db PATH --format csv`` and the bare ``python -c`` running its SQL."""
-    from hebeidb.database import Database
+    from hebeidb.reader.database import Database
 
     with Database(database) as db:
         rendered = db.render(report)
@@ -756,7 +756,7 @@ def cli_row(results: Results, size: str, times: dict[str, float]) -> float:
 
 def bench_cli_size(results: Results, facts: int, database: Path, args: argparse.Namespace) -> None:
     """Figure 3 on a synthetic database, where hebeidb opens it as it is (it records its origin)."""
-    from hebeidb.database import Database
+    from hebeidb.reader.database import Database
 
     with Database(database) as db:
         origin = db.build_info().get("inputs_origin")

@@ -17,7 +17,7 @@ import hypothesis
 import pytest
 
 import hebeidb
-from hebeidb.inputs import Inputs
+from hebeidb.builder.inputs import Inputs
 
 CLI = [str(Path(sys.executable).with_name("hebeidb"))]
 ARTICLE_PATH = "sources/hebei-targeted-support-2026-02-10.txt"
@@ -48,7 +48,7 @@ def old_version_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import hebeidb.builder
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(hebeidb.builder, "__version__", "0.0.1")
+        patch.setattr(hebeidb.builder.pipeline, "__version__", "0.0.1")
         return hebeidb.build(tmp_path_factory.mktemp("old") / "old.duckdb")
 
 
@@ -79,9 +79,9 @@ def db(built_db: Path):
 
 @pytest.fixture
 def inputs_copy(tmp_path: Path, inputs_root: Path) -> Path:
-    """A private copy of schema/, seeds/ and queries/ that a test may break."""
+    """A private copy of schema/, seeds/, queries/ and checks/ that a test may break."""
     root = tmp_path / "inputs"
-    for name in ("schema", "seeds", "queries"):
+    for name in ("schema", "seeds", "queries", "checks"):
         shutil.copytree(inputs_root / name, root / name)
     return root
 

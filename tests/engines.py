@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hebeidb.database import Database
+from hebeidb.reader.database import Database
 
 # DuckDB type -> PostgreSQL type for the public views' columns.
 POSTGRES_TYPES = {

@@ -14,8 +14,8 @@ import json
 import math
 from typing import Any
 
-from hebeidb.database import Database
-from hebeidb.inputs import Inputs
+from hebeidb.builder.inputs import Inputs
+from hebeidb.reader.database import Database
 
 # The installed reports, known before any database is built (tests are parametrized by them).
 REPORT_NAMES = sorted(path.stem for path in Inputs.installed().queries_dir.glob("*.sql"))

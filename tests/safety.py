@@ -59,7 +59,7 @@ def python_for_any_user() -> tuple[str, str]:
     import markupsafe
 
     import hebeidb
-    from hebeidb.inputs import Inputs
+    from hebeidb.builder.inputs import INPUT_DIRS, Inputs
 
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     python = shutil.which(version, path="/usr/bin:/usr/local/bin:/bin")
@@ -80,7 +80,7 @@ def python_for_any_user() -> tuple[str, str]:
         if metadata.name.lower().startswith(("duckdb-", "jinja2-", "markupsafe-")):
             shutil.copytree(metadata, folder / metadata.name)
     installed = Inputs.installed().root
-    for name in ("schema", "seeds", "queries"):
+    for name in INPUT_DIRS:
         if not (folder / "hebeidb" / name).exists():
             shutil.copytree(installed / name, folder / "hebeidb" / name)
     for root, _dirs, files in os.walk(folder):

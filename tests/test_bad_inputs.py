@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from hebeidb.builder import build_database, check_inputs
-from hebeidb.errors import BuildError, Problem
+from hebeidb.common.errors import BuildError, Problem
 
 ARTICLE = "seeds/sources/hebei-targeted-support-2026-02-10.txt"
 

@@ -20,9 +20,9 @@ from conftest import ARTICLE_PATH, rows
 
 import hebeidb
 from hebeidb.builder import build_database, check_inputs
-from hebeidb.checks import check_names
-from hebeidb.errors import BuildError
-from hebeidb.inputs import Inputs
+from hebeidb.builder.checks import load_checks
+from hebeidb.builder.inputs import Inputs
+from hebeidb.common.errors import BuildError
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE_ID = "deep_news_2026_02_10"
@@ -576,7 +576,7 @@ def test_build_info_records_version_and_inputs(con: duckdb.DuckDBPyConnection) -
     assert re.fullmatch(r"[0-9a-f]{64}", info["inputs_sha256"])
     assert info["duckdb_version"] == duckdb.__version__
     assert info["storage_version"] == "v1.0.0"
-    assert info["n_checks"] == len(check_names())
+    assert info["n_checks"] == len(load_checks(Inputs.installed())) + 1  # and the contract
     parts = Inputs.installed().part_hashes()
     assert [info[f"{part}_sha256"] for part in ("schema", "seeds", "queries", "checks")] == [
         parts["schema"],
@@ -612,7 +612,7 @@ def test_reference_sources_are_cited_not_stored(con: duckdb.DuckDBPyConnection) 
 
 
 def assert_summary(stdout: str) -> None:
-    n_checks = len(check_names())
+    n_checks = len(load_checks(Inputs.installed())) + 1  # and the contract
     assert f"checks: {n_checks} of {n_checks} passed" in stdout
     assert re.search(r"coverage: (\d+) numbers in the article body, \d+ captured by facts, \d+ excluded", stdout)
     assert "none unaccounted" in stdout
@@ -855,7 +855,7 @@ def test_wheel_installs_and_builds_from_an_unrelated_directory(wheel: Path, tmp_
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "HEBEIDB_DATABASE")}
     where = subprocess.run(
-        [str(python), "-c", "import hebeidb.inputs as i; print(i.Inputs.installed().root)"],
+        [str(python), "-c", "import hebeidb.builder.inputs as i; print(i.Inputs.installed().root)"],
         capture_output=True,
         text=True,
         cwd=elsewhere,

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hebeidb import builder, loading
-from hebeidb.builder import build_database
-from hebeidb.errors import BuildError
+from hebeidb.builder import build_database, loading
+from hebeidb.builder import pipeline as builder
+from hebeidb.common.errors import BuildError
 
 WAIT = 60  # seconds a test waits for the other thread before it fails
 

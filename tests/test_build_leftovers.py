@@ -11,7 +11,7 @@ import pytest
 from safety import copy_database
 
 import hebeidb
-from hebeidb.atomic import remove_leftovers
+from hebeidb.common.atomic import remove_leftovers
 
 
 @pytest.fixture(scope="module")

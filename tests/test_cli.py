@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import sqlglot
 
-from hebeidb.database import Database
-from hebeidb.sqltools import database_schema
+from hebeidb.common.sqltools import database_schema
+from hebeidb.reader.database import Database
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from hebeidb.cli import _COMMANDS
-from hebeidb.database import Database
-from hebeidb.output import write_rows
+from hebeidb.common.output import write_rows
+from hebeidb.reader.database import Database
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

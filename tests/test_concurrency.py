@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import hebeidb
-from hebeidb.inputs import Inputs
+from hebeidb.builder.inputs import Inputs
 
 BUILD = [sys.executable, "-m", "hebeidb", "build", "--db"]
 READER = r"""

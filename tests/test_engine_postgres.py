@@ -10,8 +10,8 @@ import pytest
 from engines import postgres_bin, run_on_postgres
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
-from hebeidb.database import Database
-from hebeidb.sqltools import translate
+from hebeidb.common.sqltools import translate
+from hebeidb.reader.database import Database
 
 pytestmark = pytest.mark.slow
 

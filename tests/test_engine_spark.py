@@ -9,8 +9,8 @@ import pytest
 from engines import public_views, register_parquet_views, run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
-from hebeidb.database import Database
-from hebeidb.sqltools import translate
+from hebeidb.common.sqltools import translate
+from hebeidb.reader.database import Database
 
 pytestmark = pytest.mark.slow
 

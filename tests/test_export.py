@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 import hebeidb
-from hebeidb import export as export_module
+from hebeidb.reader.export import files as export_module
 
 DUCKDB_SHELL = Path(sys.executable).with_name("duckdb")
 

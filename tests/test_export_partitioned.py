@@ -17,8 +17,8 @@ from engines import run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id
 
 import hebeidb
-from hebeidb.export_partitioned import ROW_GROUP_ROWS
-from hebeidb.sqltools import translate
+from hebeidb.common.sqltools import translate
+from hebeidb.reader.export.partitioned import ROW_GROUP_ROWS
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -112,7 +112,7 @@ def test_a_files_bytes_do_not_depend_on_the_number_of_threads(
     synth_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Single files are written on every core: the same bytes as on one thread, row groups in order."""
-    from hebeidb import export as export_module
+    from hebeidb.reader.export import files as export_module
 
     export_module.export_database(synth_db, tmp_path / "every-core")
     connect = export_module._export_connection

@@ -20,8 +20,8 @@ import pytest
 from safety import tree_digest
 
 import hebeidb
-import hebeidb.atomic
-import hebeidb.export
+import hebeidb.common.atomic
+import hebeidb.reader.export.files
 from hebeidb.cli import main
 
 USER_FILE = "thesis.txt"
@@ -46,7 +46,7 @@ def target(tmp_path: Path) -> Path:
 
 
 def appear_at(point: str, target: Path, action: Callable[[Path], None]) -> Callable[[str], None]:
-    original = hebeidb.atomic.fault_point
+    original = hebeidb.common.atomic.fault_point
 
     def fault_point(name: str) -> None:
         if name == point:
@@ -62,10 +62,10 @@ def test_a_folder_appearing_before_the_move_is_kept(
     point: str, exchange: bool, built_db: Path, target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not exchange:
-        monkeypatch.setattr(hebeidb.atomic, "_exchange", lambda first, second: False)
+        monkeypatch.setattr(hebeidb.common.atomic, "_exchange", lambda first, second: False)
     hook = appear_at(point, target, make_user_folder)
-    monkeypatch.setattr(hebeidb.atomic, "fault_point", hook)
-    monkeypatch.setattr(hebeidb.export, "fault_point", hook)
+    monkeypatch.setattr(hebeidb.common.atomic, "fault_point", hook)
+    monkeypatch.setattr(hebeidb.reader.export.files, "fault_point", hook)
     with hebeidb.open(built_db) as db, pytest.raises(hebeidb.ParameterError, match="not an unchanged earlier"):
         db.export(target, format="csv", only=["facts"])
     assert tree_digest(target) == user_folder_digest(tmp_path)
@@ -84,8 +84,10 @@ def test_a_users_folder_replacing_an_earlier_export_is_kept(
         make_user_folder(folder)
 
     if not exchange:
-        monkeypatch.setattr(hebeidb.atomic, "_exchange", lambda first, second: False)
-    monkeypatch.setattr(hebeidb.export, "fault_point", appear_at("export:written", target, replace_with_user_folder))
+        monkeypatch.setattr(hebeidb.common.atomic, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(
+        hebeidb.reader.export.files, "fault_point", appear_at("export:written", target, replace_with_user_folder)
+    )
     with hebeidb.open(built_db) as db, pytest.raises(hebeidb.ParameterError):
         db.export(target, format="csv", only=["facts"])
     assert tree_digest(target) == user_folder_digest(tmp_path)
@@ -98,9 +100,9 @@ def test_a_folder_appearing_between_the_two_renames_is_kept_and_so_is_the_old_ex
     with hebeidb.open(built_db) as db:
         db.export(target, format="csv", only=["facts"])
         old = tree_digest(target)
-        monkeypatch.setattr(hebeidb.atomic, "_exchange", lambda first, second: False)
+        monkeypatch.setattr(hebeidb.common.atomic, "_exchange", lambda first, second: False)
         monkeypatch.setattr(
-            hebeidb.atomic, "fault_point", appear_at("replace-folder:between-renames", target, make_user_folder)
+            hebeidb.common.atomic, "fault_point", appear_at("replace-folder:between-renames", target, make_user_folder)
         )
         with pytest.raises(hebeidb.ParameterError, match="changed while it was being written"):
             db.export(target, format="csv", only=["facts"])
@@ -123,7 +125,7 @@ def test_something_else_appearing_at_the_target_is_left_alone(
         else:
             path.symlink_to(elsewhere)
 
-    monkeypatch.setattr(hebeidb.export, "fault_point", appear_at("export:written", target, appear))
+    monkeypatch.setattr(hebeidb.reader.export.files, "fault_point", appear_at("export:written", target, appear))
     with hebeidb.open(built_db) as db, pytest.raises(hebeidb.ParameterError):
         db.export(target, format="csv", only=["facts"])
     if kind == "file":
@@ -136,7 +138,9 @@ def test_something_else_appearing_at_the_target_is_left_alone(
 def test_the_command_line_says_so_in_one_line_with_exit_2(
     built_db: Path, target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(hebeidb.export, "fault_point", appear_at("export:written", target, make_user_folder))
+    monkeypatch.setattr(
+        hebeidb.reader.export.files, "fault_point", appear_at("export:written", target, make_user_folder)
+    )
     code = main(["export", str(target), "--db", str(built_db), "--only", "facts"])
     err = capsys.readouterr().err
     assert code == 2

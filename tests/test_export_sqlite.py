@@ -16,8 +16,8 @@ from conftest import CLI
 from engines import public_views
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
-from hebeidb.database import Database
-from hebeidb.export_sqlite import SQLITE_FILE, sqlite_type
+from hebeidb.reader.database import Database
+from hebeidb.reader.export.sqlite import SQLITE_FILE, sqlite_type
 
 
 @pytest.fixture(scope="module")

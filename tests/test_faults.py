@@ -18,7 +18,7 @@ import pytest
 from safety import copy_database, tree_digest
 
 import hebeidb
-from hebeidb.export import _replaceable
+from hebeidb.reader.export.files import _replaceable
 
 BUILD_POINTS = ["build:written", "replace-file:before-fsync", "replace-file:before-rename", "replace-file:after-rename"]
 EXPORT_POINTS = [
@@ -33,20 +33,20 @@ EXPORT_POINTS = [
 EXPORT_CHILD = r"""
 import shutil, sys
 from pathlib import Path
-import hebeidb.atomic, hebeidb.export
+import hebeidb.common.atomic, hebeidb.reader.export.files
 database, target, *flags = sys.argv[1:]
 if "two-renames" in flags:
-    hebeidb.atomic._exchange = lambda first, second: False
+    hebeidb.common.atomic._exchange = lambda first, second: False
 if "user-folder" in flags:
-    original = hebeidb.export._export_into
+    original = hebeidb.reader.export.files._export_into
     def export_then_user_folder(*args):
         written = original(*args)
         shutil.rmtree(target)
         Path(target).mkdir()
         Path(target, "notes.txt").write_text("mine")
         return written
-    hebeidb.export._export_into = export_then_user_folder
-hebeidb.export.export_database(database, target, "csv")
+    hebeidb.reader.export.files._export_into = export_then_user_folder
+hebeidb.reader.export.files.export_database(database, target, "csv")
 """
 
 # Each test kills real processes at fault points: system tests.
@@ -124,7 +124,7 @@ def test_an_export_killed_at_any_step_leaves_the_old_or_the_new_export(
     assert result.returncode == -signal.SIGKILL, result.stderr
     if "two-renames" in flags:
         # Between the two renames the old export stands aside; the next writer puts it back first.
-        from hebeidb.atomic import restore_aside
+        from hebeidb.common.atomic import restore_aside
 
         restore_aside(target)
         assert tree_digest(target) == old

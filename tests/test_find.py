@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from hebeidb import ParameterError
-from hebeidb.database import Database
-from hebeidb.find import terms
+from hebeidb.reader.database import Database
+from hebeidb.reader.find import terms
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -12,9 +12,10 @@ import duckdb
 import pytest
 
 import hebeidb
-import hebeidb.inputs as inputs_module
+import hebeidb.builder.inputs as inputs_module
 from hebeidb.builder import build_database, check_inputs
-from hebeidb.inputs import CHECKS_DIR, FileHash, Inputs, default_path
+from hebeidb.builder.inputs import FileHash, Inputs
+from hebeidb.common.paths import default_path
 
 
 def test_default_path_honours_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -126,7 +127,7 @@ def _sha256sum_listing(root: Path, folders: list[Path]) -> str:
     for folder in folders:
         for path in folder.rglob("*"):
             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(folder).parts):
-                name = path.relative_to(root).as_posix() if folder != CHECKS_DIR else f"checks/{path.name}"
+                name = path.relative_to(root).as_posix()
                 lines.append((name, hashlib.sha256(path.read_bytes()).hexdigest()))
     listing = "".join(f"{digest}  {name}\n" for name, digest in sorted(lines))
     return hashlib.sha256(listing.encode()).hexdigest()
@@ -134,10 +135,9 @@ def _sha256sum_listing(root: Path, folders: list[Path]) -> str:
 
 def test_each_part_hash_is_the_sha256sum_listing_of_its_files(inputs_copy: Path) -> None:
     parts = Inputs.at(inputs_copy).part_hashes()
-    for part in ("schema", "seeds", "queries"):
+    for part in ("schema", "seeds", "queries", "checks"):
         assert parts[part] == _sha256sum_listing(inputs_copy, [inputs_copy / part]), part
-    assert parts["checks"] == _sha256sum_listing(inputs_copy, [CHECKS_DIR])
-    folders = [inputs_copy / "schema", inputs_copy / "seeds", inputs_copy / "queries", CHECKS_DIR]
+    folders = [inputs_copy / part for part in ("schema", "seeds", "queries", "checks")]
     assert parts["inputs"] == _sha256sum_listing(inputs_copy, folders)
 
 

@@ -1,4 +1,4 @@
-"""Output formats: table, CSV, JSON and Markdown as the command line writes them (``hebeidb.output``)."""
+"""Output formats: table, CSV, JSON and Markdown as the command line writes them (``hebeidb.common.output``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hebeidb.output import FORMATS, write_rows
+from hebeidb.common.output import FORMATS, write_rows
 
 
 def written(columns: list[str], rows: list[list[Any]], fmt: str, width: int | None = 80) -> str:

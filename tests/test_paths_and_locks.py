@@ -13,9 +13,9 @@ import pytest
 from safety import assert_one_line_error, copy_database, run_hebeidb, tree_digest
 
 import hebeidb
-import hebeidb.export
-from hebeidb.atomic import exclusive_lock
+import hebeidb.reader.export.files
 from hebeidb.cli import main
+from hebeidb.common.atomic import exclusive_lock
 
 
 def facts_count(path: Path) -> int:

@@ -14,7 +14,7 @@ import pytest
 from conftest import CLI
 
 import hebeidb
-from hebeidb.synth import build_synthetic
+from hebeidb.builder.synth import build_synthetic
 
 
 class Heard:

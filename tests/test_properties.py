@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import hebeidb
-from hebeidb.database import Database
-from hebeidb.inputs import Inputs
-from hebeidb.reports import Parameter, load_specs
+from hebeidb.builder.inputs import Inputs
+from hebeidb.common.reports import Parameter, load_specs
+from hebeidb.reader.database import Database
 
 # The same source Database.reports() reads; checked against it in test_parametrisation_covers_every_report.
 SPECS = load_specs(Inputs.installed().queries_dir)

@@ -19,14 +19,14 @@ import pytest
 from safety import assert_one_line_error, copy_database, run_hebeidb, tree_digest
 
 import hebeidb
-from hebeidb.database import QueryRefusedError
+from hebeidb.reader.database import QueryRefusedError
 
 SECRET = "SECRET-7f3a9c"
 
 SWEEP = r"""
 import json, os, sys, threading
 import duckdb, hebeidb
-from hebeidb.errors import HebeidbError
+from hebeidb.common.errors import HebeidbError
 
 db_path, watch, mode, secret = sys.argv[1:5]
 secret_file = os.path.join(watch, "secret.csv")
@@ -215,7 +215,7 @@ SESSION_CHANGERS = [
 def session_probe(database: Path, folder: Path, queries: list[str]) -> subprocess.CompletedProcess[str]:
     script = r"""
 import json, sys, duckdb, hebeidb
-from hebeidb.errors import HebeidbError
+from hebeidb.common.errors import HebeidbError
 db = hebeidb.open(sys.argv[1])
 settings = lambda: db.con.sql("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
 before = settings()

@@ -15,11 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hebeidb import checks as checks_module
-from hebeidb import inputs as inputs_module
 from hebeidb.builder import FULL, QUERIES_ONLY, build_database
-from hebeidb.errors import BuildError
-from hebeidb.inputs import Inputs
+from hebeidb.builder import checks as checks_module
+from hebeidb.builder.inputs import INPUT_DIRS, Inputs
+from hebeidb.common.errors import BuildError
 
 # Written by the build itself, so a rebuild and a full build may differ in them.
 BUILD_TIME_COLUMNS = ("built_at",)
@@ -30,7 +29,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Pristine custom inputs and a full build of them; tests copy both before changing anything."""
     root = tmp_path_factory.mktemp("base")
     inputs = root / "inputs"
-    for name in ("schema", "seeds", "queries"):
+    for name in INPUT_DIRS:
         shutil.copytree(Inputs.installed().root / name, inputs / name)
     database = root / "hebei.duckdb"
     report = build_database(database, inputs=inputs)
@@ -134,8 +133,8 @@ def test_queries_only_rebuild_equals_a_full_build(previous: Path, inputs_copy: P
         ((title,),) = a.execute("SELECT title FROM core.reports WHERE name = 'medals'").fetchall()
         assert title == "Medal tallies, edited"
         # Every check of a full build holds on the rebuilt file: each check query finds nothing.
-        for path in checks_module.check_files():
-            assert a.sql(path.read_text(encoding="utf-8")).fetchall() == [], path.name
+        for check in checks_module.load_checks(Inputs.at(inputs_copy)):
+            assert a.sql(check.sql).fetchall() == [], check.name
 
 
 def test_unchanged_inputs_take_the_short_path_and_say_so(previous: Path, inputs_copy: Path) -> None:
@@ -212,14 +211,9 @@ def test_any_other_change_takes_the_full_path(previous: Path, inputs_copy: Path,
     assert len(report.checks) > 2
 
 
-def test_a_changed_check_takes_the_full_path(
-    previous: Path, inputs_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checks = Path(shutil.copytree(inputs_module.CHECKS_DIR, tmp_path / "checks"))
-    first = sorted(checks.glob("*.sql"))[0]
+def test_a_changed_check_takes_the_full_path(previous: Path, inputs_copy: Path) -> None:
+    first = sorted((inputs_copy / "checks").glob("*.sql"))[0]
     _append(first, "\n-- reviewed\n")
-    monkeypatch.setattr(inputs_module, "CHECKS_DIR", checks)
-    monkeypatch.setattr(checks_module, "CHECKS_DIR", checks)
     report = build_database(previous, inputs=inputs_copy)
     assert report.build_path == FULL
     assert report.reason == "checks/ changed"

@@ -20,8 +20,7 @@ import duckdb
 import pytest
 
 import hebeidb
-from hebeidb.database import Database
-from hebeidb.reports import (
+from hebeidb.common.reports import (
     Parameter,
     ReportNotFoundError,
     ReportParameterError,
@@ -33,6 +32,7 @@ from hebeidb.reports import (
     render,
     validate,
 )
+from hebeidb.reader.database import Database
 
 REPORT_NAMES = ("consistency", "domain_summary", "indicators", "medals", "provenance", "timeline")
 INJECTIONS = ("'; DROP TABLE facts; --", "1 OR 1=1", "{{ 7*7 }}")
@@ -568,7 +568,7 @@ def test_identifier_outside_its_allow_list_is_refused(db: Database, value: str) 
 
 
 def all_parameters() -> list[tuple[str, str]]:
-    from hebeidb.inputs import Inputs
+    from hebeidb.builder.inputs import Inputs
 
     specs = load_specs(Inputs.installed().queries_dir)
     return [(spec.name, p.name) for spec in specs.values() for p in spec.parameters]

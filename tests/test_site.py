@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import hebeidb
-from hebeidb.database import Database
-from hebeidb.site import MANIFEST, MAX_ROWS, SiteTargetError
+from hebeidb.reader.database import Database
+from hebeidb.reader.site import MANIFEST, MAX_ROWS, SiteTargetError
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

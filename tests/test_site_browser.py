@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import hebeidb
-from hebeidb.database import Database
+from hebeidb.reader.database import Database
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,10 @@ import sqlglot
 from sqlglot import exp
 
 import hebeidb
-from hebeidb.database import Database
-from hebeidb.inputs import Inputs
-from hebeidb.reports import RenderedReport, load_spec, render, validate
-from hebeidb.sqltools import PUBLIC_SCHEMA, database_schema, transpile
+from hebeidb.builder.inputs import Inputs
+from hebeidb.common.reports import RenderedReport, load_spec, render, validate
+from hebeidb.common.sqltools import PUBLIC_SCHEMA, database_schema, transpile
+from hebeidb.reader.database import Database
 
 PARAMETER_SETS: dict[str, list[dict[str, Any]]] = {
     "medals": [

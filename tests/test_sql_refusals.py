@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 import hebeidb
-from hebeidb.database import Database
+from hebeidb.reader.database import Database
 
 SECRET = "hebeidb-secret-file-content-7c1f"
 

@@ -1,4 +1,4 @@
-"""SQL text: literals that DuckDB reads back as the same value and type (``hebeidb.sqltext``)."""
+"""SQL text: literals that DuckDB reads back as the same value and type (``hebeidb.common.sqltext``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from hebeidb.sqltext import quote_literal as sql_literal
+from hebeidb.common.sqltext import quote_literal as sql_literal
 
 
 @pytest.mark.parametrize(

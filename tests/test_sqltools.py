@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hebeidb.database import Database
-from hebeidb.sqltools import DIALECTS, lineage, transpile
+from hebeidb.common.sqltools import DIALECTS, lineage, transpile
+from hebeidb.reader.database import Database
 
 
 def test_transpile_to_an_unknown_dialect_names_the_dialects() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from hebeidb.synth import PROVINCES, build_synthetic, generate_inputs
+from hebeidb.builder.synth import PROVINCES, build_synthetic, generate_inputs
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -86,7 +86,7 @@ def test_generator_paths_are_bound_not_pasted(tmp_path: Path) -> None:
 
 def test_generator_sql_lives_in_sql_files() -> None:
     """The generator's SQL is in numbered .sql files with bound parameters, not in Python strings."""
-    import hebeidb.synth as synth
+    import hebeidb.builder.synth as synth
 
     scripts = sorted(p.name for p in synth.SQL_DIR.glob("*.sql"))
     assert scripts and all(re.fullmatch(r"\d{3}_[a-z_]+\.sql", name) for name in scripts)

@@ -12,22 +12,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from hebeidb.common.version import __version__
 
 if TYPE_CHECKING:
-    from .builder import build
-    from .database import Database, open
-    from .errors import BuildError, DatabaseError, HebeidbError, ParameterError, Problem
+    from hebeidb.builder.pipeline import build
+    from hebeidb.common.errors import BuildError, DatabaseError, HebeidbError, ParameterError, Problem
+    from hebeidb.reader.database import Database, open
 
 _LAZY = {
-    "build": "builder",
-    "open": "database",
-    "Database": "database",
-    "BuildError": "errors",
-    "DatabaseError": "errors",
-    "HebeidbError": "errors",
-    "ParameterError": "errors",
-    "Problem": "errors",
+    "build": "builder.pipeline",
+    "open": "reader.database",
+    "Database": "reader.database",
+    "BuildError": "common.errors",
+    "DatabaseError": "common.errors",
+    "HebeidbError": "common.errors",
+    "ParameterError": "common.errors",
+    "Problem": "common.errors",
 }
 
 __all__ = [

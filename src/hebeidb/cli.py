@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from hebeidb.common.version import __version__
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 DEFAULT_QUERY_TIMEOUT = 60.0
@@ -52,7 +52,7 @@ PARAMS = (
 
 
 def _format_argument() -> Argument:
-    from .output import FORMATS
+    from hebeidb.common.output import FORMATS
 
     return arg("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
 
@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .errors import DatabaseNotFoundError, HebeidbError, ParameterError
+    from hebeidb.common.errors import DatabaseNotFoundError, HebeidbError, ParameterError
 
     try:
         return args.handler(args)
@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A DuckDB error no command foresaw (out of memory, say) is one line too; anything else is a bug.
         if not _is_duckdb_error(error):
             raise
-        from .sqltext import error_first_line
+        from hebeidb.common.sqltext import error_first_line
 
         return _fail(f"DuckDB: {error_first_line(error)}", EXIT_DATA)
 
@@ -183,7 +183,7 @@ def _open(args: argparse.Namespace) -> Any:
     """Open the database read-only; a warning about it becomes one line on standard error."""
     import warnings
 
-    from .database import open as open_database
+    from hebeidb.reader.database import open as open_database
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -194,7 +194,7 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, only: str | None = None) -> None:
-    from .output import parse_columns, pick_columns, write_rows
+    from hebeidb.common.output import parse_columns, pick_columns, write_rows
 
     columns, rows = pick_columns(columns, rows, parse_columns(only))
     write_rows(columns, rows, fmt, sys.stdout)
@@ -263,8 +263,8 @@ def _require_text(what: str, value: str) -> None:
 def build(args: argparse.Namespace) -> int:
     import json
 
-    from .builder import DEFAULT_STORAGE_VERSION, build_database
-    from .progress import progress_line
+    from hebeidb.builder.pipeline import DEFAULT_STORAGE_VERSION, build_database
+    from hebeidb.common.progress import progress_line
 
     with progress_line("building") as progress:
         report = build_database(
@@ -296,7 +296,7 @@ def build(args: argparse.Namespace) -> int:
     arg("--inputs", metavar="DIR", help="check the schema/, seeds/ and queries/ in DIR"),
 )
 def check(args: argparse.Namespace) -> int:
-    from .builder import check_inputs
+    from hebeidb.builder.pipeline import check_inputs
 
     print(check_inputs(args.inputs).summary())
     return EXIT_OK
@@ -312,8 +312,8 @@ def check(args: argparse.Namespace) -> int:
     arg("--keep-inputs", metavar="DIR", help="keep the generated schema/, seeds/ and queries/ in DIR"),
 )
 def synth(args: argparse.Namespace) -> int:
-    from .progress import progress_line
-    from .synth import build_synthetic
+    from hebeidb.builder.synth import build_synthetic
+    from hebeidb.common.progress import progress_line
 
     if args.facts < 100:
         raise _Usage("--facts must be at least 100")
@@ -390,7 +390,7 @@ def _report_help(argv: Sequence[str]) -> int | None:
     if name is None:
         return None
     known.db = known.db[-1] if known.db else None
-    from .errors import HebeidbError, ParameterError
+    from hebeidb.common.errors import HebeidbError, ParameterError
 
     try:
         with _open(argparse.Namespace(db=known.db, timeout=None)) as db:
@@ -400,7 +400,7 @@ def _report_help(argv: Sequence[str]) -> int | None:
         return _fail(str(error), EXIT_USAGE)
     except HebeidbError as error:
         return _fail(str(error), EXIT_DATA)
-    from .output import describe_report
+    from hebeidb.common.output import describe_report
 
     sys.stdout.write(describe_report(spec, columns))
     return EXIT_OK
@@ -489,7 +489,7 @@ def describe(args: argparse.Namespace) -> int:
 
 
 def _dialect_arguments() -> tuple[Argument, ...]:
-    from .sqltools import DIALECTS, UNVERIFIED_DIALECTS
+    from hebeidb.common.sqltools import DIALECTS, UNVERIFIED_DIALECTS
 
     return (
         arg(
@@ -525,7 +525,7 @@ def _dialect_arguments() -> tuple[Argument, ...]:
 def render(args: argparse.Namespace) -> int:
     import json
 
-    from .sqltools import translate
+    from hebeidb.common.sqltools import translate
 
     params = _params(args.param)
     with _open(args) as db:
@@ -568,7 +568,7 @@ def render(args: argparse.Namespace) -> int:
     DB,
 )
 def lineage(args: argparse.Namespace) -> int:
-    from .sqltools import lineage as trace
+    from hebeidb.common.sqltools import lineage as trace
 
     with _open(args) as db:
         rendered = db.render(args.name)
@@ -586,7 +586,7 @@ def lineage(args: argparse.Namespace) -> int:
     DB,
 )
 def site(args: argparse.Namespace) -> int:
-    from .progress import progress_line
+    from hebeidb.common.progress import progress_line
 
     with progress_line("writing the site") as progress, _open(args) as db:
         paths = db.site(args.directory, listener=progress)
@@ -619,7 +619,7 @@ def site(args: argparse.Namespace) -> int:
     DB,
 )
 def export(args: argparse.Namespace) -> int:
-    from .progress import progress_line
+    from hebeidb.common.progress import progress_line
 
     with progress_line("exporting") as progress, _open(args) as db:
         paths = db.export(

@@ -1,0 +1,9 @@
+"""The builder: the only code that writes a database file.
+
+It reads the inputs (``schema/``, ``seeds/``, ``queries/``, ``checks/``), loads and checks them, and renames the
+finished file into place. It stands on :mod:`hebeidb.common` and never imports :mod:`hebeidb.reader`.
+"""
+
+from hebeidb.builder.pipeline import FULL, QUERIES_ONLY, BuildReport, build, build_database, check_inputs
+
+__all__ = ["FULL", "QUERIES_ONLY", "BuildReport", "build", "build_database", "check_inputs"]

@@ -1,0 +1,263 @@
+"""Write query results as a terminal table, CSV, JSON or Markdown (one helper for every command)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import io
+import json
+import shutil
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+_AS_IS = (str, int, float, type(None))
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of a DuckDB value (Decimal, date, ...)."""
+    if type(value) in _AS_IS:
+        return value
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def text(value: Any) -> str:
+    """How a value reads in a table cell or CSV field; NULL is empty."""
+    kind = type(value)
+    if kind is str:  # most cells: no conversion
+        return value
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    value = plain(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def write_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, width: int | None = None
+) -> None:
+    """Write ``rows`` in format ``fmt`` (table, csv, json or markdown)."""
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[text(v) for v in row] for row in rows])
+    elif fmt == "json":
+        records = [dict(zip(columns, (plain(v) for v in row), strict=True)) for row in rows]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "markdown":
+        out.write(_markdown(columns, rows))
+    elif fmt == "table":
+        out.write(_table(columns, rows, width or shutil.get_terminal_size((80, 24)).columns))
+    else:
+        raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+
+
+def describe_report(spec: Any, columns: Sequence[str], width: int | None = None) -> str:
+    """A report's help: title, description, every parameter with type, default, allowed values and help."""
+    width = width or min(shutil.get_terminal_size((80, 24)).columns, 100)
+    indent = "  "
+    out = io.StringIO()
+    out.write(
+        f"usage: hebeidb report {spec.name} [--param NAME=VALUE ...] [--format FORMAT] [--columns A,B] "
+        "[--db PATH] [--timeout SECONDS]\n\n"
+    )
+    out.write(f"{spec.title}\n\n")
+    for paragraph in spec.description.split("\n\n"):
+        out.write(textwrap.fill(" ".join(paragraph.split()), width) + "\n\n")
+    if spec.parameters:
+        out.write("parameters (--param NAME=VALUE):\n")
+        label = max(len(p.name) for p in spec.parameters) + 2
+        for parameter in spec.parameters:
+            room = max(width - len(indent) - label, 30)
+            lines = textwrap.wrap(parameter.describe(), room) + textwrap.wrap(parameter.help, room)
+            out.write(f"{indent}{parameter.name.ljust(label)}{lines[0] if lines else ''}".rstrip() + "\n")
+            for line in lines[1:]:
+                out.write(f"{indent}{'':{label}}{line}\n")
+    else:
+        out.write("parameters: none\n")
+    out.write("\n" + textwrap.fill("columns (--columns A,B): " + ", ".join(columns), width, subsequent_indent=indent))
+    out.write(f"\n\nview: {spec.view_name} (the result with the defaults)\n")
+    if spec.example:
+        out.write(f"\nexample:\n{indent}{spec.example}\n")
+    return out.getvalue()
+
+
+def _markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        return text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+MIN_TEXT_WIDTH = 10  # a text column is never wrapped narrower than this
+GAP = 2  # spaces between columns
+
+
+def pick_columns(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], wanted: Sequence[str] | None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Keep only the ``wanted`` columns, in that order; an unknown name is refused with the list of columns."""
+    if not wanted:
+        return list(columns), [tuple(row) for row in rows]
+    from hebeidb.common.errors import ParameterError
+
+    index = {name: i for i, name in enumerate(columns)}
+    unknown = [name for name in wanted if name not in index]
+    if unknown:
+        raise ParameterError(f"no column named {unknown[0]!r} in the result; columns: {', '.join(columns)}")
+    if len(set(wanted)) != len(wanted):
+        raise ParameterError(f"a column is named twice in --columns: {', '.join(wanted)}")
+    picked = [index[name] for name in wanted]
+    return list(wanted), [tuple(row[i] for i in picked) for row in rows]
+
+
+def parse_columns(text: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; None or empty -> None (all columns)."""
+    if not text:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    return [name for name in names if name] or None
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> str:
+    """Columns side by side, wide text wrapped within its column, when they fit the terminal.
+
+    Numbers, dates and short values keep their full width; long text columns share the room left
+    and wrap within it (nothing is cut). Only a result whose columns cannot fit even then is shown
+    as one record per block (like psql's \\x).
+    """
+    cells = [[text(v).replace("\n", " ") for v in row] for row in rows]
+    natural = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    right = [
+        all(_numeric(row[i]) for row in cells if row[i]) and any(row[i] for row in cells) for i in range(len(columns))
+    ]
+    widths = _fit(natural, right, [_width(c) for c in columns], width - GAP * (len(columns) - 1))
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    if widths is None:
+        return _records(columns, cells, width) + count
+
+    def wrapped(value: str, w: int) -> list[str]:
+        if _width(value) <= w:
+            return [value]
+        return _wrap(value, w)
+
+    def lines(values: Sequence[str]) -> list[str]:
+        pieces = [wrapped(v, w) for v, w in zip(values, widths, strict=True)]
+        height = max(len(p) for p in pieces)
+        out = []
+        for k in range(height):
+            parts = []
+            for piece, w, r in zip(pieces, widths, right, strict=True):
+                v = piece[k] if k < len(piece) else ""
+                pad = " " * (w - _width(v))
+                parts.append(pad + v if r else v + pad)
+            out.append((" " * GAP).join(parts).rstrip())
+        return out
+
+    body = [lines(row) for row in cells]
+    spaced = any(len(block) > 1 for block in body)
+    out = io.StringIO()
+    out.write("\n".join(lines(list(columns))) + "\n")
+    out.write((" " * GAP).join("-" * w for w in widths) + "\n")
+    for number, block in enumerate(body):
+        if spaced and number:
+            out.write("\n")
+        out.write("\n".join(block) + "\n")
+    out.write(count)
+    return out.getvalue()
+
+
+def _fit(natural: list[int], numeric: list[bool], headers: list[int], room: int) -> list[int] | None:
+    """Column widths that fit ``room``: short and numeric columns whole, long text shrunk; None if impossible."""
+    if sum(natural) <= room:
+        return natural
+    least = [n if numeric[i] or n <= MIN_TEXT_WIDTH else MIN_TEXT_WIDTH for i, n in enumerate(natural)]
+    if sum(least) > room:
+        return None
+    # Water-filling: columns that need less than an equal share of the room get what they need;
+    # the longest share what is left equally, so that a very long column does not starve the others.
+    widths = list(least)
+    flexible = sorted((i for i, n in enumerate(natural) if widths[i] < n), key=lambda i: natural[i])
+    spare = room - sum(widths[i] for i in range(len(widths)) if i not in flexible)
+    for position, i in enumerate(flexible):
+        share = spare // (len(flexible) - position)
+        widths[i] = max(least[i], min(natural[i], share))
+        spare -= widths[i]
+    return widths
+
+
+def _wrap(value: str, width: int) -> list[str]:
+    """Wrap ``value`` to lines of at most ``width`` terminal columns (wide characters count two)."""
+    if value.isascii():
+        return textwrap.wrap(value, width, break_long_words=True, break_on_hyphens=False) or [""]
+    # Word by word, measuring wide characters as two columns; a word wider than a line is split.
+    pieces: list[str] = []
+    line = ""
+    for word in value.split():
+        candidate = f"{line} {word}" if line else word
+        if _width(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            pieces.append(line)
+        line = ""
+        for ch in word:
+            if _width(line + ch) > width:
+                pieces.append(line)
+                line = ""
+            line += ch
+    pieces.append(line)
+    return pieces
+
+
+def _records(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
+    label = max((len(c) for c in columns), default=0)
+    room = max(width - label - 3, 20)
+    out = io.StringIO()
+    for number, row in enumerate(cells, 1):
+        out.write(f"-[ {number} ]".ljust(min(width, label + 3 + 20), "-") + "\n")
+        for name, value in zip(columns, row, strict=True):
+            # Wrap long values under themselves rather than cut them: nothing is lost.
+            pieces = _wrap(value, room) if value else [""]
+            out.write(f"{name.ljust(label)} | {pieces[0]}".rstrip() + "\n")
+            for piece in pieces[1:]:
+                out.write(f"{'':{label}} | {piece}".rstrip() + "\n")
+    return out.getvalue()
+
+
+def _width(value: str) -> int:
+    """Columns a string takes in a terminal: East Asian wide characters (河北省) take two."""
+    if value.isascii():
+        return len(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in value)
+
+
+def _numeric(value: str) -> bool:
+    try:
+        float(value.replace(",", ""))
+    except ValueError:
+        return False
+    return True
