@@ -104,7 +104,7 @@ def test_open_a_file_built_by_another_version_warns_and_opens_it_as_it_is(tmp_pa
     target = tmp_path / "old.duckdb"
     shutil.copyfile(old_version_db, target)
     before = sha256_of(target)
-    with pytest.warns(hebeidb.reader.database.StaleDatabaseWarning) as caught, hebeidb.open(target) as db:
+    with pytest.warns(hebeidb.StaleDatabaseWarning) as caught, hebeidb.open(target) as db:
         assert db.build_info()["package_version"] == "0.0.1"
         assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
     message = str(caught[0].message)

@@ -210,7 +210,7 @@ import hebeidb
 with hebeidb.open({path!r}) as db:
     try:
         getattr(db.report("medals"), {method!r})()
-    except hebeidb.DatabaseError as error:
+    except hebeidb.MissingLibraryError as error:
         print(error)
 """
 

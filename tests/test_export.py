@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 import hebeidb
+from hebeidb.common.errors import ExportError
 from hebeidb.reader.export import files as export_module
 
 DUCKDB_SHELL = Path(sys.executable).with_name("duckdb")
@@ -396,7 +397,7 @@ def test_failed_export_keeps_the_earlier_export_and_leaves_no_temporaries(
     def failing_write(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            raise export_module.ExportError("disk full (simulated)")
+            raise ExportError("disk full (simulated)")
         return real_write(*args, **kwargs)
 
     monkeypatch.setattr(export_module, "_write", failing_write)
@@ -425,7 +426,7 @@ class WriteLog:
         try:
             time.sleep(self.pause)  # long enough for the writes to overlap when they can
             if obj.name == self.failing:
-                raise export_module.ExportError(f"cannot write {obj.name} (simulated)")
+                raise ExportError(f"cannot write {obj.name} (simulated)")
             return self.real(con, obj, *args, **kwargs)
         finally:
             with self.lock:
@@ -477,7 +478,7 @@ def test_an_object_that_cannot_be_written_fails_the_export_once_the_writes_under
     names = [p.name.removesuffix(".parquet") for p in export_module.export_database(built_db, tmp_path / "first")]
     failing = names[:-1][which]  # the last name is datapackage.json
     log = WriteLog(monkeypatch, failing=failing)
-    with pytest.raises(export_module.ExportError, match=f"cannot write {failing} \\(simulated\\)"):
+    with pytest.raises(ExportError, match=f"cannot write {failing} \\(simulated\\)"):
         export_module.export_database(built_db, tmp_path / "out")
     failed_at = time.perf_counter()
     assert failing in log.spans
@@ -583,7 +584,7 @@ def test_duckdb_out_of_memory_is_one_export_error_and_writes_nothing(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, kind: dict[str, object]
 ) -> None:
     database = squeeze_export_memory(monkeypatch, limit, built_db, tmp_path)
-    with pytest.raises(export_module.ExportError) as caught:
+    with pytest.raises(ExportError) as caught:
         export_module.export_database(database, tmp_path / "out", **kind)
     message = str(caught.value)
     assert "\n" not in message and "Out of Memory" in message, message

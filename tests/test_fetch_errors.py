@@ -9,7 +9,7 @@ import pytest
 from safety import copy_database, run_hebeidb
 
 import hebeidb
-from hebeidb.reader.database import QueryError
+from hebeidb.common.errors import QueryError
 
 FAILING = {
     "conversion at fetch": ("SELECT\n  CAST(label AS INTEGER) FROM facts", ["Conversion Error", "LINE 2:", "^"]),

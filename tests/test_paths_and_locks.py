@@ -60,7 +60,7 @@ def test_a_lock_path_that_is_a_folder_is_one_line(built_db: Path, tmp_path: Path
     (tmp_path / ".h.duckdb.lock").mkdir()
     before = tree_digest(tmp_path)
     result = run_hebeidb("build", "--db", str(target), cwd=tmp_path)
-    assert_one_line_error(result, 1, ".h.duckdb.lock is a folder")
+    assert_one_line_error(result, 2, ".h.duckdb.lock is a folder")
     assert tree_digest(tmp_path) == before
 
 
@@ -135,9 +135,9 @@ def test_a_folder_nobody_may_not_enter_is_one_line(built_db: Path, tmp_path: Pat
     database = copy_database(built_db, tmp_path)
     before = tree_digest(tmp_path)
     for args, code in [
-        (["build", "--db", str(tmp_path / "new.duckdb")], 1),
-        (["sql", "SELECT 1", "--db", str(database)], 1),
-        (["export", str(tmp_path / "out"), "--db", str(database)], 1),
+        (["build", "--db", str(tmp_path / "new.duckdb")], 2),
+        (["sql", "SELECT 1", "--db", str(database)], 2),
+        (["export", str(tmp_path / "out"), "--db", str(database)], 2),
     ]:
         result = run_hebeidb(*args, cwd=Path("/"), user="nobody")
         assert_one_line_error(result, code, "Permission denied")
@@ -147,7 +147,7 @@ def test_a_folder_nobody_may_not_enter_is_one_line(built_db: Path, tmp_path: Pat
 def test_a_build_in_a_folder_nobody_may_write_is_one_line(nobody_folder: Path) -> None:
     before = tree_digest(nobody_folder)
     result = run_hebeidb("build", "--db", str(nobody_folder / "h.duckdb"), cwd=nobody_folder, user="nobody")
-    assert_one_line_error(result, 1, "not writable")
+    assert_one_line_error(result, 2, "not writable")
     assert tree_digest(nobody_folder) == before
 
 

@@ -10,7 +10,7 @@ from safety import assert_one_line_error, copy_database, run_hebeidb, tree_diges
 
 import hebeidb
 from hebeidb.cli import DEFAULT_QUERY_TIMEOUT
-from hebeidb.reader.database import QueryError, QueryTimeoutError
+from hebeidb.common.errors import QueryError, QueryTimeoutError
 
 ENDLESS = [
     "SELECT count(*) FROM range(1000000) a, range(1000000) b",

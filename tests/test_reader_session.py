@@ -19,7 +19,7 @@ import pytest
 from safety import assert_one_line_error, copy_database, run_hebeidb, tree_digest
 
 import hebeidb
-from hebeidb.reader.database import QueryRefusedError
+from hebeidb.common.errors import QueryRefusedError
 
 SECRET = "SECRET-7f3a9c"
 

@@ -20,12 +20,10 @@ import duckdb
 import pytest
 
 import hebeidb
+from hebeidb.common.errors import ReportNotFoundError, ReportParameterError, TemplateError
 from hebeidb.common.reports import (
     Parameter,
-    ReportNotFoundError,
-    ReportParameterError,
     ReportSpec,
-    TemplateError,
     coerce,
     load_spec,
     load_specs,

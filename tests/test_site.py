@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import hebeidb
+from hebeidb.common.errors import TargetError as SiteTargetError
 from hebeidb.reader.database import Database
-from hebeidb.reader.site import MANIFEST, MAX_ROWS, SiteTargetError
+from hebeidb.reader.site import MANIFEST, MAX_ROWS
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -5,38 +5,64 @@
 >>> with hebeidb.open(path) as db:  # doctest: +SKIP
 ...     db.report("medals", kind="winter_paralympics").df()
 
-The package imports nothing heavy until a function is called: ``import hebeidb`` stays cheap.
+The package face: :func:`build` (the builder, the only writer), :func:`open` and :class:`Database` (the
+readers), and the errors. It imports nothing heavy until a function is called: ``import hebeidb`` stays cheap.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hebeidb.common.errors import (
+    BuildError,
+    DatabaseError,
+    DatabaseNotFoundError,
+    ExportError,
+    HebeidbError,
+    LockedError,
+    MissingLibraryError,
+    ParameterError,
+    Problem,
+    QueryError,
+    QueryMemoryError,
+    QueryRefusedError,
+    QueryTimeoutError,
+    ReportNotFoundError,
+    ReportParameterError,
+    SiteError,
+    StaleDatabaseWarning,
+    TargetError,
+    TemplateError,
+)
 from hebeidb.common.version import __version__
 
 if TYPE_CHECKING:
     from hebeidb.builder.pipeline import build
-    from hebeidb.common.errors import BuildError, DatabaseError, HebeidbError, ParameterError, Problem
     from hebeidb.reader.database import Database, open
 
-_LAZY = {
-    "build": "builder.pipeline",
-    "open": "reader.database",
-    "Database": "reader.database",
-    "BuildError": "common.errors",
-    "DatabaseError": "common.errors",
-    "HebeidbError": "common.errors",
-    "ParameterError": "common.errors",
-    "Problem": "common.errors",
-}
+_LAZY = {"build": "hebeidb.builder.pipeline", "open": "hebeidb.reader.database", "Database": "hebeidb.reader.database"}
 
 __all__ = [
     "BuildError",
     "Database",
     "DatabaseError",
+    "DatabaseNotFoundError",
+    "ExportError",
     "HebeidbError",
+    "LockedError",
+    "MissingLibraryError",
     "ParameterError",
     "Problem",
+    "QueryError",
+    "QueryMemoryError",
+    "QueryRefusedError",
+    "QueryTimeoutError",
+    "ReportNotFoundError",
+    "ReportParameterError",
+    "SiteError",
+    "StaleDatabaseWarning",
+    "TargetError",
+    "TemplateError",
     "__version__",
     "build",
     "open",
@@ -49,6 +75,6 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'hebeidb' has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hebeidb.common.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError
 from hebeidb.common.version import __version__
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 DEFAULT_QUERY_TIMEOUT = 60.0
 
 Argument = tuple[tuple[str, ...], dict[str, Any]]
@@ -126,10 +126,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Usage(Exception):
-    pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hebeidb`` command; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -141,20 +137,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from hebeidb.common.errors import DatabaseNotFoundError, HebeidbError, ParameterError
+    from hebeidb.common.errors import HebeidbError
 
     try:
         return args.handler(args)
-    except (_Usage, ParameterError, DatabaseNotFoundError) as error:
-        return _fail(str(error), EXIT_USAGE)
     except HebeidbError as error:
-        return _fail(str(error), EXIT_DATA)
+        return _fail(str(error), error.exit_code)
     except BrokenPipeError:
         # The reader of our output went away (`hebeidb report ... | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail("interrupted", EXIT_INTERRUPTED)
     except OSError as error:
         # A file system error no command foresaw (a folder it may not enter, a full disk): one line.
         where = f"{error.filename}: " if error.filename else ""
@@ -206,9 +200,9 @@ def _params(pairs: Sequence[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise _Usage(f"--param wants NAME=VALUE, got {pair!r}")
+            raise UsageError(f"--param wants NAME=VALUE, got {pair!r}")
         if name in params:
-            raise _Usage(f"--param {name} is given twice")
+            raise UsageError(f"--param {name} is given twice")
         _require_text(f"--param {name}", value)
         params[name] = value
     return params
@@ -218,7 +212,7 @@ def _require_text(what: str, value: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise _Usage(f"{what} holds bytes that are not UTF-8 text (at character {error.start + 1})") from None
+        raise UsageError(f"{what} holds bytes that are not UTF-8 text (at character {error.start + 1})") from None
 
 
 # --- the build side: the only commands that write a database ---------------------------------------
@@ -279,7 +273,7 @@ def build(args: argparse.Namespace) -> int:
         try:
             Path(args.timings).write_text(document + "\n", encoding="utf-8")
         except OSError as error:
-            raise _Usage(f"cannot write --timings {args.timings}: {error.strerror or error}") from None
+            raise UsageError(f"cannot write --timings {args.timings}: {error.strerror or error}") from None
     if args.format == "json":
         print(document)
         return EXIT_OK
@@ -316,7 +310,7 @@ def synth(args: argparse.Namespace) -> int:
     from hebeidb.common.progress import progress_line
 
     if args.facts < 100:
-        raise _Usage("--facts must be at least 100")
+        raise UsageError("--facts must be at least 100")
     keep = Path(args.keep_inputs) if args.keep_inputs else None
     with progress_line("synth") as progress:
         report = build_synthetic(args.db, args.facts, args.seed, keep, listener=progress)
@@ -390,16 +384,14 @@ def _report_help(argv: Sequence[str]) -> int | None:
     if name is None:
         return None
     known.db = known.db[-1] if known.db else None
-    from hebeidb.common.errors import HebeidbError, ParameterError
+    from hebeidb.common.errors import HebeidbError
 
     try:
         with _open(argparse.Namespace(db=known.db, timeout=None)) as db:
             spec = db.report_spec(name)
             columns = db.report(name).columns
-    except ParameterError as error:
-        return _fail(str(error), EXIT_USAGE)
     except HebeidbError as error:
-        return _fail(str(error), EXIT_DATA)
+        return _fail(str(error), error.exit_code)
     from hebeidb.common.output import describe_report
 
     sys.stdout.write(describe_report(spec, columns))
@@ -533,7 +525,7 @@ def render(args: argparse.Namespace) -> int:
     try:
         translation = translate(rendered.sql, rendered.params, args.dialect, unverified=args.unverified)
     except ValueError as error:
-        raise _Usage(f"{error}; add --unverified to translate anyway") from None
+        raise UsageError(f"{error}; add --unverified to translate anyway") from None
     spec = rendered.spec
     portable = args.dialect == "duckdb" or spec.portable
     if args.format == "json":

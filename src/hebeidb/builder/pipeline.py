@@ -46,8 +46,6 @@ from hebeidb.builder.loading import (
     timed,
 )
 from hebeidb.common.atomic import (
-    LockedError,
-    TargetError,
     exclusive_lock,
     fault_point,
     remove_leftovers,
@@ -64,10 +62,10 @@ from hebeidb.common.contract import (
     write_contract,
     write_reports,
 )
-from hebeidb.common.errors import BuildError, BuildLockedError, Problem
+from hebeidb.common.errors import BuildError, ParameterError, Problem, TargetError, TemplateError
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
-from hebeidb.common.reports import TemplateError, load_specs
+from hebeidb.common.reports import load_specs
 from hebeidb.common.sqltext import error_first_line, quote_identifier
 from hebeidb.common.version import __version__
 
@@ -223,8 +221,6 @@ def build_database(
     started = time.perf_counter()
     source = inputs if isinstance(inputs, Inputs) else Inputs.at(inputs)
     if storage_version not in STORAGE_VERSIONS:
-        from hebeidb.common.errors import ParameterError
-
         raise ParameterError(
             f"unknown storage version {storage_version!r}; versions DuckDB {duckdb.__version__} writes: "
             + ", ".join(STORAGE_VERSIONS)
@@ -233,13 +229,13 @@ def build_database(
     target = resolve_target(path if path is not None else default_path())
     try:
         if target.is_dir():
-            raise BuildError(f"{target} is a directory; give the path of the database file to write")
+            raise TargetError(f"{target} is a directory; give the path of the database file to write")
         if not target.parent.is_dir():
-            raise BuildError(f"cannot build {target}: folder {target.parent} does not exist")
+            raise TargetError(f"cannot build {target}: folder {target.parent} does not exist")
     except OSError as error:
-        raise BuildError(f"cannot build {target}: {error.strerror}") from None
+        raise TargetError(f"cannot build {target}: {error.strerror}") from None
     if not os.access(target.parent, os.W_OK | os.X_OK):
-        raise BuildError(f"cannot build {target}: folder {target.parent} is not writable")
+        raise TargetError(f"cannot build {target}: folder {target.parent} is not writable")
 
     def busy(lock: Path) -> str:
         return f"another build of {target} is running (it holds {lock}); wait for it to finish, then build again"
@@ -284,10 +280,6 @@ def build_database(
                 if copying is not None:
                     copying.exception()  # a copy still writing would leave its file behind
                 _remove(temporary)
-    except LockedError as error:
-        raise BuildLockedError(str(error)) from None
-    except TargetError as error:
-        raise BuildError(str(error)) from None
     except OSError as error:
         raise BuildError(f"cannot write {target}: {error.strerror or error}") from None
     report.path = target

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from hebeidb.common.errors import HebeidbError
+from hebeidb.common.errors import LockedError, TargetError
 
 # A fault point for tests: HEBEIDB_FAULT=<name> kills the process (SIGKILL) when it reaches <name>,
 # so that tests can prove each step of a replacement leaves the old or the new result complete.
@@ -31,14 +31,6 @@ FAULT_ENV = "HEBEIDB_FAULT"
 # cleanup removes them only once the writer's check accepts what they hold, and keeps them otherwise.
 SWAP_PURPOSE = "swapping"
 ASIDE_PURPOSE = "replaced"
-
-
-class TargetError(HebeidbError):
-    """A target cannot be written: a folder where a file should be, a missing parent, no permission."""
-
-
-class LockedError(HebeidbError):
-    """Another writer holds the lock of the same target."""
 
 
 def fault_point(name: str) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 
-from hebeidb.common.errors import BuildError, DatabaseError, Problem
-from hebeidb.common.reports import ReportSpec, TemplateError, parse_spec, render, toml_error, validate
+from hebeidb.common.errors import BuildError, DatabaseError, Problem, TemplateError
+from hebeidb.common.reports import ReportSpec, parse_spec, render, toml_error, validate
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
 CONTRACT_FILE = "public_views.toml"

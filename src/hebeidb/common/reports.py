@@ -16,40 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hebeidb.common.errors import ParameterError
+from hebeidb.common.errors import ParameterError, ReportParameterError, TemplateError
 from hebeidb.common.sqltext import (
     error_first_line,
     inline_placeholders,
+    is_plain_name,
     placeholders,
     quote_identifier,
     statement_kinds,
 )
 
 PARAMETER_TYPES = ("text", "integer", "number", "date", "boolean", "choice", "identifier")
-NAME = re.compile(r"[a-z][a-z0-9_]*")
-
-
-class ReportNotFoundError(ParameterError):
-    """No report has the name asked for."""
-
-
-class ReportParameterError(ParameterError):
-    """A parameter is unknown, missing, of the wrong type or outside its allowed values."""
-
-
-class TemplateError(ParameterError):
-    """A report's template or metadata breaks the rules (prints a value, undefined name, bad identifier).
-
-    The location is kept as fields (``file`` relative to the inputs, ``line``) and formatted once, by
-    ``str()``, so that the build can report it as a located problem without reading the message back.
-    """
-
-    def __init__(self, file: str | None, message: str, line: int | None = None) -> None:
-        self.file = file
-        self.line = line
-        self.message = message
-        where = file if line is None else f"{file}, line {line}"
-        super().__init__(f"{where}: {message}" if file else message)
 
 
 @dataclass(frozen=True)
@@ -181,7 +158,7 @@ def toml_error(error: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
 def parse_spec(name: str, template: str, metadata: str, template_file: str, metadata_file: str) -> ReportSpec:
     """A report from the text of its template and metadata (as read from the inputs or from a built file)."""
     where = metadata_file
-    if not NAME.fullmatch(name):
+    if not is_plain_name(name):
         raise TemplateError(template_file, "report names are lower case letters, digits and underscores")
     try:
         meta = tomllib.loads(metadata)
@@ -216,7 +193,7 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
 def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
     place = f"params[{index}]"
     name = raw.get("name")
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    if not is_plain_name(name):
         raise TemplateError(where, f"{place}: needs a name of lower case letters, digits and underscores")
     kind = raw.get("type")
     if kind not in PARAMETER_TYPES:
@@ -228,7 +205,7 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
         raise TemplateError(where, f"{place} ({name}): a {kind} parameter needs choices or choices_from")
     if kind == "identifier" and "choices_from" in raw:
         raise TemplateError(where, f"{place} ({name}): identifiers need a fixed list of choices")
-    if kind == "identifier" and not all(isinstance(c, str) and NAME.fullmatch(c) for c in choices or ()):
+    if kind == "identifier" and not all(is_plain_name(c) for c in choices or ()):
         raise TemplateError(where, f"{place} ({name}): identifier choices must be plain lower-case names")
     choices_from = raw.get("choices_from")
     if choices_from is not None and not (

@@ -28,10 +28,22 @@ import duckdb
 
 from hebeidb.common.atomic import wait_for_lock
 from hebeidb.common.contract import View, read_dataset, read_report_specs, read_views, require_contract
-from hebeidb.common.errors import DatabaseError, DatabaseNotFoundError, ParameterError
+from hebeidb.common.errors import (
+    DatabaseError,
+    DatabaseNotFoundError,
+    MissingLibraryError,
+    ParameterError,
+    QueryError,
+    QueryMemoryError,
+    QueryRefusedError,
+    QueryTimeoutError,
+    ReportNotFoundError,
+    StaleDatabaseWarning,
+    missing_library,
+)
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
-from hebeidb.common.reports import RenderedReport, ReportNotFoundError, ReportSpec, render, validate
+from hebeidb.common.reports import RenderedReport, ReportSpec, render, validate
 from hebeidb.common.sqltext import error_first_line, error_with_hints, quote_identifier
 
 # Keywords that only statements which write, reach outside the database or change the session
@@ -85,22 +97,6 @@ OPEN_RETRY_SECONDS = 10.0
 MEMORY_ENV = "HEBEIDB_READER_MEMORY_LIMIT"
 DEFAULT_READER_MEMORY = "2GB"
 T = TypeVar("T")
-
-
-class QueryRefusedError(ParameterError):
-    """Ad-hoc SQL that is not exactly one read-only query."""
-
-
-class QueryError(ParameterError):
-    """A query DuckDB cannot run (a misspelt table or column, a type error, a division by zero ...)."""
-
-
-class QueryTimeoutError(QueryError):
-    """A query ran longer than its timeout and was interrupted."""
-
-
-class StaleDatabaseWarning(UserWarning):
-    """The file was built by another version of hebeidb than the one reading it."""
 
 
 def open(
@@ -374,7 +370,7 @@ class Database:
                 raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
             raise QueryError(f"query failed: {error_with_hints(error)}") from None
         except duckdb.OutOfMemoryException as error:
-            raise QueryError(
+            raise QueryMemoryError(
                 f"query needs more memory than readers may use: {error_first_line(error)} "
                 f"(set ${MEMORY_ENV} or memory_limit= to allow more)"
             ) from None
@@ -387,10 +383,9 @@ class Database:
                 timer.cancel()
 
 
-def _missing_library(name: str) -> DatabaseError:
+def _missing_library(name: str) -> MissingLibraryError:
     """The error for a data-frame library that is not installed, naming the extra that installs it."""
-    extra = "polars" if name in ("polars", "pyarrow") else "pandas"  # the polars extra brings pyarrow too
-    return DatabaseError(f'this needs {name}, which is not installed; install it with pip install "hebeidb[{extra}]"')
+    return missing_library(name, "polars" if name in ("polars", "pyarrow") else "pandas")  # polars brings pyarrow
 
 
 class Result:

@@ -22,7 +22,6 @@ from typing import Any
 import duckdb
 
 from hebeidb.common.atomic import (
-    TargetError,
     fault_point,
     file_sha256,
     manifest_mismatch,
@@ -32,7 +31,7 @@ from hebeidb.common.atomic import (
 )
 from hebeidb.common.contract import REQUIRED_TABLES as CONTRACT_TABLES
 from hebeidb.common.contract import View, read_dataset, read_views, require_contract
-from hebeidb.common.errors import HebeidbError, ParameterError
+from hebeidb.common.errors import ExportError, HebeidbError, ParameterError, TargetError
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
@@ -58,14 +57,6 @@ FRICTIONLESS_TYPES = {
     "DOUBLE": "number",
     "FLOAT": "number",
 }
-
-
-class ExportError(HebeidbError):
-    """The export could not be written; nothing was replaced."""
-
-
-class ExportTargetError(ParameterError):
-    """The export folder or the names asked for are not acceptable."""
 
 
 @dataclass(frozen=True)
@@ -145,16 +136,13 @@ def export_database(
     ``fmt="sqlite"`` writes the public views into one SQLite file with a datasette ``metadata.json``
     (see ``export_sqlite``). ``listener`` hears of each file as it is written (files done, rows written).
     """
-    from hebeidb.reader.export.partitioned import PartitionError, parse_partition_by
+    from hebeidb.reader.export.partitioned import parse_partition_by
 
     if fmt not in FORMATS:
-        raise ExportTargetError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
-    try:
-        partition_columns = parse_partition_by(partition_by)
-    except PartitionError as error:
-        raise ExportTargetError(str(error)) from None
+        raise ParameterError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+    partition_columns = parse_partition_by(partition_by)
     if partition_columns and fmt != "parquet":
-        raise ExportTargetError(f"--partition-by applies to Parquet exports, not {fmt}")
+        raise ParameterError(f"--partition-by applies to Parquet exports, not {fmt}")
     source = Path(database).absolute()
     target = resolve_target(directory)
     _check_target(target)
@@ -166,8 +154,6 @@ def export_database(
         written = _export_into(source, temporary, fmt, only, partition_columns, listener)
         fault_point("export:written")
         replace_folder(temporary, target, lambda folder: _replaceable(folder, target))
-    except TargetError as error:
-        raise ExportTargetError(str(error)) from None
     except OSError as error:
         raise ExportError(f"cannot write the export to {target}: {error.strerror or error}") from None
     finally:
@@ -226,7 +212,7 @@ def _check_partition_columns(
     from hebeidb.reader.export.partitioned import partitioned
 
     if partition_by and not any(partitioned(_names_and_types(con, obj, catalog)[0], partition_by) for obj in objects):
-        raise ExportTargetError(f"no exported object has all of the columns {', '.join(partition_by)}")
+        raise ParameterError(f"no exported object has all of the columns {', '.join(partition_by)}")
 
 
 def _export_connection(source: Path, folder: Path, single_thread: bool = False) -> duckdb.DuckDBPyConnection:
@@ -282,13 +268,13 @@ def _check_target(target: Path) -> None:
 
 def _check_target_exists(target: Path) -> None:
     if target.exists() and not target.is_dir():
-        raise ExportTargetError(f"{target} exists and is not a folder")
+        raise TargetError(f"{target} exists and is not a folder")
     if not target.parent.is_dir():
-        raise ExportTargetError(f"folder {target.parent} does not exist")
+        raise TargetError(f"folder {target.parent} does not exist")
     if target.is_dir() and any(target.iterdir()):
         reason = _replaceable(target)
         if reason is not None:
-            raise ExportTargetError(reason)
+            raise TargetError(reason)
 
 
 def _replaceable(folder: Path, target: Path | None = None) -> str | None:
@@ -331,7 +317,7 @@ def _select(objects: list[ExportObject], only: Sequence[str] | None) -> list[Exp
     by_name = {obj.name: obj for obj in objects}
     unknown = [name for name in only if name not in by_name]
     if unknown:
-        raise ExportTargetError(f"nothing to export named {', '.join(unknown)}; names: {', '.join(by_name)}")
+        raise ParameterError(f"nothing to export named {', '.join(unknown)}; names: {', '.join(by_name)}")
     wanted = set(only)
     return [obj for obj in objects if obj.name in wanted]
 
@@ -410,7 +396,7 @@ class FileSettings:
 
 def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> tuple[Path, int | None]:
     """Write one object; returns its file (or partitioned folder) and the rows written (None when not counted)."""
-    from hebeidb.reader.export.partitioned import PartitionError, parquet_options, partitioned, write_partitioned
+    from hebeidb.reader.export.partitioned import parquet_options, partitioned, write_partitioned
 
     folder, fmt, partition_by = settings.folder, settings.fmt, settings.partition_by
     path = folder / obj.filename(fmt)
@@ -427,8 +413,6 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
         if partitioned(columns, partition_by):
             try:
                 return write_partitioned(con, query, folder / obj.name, partition_by, metadata), None
-            except PartitionError as error:
-                raise ExportTargetError(str(error)) from None
             except duckdb.Error as error:
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:

@@ -21,21 +21,16 @@ from typing import Any
 
 import duckdb
 
-from hebeidb.common.sqltext import quote_identifier, quote_literal
+from hebeidb.common.errors import ParameterError
+from hebeidb.common.sqltext import is_plain_name, quote_identifier, quote_literal
 
 # Rows per Parquet row group (a multiple of DuckDB's 2,048-row vectors): 10^5 facts make 4 row groups,
 # 10^7 about 300 of some 2 MB each, so that Spark's splits of a large file each hold whole row groups.
 ROW_GROUP_ROWS = 32_768
 
 
-class PartitionError(ValueError):
-    """The partition columns asked for cannot partition the data (unknown name, NULL values)."""
-
-
 def parse_partition_by(values: Sequence[str] | str | None) -> tuple[str, ...]:
     """``"domain,year"`` (or repeated options) as ``("domain", "year")``; names must be plain."""
-    from hebeidb.common.reports import NAME
-
     if not values:
         return ()
     items = [values] if isinstance(values, str) else list(values)
@@ -43,10 +38,10 @@ def parse_partition_by(values: Sequence[str] | str | None) -> tuple[str, ...]:
     for item in items:
         for name in item.split(","):
             name = name.strip()
-            if not NAME.fullmatch(name):
-                raise PartitionError(f"--partition-by wants column names separated by commas, got {name!r}")
+            if not is_plain_name(name):
+                raise ParameterError(f"--partition-by wants column names separated by commas, got {name!r}")
             if name in columns:
-                raise PartitionError(f"--partition-by names {name!r} twice")
+                raise ParameterError(f"--partition-by names {name!r} twice")
             columns.append(name)
     return tuple(columns)
 
@@ -77,7 +72,7 @@ def write_partitioned(
     nulls = " OR ".join(f"{quote_identifier(c)} IS NULL" for c in partition_by)
     [(count,)] = con.execute(f"SELECT count(*) FROM ({query}) WHERE {nulls}").fetchall()
     if count:
-        raise PartitionError(
+        raise ParameterError(
             f"cannot partition {folder.name} by {', '.join(partition_by)}: {count} rows have no value there"
         )
     copy = f"COPY ({query}) TO {quote_literal(str(folder))} ({parquet_options(metadata, partition_by)})"

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from hebeidb.common.atomic import (
-    TargetError,
     manifest_mismatch,
     new_temporary_folder,
     replace_folder,
     resolve_target,
 )
-from hebeidb.common.errors import HebeidbError, ParameterError
+from hebeidb.common.errors import SiteError, TargetError
 from hebeidb.common.progress import Listener
 
 MANIFEST = "hebeidb-site.json"
@@ -38,14 +37,6 @@ TEMP_PURPOSE = "site"
 MAX_ROWS = 200  # rows of a report shown on its page; the rest is counted, not shown
 MAX_DOCUMENTS = 10  # documents annotated (a synthetic database holds thousands)
 MAX_FACT_CARDS = 2000  # facts described per article page
-
-
-class SiteError(HebeidbError):
-    """The site cannot be written (the target is refused, a chart cannot be rendered)."""
-
-
-class SiteTargetError(SiteError, ParameterError):
-    """The target folder is not new, empty or an earlier site."""
 
 
 @dataclass
@@ -75,9 +66,9 @@ def build_site(database: Any, out: str | os.PathLike[str], listener: Listener | 
     """
     target = resolve_target(out)
     if target.exists() and not target.is_dir():
-        raise SiteTargetError(f"{target} exists and is not a folder; give a new folder or an earlier site")
+        raise TargetError(f"{target} exists and is not a folder; give a new folder or an earlier site")
     if not target.parent.is_dir():
-        raise SiteTargetError(f"{target.parent} does not exist; create it first")
+        raise TargetError(f"{target.parent} does not exist; create it first")
     try:
         temporary = new_temporary_folder(target, TEMP_PURPOSE)
     except OSError as error:
@@ -96,10 +87,8 @@ def build_site(database: Any, out: str | os.PathLike[str], listener: Listener | 
         if target.is_dir() and any(target.iterdir()):
             reason = replaceable(target)
             if reason is not None:
-                raise SiteTargetError(reason)
+                raise TargetError(reason)
         replace_folder(temporary, target, replaceable)
-    except TargetError as error:
-        raise SiteTargetError(str(error)) from None
     except OSError as error:
         raise SiteError(f"cannot write the site to {target}: {error.strerror or error}") from None
     finally:

@@ -14,7 +14,8 @@ import json
 import unicodedata
 from typing import Any
 
-from hebeidb.reader.site import Chart, SiteError
+from hebeidb.common.errors import SiteError
+from hebeidb.reader.site import Chart
 
 MAX_MARKS = 300  # marks of one chart; the rest is counted in the text alternative
 WIDTH = 640
