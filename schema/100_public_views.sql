@@ -74,19 +74,20 @@ COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with quali
 CREATE VIEW medal_tallies AS
 WITH bases AS (
     -- Two delegations' ranks and medals compare side by side only when both counting bases and
-    -- both medal tables are known and the same.
-    SELECT d.*,
-           count(*) OVER competition AS n_delegations,
-           bool_and(d.counting_basis <> 'unknown' AND d.medal_table <> 'unknown') OVER competition
-               AND min(d.counting_basis) OVER competition = max(d.counting_basis) OVER competition
-               AND min(d.medal_table) OVER competition = max(d.medal_table) OVER competition AS same_bases,
-           string_agg(d.region_id || ': counting basis ' || replace(d.counting_basis, '_', ' ')
-                      || CASE d.counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || d.counting_basis_status || ')' END
-                      || ', medal table ' || replace(d.medal_table, '_', ' '), '; '
-                      ORDER BY d.region_id) OVER competition AS bases_text
-    FROM core.delegations AS d
-    WINDOW competition AS (PARTITION BY d.competition_id ORDER BY d.region_id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    -- both medal tables are known and the same. Grouped per competition rather than a window over it:
+    -- an ordered aggregate over a window (string_agg(... ORDER BY ...) OVER) is stored in a form
+    -- DuckDB before 1.2 cannot read, and such a reader could not open the file at all.
+    SELECT competition_id,
+           count(*) AS n_delegations,
+           bool_and(counting_basis <> 'unknown' AND medal_table <> 'unknown')
+               AND min(counting_basis) = max(counting_basis)
+               AND min(medal_table) = max(medal_table) AS same_bases,
+           string_agg(region_id || ': counting basis ' || replace(counting_basis, '_', ' ')
+                      || CASE counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || counting_basis_status || ')' END
+                      || ', medal table ' || replace(medal_table, '_', ' '), '; '
+                      ORDER BY region_id) AS bases_text
+    FROM core.delegations
+    GROUP BY competition_id
 )
 SELECT c.competition_id,
        c.name_en AS competition,
@@ -116,11 +117,12 @@ SELECT c.competition_id,
        d.counting_basis_status,
        d.counting_basis_source_id,
        d.medal_table,
-       CASE WHEN d.n_delegations > 1 THEN d.same_bases END AS comparable,
-       CASE WHEN d.n_delegations > 1 AND NOT d.same_bases
-            THEN 'not comparable side by side with the other delegations at this competition: ' || d.bases_text
+       CASE WHEN b.n_delegations > 1 THEN b.same_bases END AS comparable,
+       CASE WHEN b.n_delegations > 1 AND NOT b.same_bases
+            THEN 'not comparable side by side with the other delegations at this competition: ' || b.bases_text
        END AS comparison_note
-FROM bases AS d
+FROM core.delegations AS d
+JOIN bases AS b USING (competition_id)
 JOIN core.competitions AS c USING (competition_id)
 JOIN core.tally_figures AS t USING (competition_id, region_id)
 ORDER BY c.start_date, d.region_id;

@@ -205,6 +205,7 @@ EXPENSIVE_FIXTURES = {
     "browser": "site",
     "base": "rebuild",  # test_rebuild.py's first build
     "old_version_db": "old_version_db",
+    "oldest_duckdb": "oldest_duckdb",  # a virtual environment with the oldest DuckDB the README promises
 }
 # The longest group (about a third of the suite's work) goes out first, so that it does not start last.
 FIRST_GROUP = "spark"

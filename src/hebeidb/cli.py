@@ -227,7 +227,7 @@ def _require_text(what: str, value: str) -> None:
     arg(
         "--storage-version",
         metavar="VERSION",
-        help="DuckDB storage format to write (default: v1.0.0, which DuckDB 1.0 and later, the duckdb-cli shell "
+        help="DuckDB storage format to write (default: v1.0.0, which DuckDB 1.1 and later, the duckdb-cli shell "
         "included, can open)",
     ),
     arg(

@@ -69,9 +69,15 @@ from hebeidb.common.reports import load_specs
 from hebeidb.common.sqltext import error_first_line, quote_identifier
 from hebeidb.common.version import __version__
 
-# The oldest storage format DuckDB 2.0 writes: the file opens in every DuckDB from 1.0 on,
-# the duckdb-cli shell from PyPI (1.5.x) included.
+# The oldest storage format DuckDB 2.0 writes. A file in it opens, and every view reads, in each DuckDB
+# from OLDEST_READER on (the duckdb-cli shell from PyPI, 1.4.4 and later, included), but not in 1.0:
+# DuckDB 1.5 and later record a storage version in the index of each primary key, unique key and
+# reference (a field 1.0 cannot read, "expected end of object, but found field id: 103"), whatever the
+# format. The schema keeps to what 1.1 reads: no ordered aggregate over a window, for one, which DuckDB
+# before 1.2 cannot read ("found field id: 216"). tests/test_storage_compatibility.py opens the built
+# file with OLDEST_READER.
 DEFAULT_STORAGE_VERSION = "v1.0.0"
+OLDEST_READER = "1.1.0"
 TEMP_PURPOSE = "building"
 STORAGE_VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
 BUILD_ALIAS = "hebeidb_build"
