@@ -77,7 +77,7 @@ def main() -> int:
     arrow = fetch != "rows"
 
     import hebeidb
-    from hebeidb.common.sqltools import translate
+    from hebeidb.reader.translate import translate
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="hebeidb-engines-"))
     work.mkdir(parents=True, exist_ok=True)

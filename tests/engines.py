@@ -37,7 +37,7 @@ POSTGRES_TYPES = {
 
 def public_views(db: Database) -> list[str]:
     """The public views that hold data (not the report views, not build_info)."""
-    rows = db.con.sql(
+    rows = db.sql(
         "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
         "AND NOT internal AND NOT starts_with(view_name, 'report_') AND view_name <> 'build_info' ORDER BY 1"
     ).fetchall()
@@ -99,7 +99,7 @@ def load_into_postgres(db: Database, export: Path, dsn: str) -> None:
 
     with psycopg.connect(dsn, autocommit=True) as con:
         for view in public_views(db):
-            columns = db.con.execute(
+            columns = db._connection.execute(
                 "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
                 "AND schema_name = 'main' AND table_name = $t ORDER BY column_index",
                 {"t": view},

@@ -64,10 +64,10 @@ def test_parameter_error_is_a_value_error() -> None:
 def test_open_is_read_only(db_copy: Path, inputs_root: Path, statement: str) -> None:
     before = sha256_of(db_copy)
     with hebeidb.open(db_copy) as db:
-        counts = core_counts(db.con)
+        counts = core_counts(db._connection)
         with pytest.raises(duckdb.Error, match=r"(?i)read.only"):
-            db.con.execute(statement)
-        assert core_counts(db.con) == counts
+            db._connection.execute(statement)
+        assert core_counts(db._connection) == counts
         assert counts["facts"] == seed_rows(inputs_root, "facts")
     assert sha256_of(db_copy) == before
 
@@ -75,16 +75,16 @@ def test_open_is_read_only(db_copy: Path, inputs_root: Path, statement: str) -> 
 def test_context_manager_closes_the_connection(db_copy: Path) -> None:
     with hebeidb.open(db_copy) as db:
         assert isinstance(db, Database)
-        assert db.con.sql("SELECT 1").fetchall() == [(1,)]
+        assert db._connection.sql("SELECT 1").fetchall() == [(1,)]
     with pytest.raises(duckdb.Error):
-        db.con.sql("SELECT 1").fetchall()
+        db._connection.sql("SELECT 1").fetchall()
 
 
 def test_context_manager_closes_on_an_exception(db_copy: Path) -> None:
     with pytest.raises(RuntimeError), hebeidb.open(db_copy) as db:
         raise RuntimeError("boom")
     with pytest.raises(duckdb.Error):
-        db.con.sql("SELECT 1").fetchall()
+        db._connection.sql("SELECT 1").fetchall()
     # Closed, so a writer may open the file again.
     con = duckdb.connect(str(db_copy))
     con.close()
@@ -146,7 +146,7 @@ def test_open_a_foreign_file_is_a_database_error(tmp_path: Path) -> None:
 
 
 def test_sql_runs_one_select_with_bound_parameters(db: Database) -> None:
-    relation = db.con.sql("SELECT fact_id, value FROM facts")
+    relation = db._connection.sql("SELECT fact_id, value FROM facts")
     everything = relation.fetchall()
     expected = sorted(fact_id for fact_id, value in everything if value is not None and value > 10000)
     assert 0 < len(expected) < len(everything)
@@ -159,7 +159,7 @@ def test_sql_binds_several_parameters_of_several_types(db: Database) -> None:
         "SELECT count(*) FROM facts WHERE domain = $d AND region = $r AND is_inferred = $i",
         {"d": "sport_results", "r": "hebei", "i": False},
     ).fetchall()
-    everything = db.con.sql("SELECT domain, region, is_inferred FROM facts").fetchall()
+    everything = db._connection.sql("SELECT domain, region, is_inferred FROM facts").fetchall()
     assert rows == [(sum(1 for d, r, i in everything if d == "sport_results" and r == "hebei" and not i),)]
 
 
@@ -169,7 +169,7 @@ def test_sql_binds_several_parameters_of_several_types(db: Database) -> None:
 def test_report_relation_has_columns_and_rows(db: Database) -> None:
     relation = db.report("medals", kind="winter_paralympics")
     rows = relation.fetchall()
-    expected = db.con.sql("SELECT count(*) FROM medal_tallies WHERE kind = 'winter_paralympics'").fetchall()
+    expected = db._connection.sql("SELECT count(*) FROM medal_tallies WHERE kind = 'winter_paralympics'").fetchall()
     assert [(len(rows),)] == expected
     assert relation.columns[:3] == ["competition_id", "competition", "kind"]
     assert all(len(row) == len(relation.columns) for row in rows)

@@ -912,9 +912,9 @@ def test_build_with_a_relative_path_returns_the_absolute_path(tmp_path: Path, mo
     assert "none unaccounted" in summary
 
 
-def test_a_bad_memory_limit_is_a_build_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_memory_limit_is_refused_naming_where_it_came_from(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEBEIDB_MEMORY_LIMIT", "plenty")
-    with pytest.raises(BuildError) as caught:
+    with pytest.raises(hebeidb.ParameterError) as caught:
         check_inputs(None)
     message = str(caught.value)
-    assert message.startswith("cannot start DuckDB with {'memory_limit': 'plenty'}: ")
+    assert message == "$HEBEIDB_MEMORY_LIMIT 'plenty' is not a memory size; give one such as 500MB or 2GB"

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 import sqlglot
 
-from hebeidb.common.sqltools import database_schema
-from hebeidb.reader.database import Database
+from hebeidb.reader.database import Database, _catalog_sql
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -153,7 +152,7 @@ def test_report_table_fits_80_columns(run_cli: Run, db_path: Path, db: Database,
 
 def test_report_table_keeps_long_values(run_cli: Run, db_path: Path, db: Database) -> None:
     out = ok(run_cli("report", "provenance", "--param", "fact_id=persons_benefiting", "--db", str(db_path)))
-    [(title,)] = db.con.sql("SELECT title FROM sources WHERE kind = 'document'").fetchall()
+    [(title,)] = db.sql("SELECT title FROM sources WHERE kind = 'document'").fetchall()
     assert len(title) > 40
     flattened = " ".join(line.split(" | ", 1)[-1].strip() for line in out.splitlines())
     assert title in flattened
@@ -235,7 +234,7 @@ def test_refused_sql(run_cli: Run, db_path: Path, db: Database, tmp_path: Path, 
     assert not (tmp_path / "out.csv").exists()
     assert not (tmp_path / "other.duckdb").exists()
     out = ok(run_cli("sql", "SELECT count(*) AS n FROM core.facts", "--format", "csv", "--db", str(db_path)))
-    [(count,)] = db.con.sql("SELECT count(*) FROM core.facts").fetchall()
+    [(count,)] = db.sql("SELECT count(*) FROM core.facts").fetchall()
     assert out == f"n\n{count}\n"
 
 
@@ -260,7 +259,7 @@ def test_no_command_is_a_usage_error(run_cli: Run) -> None:
 def test_sql_with_params(run_cli: Run, db_path: Path, db: Database) -> None:
     query = "SELECT fact_id, value FROM facts WHERE domain = $d AND value > $v ORDER BY fact_id"
     out = ok(run_cli("sql", query, "--param", "d=sport_results", "--param", "v=20", "-f", "json", "--db", str(db_path)))
-    everything = db.con.sql("SELECT fact_id, domain, value FROM facts").fetchall()
+    everything = db.sql("SELECT fact_id, domain, value FROM facts").fetchall()
     expected = sorted((f, float(v)) for f, d, v in everything if d == "sport_results" and v is not None and v > 20)
     assert expected
     assert [(r["fact_id"], float(r["value"])) for r in json.loads(out)] == expected
@@ -333,7 +332,7 @@ def test_lineage_traces_medal_columns_to_core_tables(run_cli: Run, db_path: Path
     out = ok(run_cli("lineage", "medals", "--format", "csv", "--db", str(db_path)))
     rows = {r["column"]: r["sources"] for r in csv.DictReader(io.StringIO(out))}
     assert list(rows) == db.report("medals").columns
-    core = database_schema(db.con)["core"]
+    core = _catalog_sql(db._connection)[0]["core"]
     for column in ("gold", "silver", "bronze", "competition", "delegation"):
         sources = [s.strip() for s in rows[column].split(",")]
         assert sources, column

@@ -10,8 +10,8 @@ import pytest
 from engines import postgres_bin, run_on_postgres
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
-from hebeidb.common.sqltools import translate
 from hebeidb.reader.database import Database
+from hebeidb.reader.translate import translate
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_postgres_holds_every_public_view_with_duckdbs_row_count(db: Database, p
     with psycopg.connect(postgres) as con:
         for view in public_views(db):
             [(count,)] = con.execute(f'SELECT count(*) FROM "{view}"').fetchall()
-            assert count == db.con.sql(f'SELECT count(*) FROM "{view}"').fetchall()[0][0], view
+            assert count == db.sql(f'SELECT count(*) FROM "{view}"').fetchall()[0][0], view
 
 
 @pytest.mark.parametrize("name", REPORT_NAMES)

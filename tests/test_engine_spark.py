@@ -9,8 +9,8 @@ import pytest
 from engines import public_views, register_parquet_views, run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id, parameter_sets
 
-from hebeidb.common.sqltools import translate
 from hebeidb.reader.database import Database
+from hebeidb.reader.translate import translate
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def spark_views(spark: Any, db: Database, full_parquet_export: Path) -> Any:
 
 def test_spark_reads_every_public_view_with_duckdbs_row_count(spark_views: Any, db: Database) -> None:
     for view in public_views(db):
-        assert spark_views.table(view).count() == db.con.sql(f'SELECT count(*) FROM "{view}"').fetchall()[0][0], view
+        assert spark_views.table(view).count() == db.sql(f'SELECT count(*) FROM "{view}"').fetchall()[0][0], view
 
 
 @pytest.mark.parametrize("name", REPORT_NAMES)

@@ -13,12 +13,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 import hebeidb
 from hebeidb.common.errors import ExportError
+from hebeidb.reader.database import Database
 from hebeidb.reader.export import files as export_module
 
 DUCKDB_SHELL = Path(sys.executable).with_name("duckdb")
@@ -49,10 +51,10 @@ def normalise(value: object) -> object:
 
 def database_rows(db: hebeidb.Database, name: str) -> tuple[list[str], list[tuple]]:
     """Rows in the order an export writes them: views in their own order, base tables by primary key."""
-    relation = db.con.sql(f"SELECT * FROM {_qualified(name)}")
+    relation = db.sql(f"SELECT * FROM {_qualified(name)}")
     rows = relation.fetchall()
     if name.startswith("core."):
-        keys = db.con.execute(
+        keys = db._connection.execute(
             "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'core' "
             "AND table_name = $t AND constraint_type = 'PRIMARY KEY'",
             {"t": name.split(".")[1]},
@@ -85,10 +87,10 @@ def exported_names(folder: Path, suffix: str) -> list[str]:
 def test_export_has_one_file_per_view_and_table(db: hebeidb.Database, parquet_export: Path) -> None:
     views = {
         r[0]
-        for r in db.con.sql("SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal").fetchall()
+        for r in db.sql("SELECT view_name FROM duckdb_views() WHERE schema_name='main' AND NOT internal").fetchall()
     }
     tables = {
-        "core." + r[0] for r in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
+        "core." + r[0] for r in db.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
     }
     # build_info, the contract tables and the record of the input files describe the file: they go into
     # the metadata, not into files.
@@ -109,7 +111,7 @@ def test_duckdb_reads_parquet_back_with_identical_rows_and_types(db: hebeidb.Dat
             assert relation.columns == columns, name
             assert relation.fetchall() == rows, name
             exported_types = [str(t) for t in relation.types]
-        original_types = [str(t) for t in db.con.sql(f"SELECT * FROM {_qualified(name)}").types]
+        original_types = [str(t) for t in db.sql(f"SELECT * FROM {_qualified(name)}").types]
         assert exported_types == original_types, name
 
 
@@ -153,7 +155,7 @@ def test_parquet_files_carry_their_metadata(db: hebeidb.Database, parquet_export
     import pyarrow.parquet as pq
 
     info = db.build_info()
-    sources = dict(db.con.sql("SELECT source_id, sha256 FROM sources").fetchall())
+    sources = dict(db.sql("SELECT source_id, sha256 FROM sources").fetchall())
     manifest = json.loads((parquet_export / "datapackage.json").read_text("utf-8"))
     for name in exported_names(parquet_export, ".parquet"):
         metadata = {
@@ -226,7 +228,7 @@ def test_datapackage_describes_every_file(db: hebeidb.Database, parquet_export: 
     assert "constraints" not in core_fields["note"]
     assert resources["core.delegations"]["schema"]["primaryKey"] == ["competition_id", "region_id"]
     assert {s["source_id"] for s in manifest["sources"]} == {
-        r[0] for r in db.con.sql("SELECT source_id FROM sources").fetchall()
+        r[0] for r in db.sql("SELECT source_id FROM sources").fetchall()
     }
 
 
@@ -237,9 +239,9 @@ def test_view_keys_declared_for_the_datapackage_are_unique(db: hebeidb.Database,
     assert {name: declared[name] for name in from_file} == from_file  # the keys come from the file
     for view, keys in from_file.items():
         cols = ", ".join(f'"{k}"' for k in keys)
-        duplicates = db.con.sql(f'SELECT {cols}, count(*) FROM "{view}" GROUP BY ALL HAVING count(*) > 1').fetchall()
+        duplicates = db.sql(f'SELECT {cols}, count(*) FROM "{view}" GROUP BY ALL HAVING count(*) > 1').fetchall()
         assert duplicates == [], view
-        nulls = db.con.sql(f'SELECT count(*) FROM "{view}" WHERE ' + " OR ".join(f'"{k}" IS NULL' for k in keys))
+        nulls = db.sql(f'SELECT count(*) FROM "{view}" WHERE ' + " OR ".join(f'"{k}" IS NULL' for k in keys))
         assert nulls.fetchall() == [(0,)], view
 
 
@@ -284,7 +286,6 @@ def test_frictionless_validates_the_parquet_export_with_its_data(parquet_export:
 def test_frictionless_still_finds_real_errors_in_parquet(
     parquet_export: Path, tmp_path: Path, column: str, bad: object, error: str
 ) -> None:
-    import shutil
 
     import frictionless
     import pyarrow as pa
@@ -434,6 +435,18 @@ class WriteLog:
             self.spans[obj.name] = (started, time.perf_counter())
 
 
+def export_database(database: Path, target: Path, **options: Any) -> list[Path]:
+    """``hebeidb.open(database).export(target, ...)``: what the command line does."""
+    with hebeidb.open(database) as opened:
+        return opened.export(target, **options)
+
+
+def one_thread_exports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every export session from now on runs on one DuckDB thread (as a partitioned export does)."""
+    session = Database._session
+    monkeypatch.setattr(Database, "_session", lambda self, role, **k: session(self, role, **{**k, "threads": 1}))
+
+
 def duckdb_threads() -> int:
     return duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
 
@@ -442,12 +455,11 @@ def test_objects_are_written_side_by_side_with_the_bytes_of_one_at_a_time(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = WriteLog(monkeypatch)
-    written = export_module.export_database(built_db, tmp_path / "side-by-side")
+    written = export_database(built_db, tmp_path / "side-by-side")
     assert log.most == min(duckdb_threads(), len(written) - 1)  # the files and datapackage.json
     alone = WriteLog(monkeypatch)
-    connect = export_module._export_connection
-    monkeypatch.setattr(export_module, "_export_connection", lambda *a, **k: connect(*a, **k | {"single_thread": True}))
-    export_module.export_database(built_db, tmp_path / "one-at-a-time")
+    one_thread_exports(monkeypatch)
+    export_database(built_db, tmp_path / "one-at-a-time")
     assert alone.most == 1
     side_by_side = {p.name: sha256(p) for p in (tmp_path / "side-by-side").iterdir()}
     one_at_a_time = {p.name: sha256(p) for p in (tmp_path / "one-at-a-time").iterdir()}
@@ -467,7 +479,7 @@ def test_a_database_with_a_table_larger_than_a_row_group_per_thread_is_written_o
     assert largest > duckdb_threads() * row_group_rows  # the shipped facts: some dozens of rows
     monkeypatch.setattr(export_module, "TABLE_ROW_GROUP_ROWS", row_group_rows)
     log = WriteLog(monkeypatch)
-    export_module.export_database(built_db, tmp_path / "out")
+    export_database(built_db, tmp_path / "out")
     assert log.most == 1 and len(log.spans) > 30
 
 
@@ -475,11 +487,11 @@ def test_a_database_with_a_table_larger_than_a_row_group_per_thread_is_written_o
 def test_an_object_that_cannot_be_written_fails_the_export_once_the_writes_under_way_end(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: int
 ) -> None:
-    names = [p.name.removesuffix(".parquet") for p in export_module.export_database(built_db, tmp_path / "first")]
+    names = [p.name.removesuffix(".parquet") for p in export_database(built_db, tmp_path / "first")]
     failing = names[:-1][which]  # the last name is datapackage.json
     log = WriteLog(monkeypatch, failing=failing)
     with pytest.raises(ExportError, match=f"cannot write {failing} \\(simulated\\)"):
-        export_module.export_database(built_db, tmp_path / "out")
+        export_database(built_db, tmp_path / "out")
     failed_at = time.perf_counter()
     assert failing in log.spans
     assert all(end <= failed_at for _, end in log.spans.values()), "a write went on after the export had failed"
@@ -559,46 +571,40 @@ def test_storage_version_can_be_chosen(tmp_path: Path) -> None:
 # --- DuckDB refusing the export's own queries: one line, nothing written ----------------------------------
 
 
-def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str, built_db: Path, folder: Path) -> Path:
-    """A copy of the database in ``folder``, whose export connection gets a memory limit of ``limit``: DuckDB
-    itself then runs out of memory. (A copy: this process may hold the session's database with its own settings.)"""
-    copy = folder / "db" / built_db.name
-    copy.parent.mkdir()
-    shutil.copyfile(built_db, copy)
-    connect = duckdb.connect
-
-    def small(*args: object, config: dict[str, object] | None = None, **kwargs: object) -> duckdb.DuckDBPyConnection:
-        return connect(*args, config={**(config or {}), "memory_limit": limit}, **kwargs)
-
-    monkeypatch.setattr(export_module.duckdb, "connect", small)
-    return copy
+def squeeze_export_memory(monkeypatch: pytest.MonkeyPatch, limit: str) -> None:
+    """From now on an export's own connection gets a memory limit of ``limit``: DuckDB itself then runs out of
+    memory in the export's queries (the reader that opened the file keeps its own limit)."""
+    session = Database._session
+    monkeypatch.setattr(
+        Database, "_session", lambda self, role, **k: session(self, role, **{**k, "memory_limit": limit})
+    )
 
 
 # From the setup of the connection (2 MB), the catalog queries before the first file (4 and 8 MB) to a write
 # (16 MB), for each kind of export.
 @pytest.mark.parametrize("limit", ["2MB", "4MB", "8MB", "16MB"])
 @pytest.mark.parametrize(
-    "kind", [{}, {"fmt": "sqlite"}, {"partition_by": ["domain"]}], ids=["parquet", "sqlite", "partitioned"]
+    "kind", [{}, {"format": "sqlite"}, {"partition_by": ["domain"]}], ids=["parquet", "sqlite", "partitioned"]
 )
-def test_duckdb_out_of_memory_is_one_export_error_and_writes_nothing(
+def test_duckdb_out_of_memory_is_one_line_at_the_reader_limit_and_writes_nothing(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str, kind: dict[str, object]
 ) -> None:
-    database = squeeze_export_memory(monkeypatch, limit, built_db, tmp_path)
-    with pytest.raises(ExportError) as caught:
-        export_module.export_database(database, tmp_path / "out", **kind)
+    squeeze_export_memory(monkeypatch, limit)
+    with pytest.raises(hebeidb.QueryMemoryError) as caught:
+        export_database(built_db, tmp_path / "out", **kind)
     message = str(caught.value)
-    assert "\n" not in message and "Out of Memory" in message, message
-    assert message.startswith(("cannot export ", "cannot write ")), message
-    assert [p.name for p in tmp_path.iterdir()] == ["db"]  # no export, no temporary folder
+    assert "\n" not in message and "more memory than readers may use" in message, message
+    assert caught.value.exit_code == 2
+    assert [p.name for p in tmp_path.iterdir()] == []  # no export, no temporary folder
 
 
 def test_the_command_line_reports_duckdb_out_of_memory_in_one_line(
     built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli
 ) -> None:
-    database = squeeze_export_memory(monkeypatch, "4MB", built_db, tmp_path)
-    result = run_cli("export", str(tmp_path / "out"), "--db", str(database))
-    assert result.returncode == 1
+    squeeze_export_memory(monkeypatch, "4MB")
+    result = run_cli("export", str(tmp_path / "out"), "--db", str(built_db))
+    assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr.startswith(f"hebeidb: cannot export {database}: Out of Memory Error"), result.stderr
+    assert "more memory than readers may use" in result.stderr, result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()

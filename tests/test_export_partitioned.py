@@ -17,8 +17,9 @@ from engines import run_on_spark
 from report_matrix import REPORT_NAMES, assert_same_rows, case_id
 
 import hebeidb
-from hebeidb.common.sqltools import translate
+from hebeidb.reader.database import Database
 from hebeidb.reader.export.partitioned import ROW_GROUP_ROWS
+from hebeidb.reader.translate import translate
 
 pytestmark = pytest.mark.slow
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -63,12 +64,12 @@ def tree_bytes(folder: Path) -> dict[str, str]:
 
 def test_facts_become_hive_partitions_holding_every_row(synth: hebeidb.Database, partitioned: Path) -> None:
     files = sorted((partitioned / "facts").rglob("*.parquet"))
-    expected_partitions = synth.con.sql("SELECT DISTINCT domain, year FROM facts ORDER BY ALL").fetchall()
+    expected_partitions = synth.sql("SELECT DISTINCT domain, year FROM facts ORDER BY ALL").fetchall()
     assert len(expected_partitions) > 20
     assert [tuple(re.findall(r"=(\w+)", f.relative_to(partitioned / "facts").parent.as_posix())) for f in files] == [
         (domain, str(year)) for domain, year in expected_partitions
     ]
-    columns = synth.con.sql("SELECT * FROM facts LIMIT 0").columns
+    columns = synth.sql("SELECT * FROM facts LIMIT 0").columns
     for path in files[:3]:  # each file holds whole rows in the view's column order, of its partition only
         table = pq.read_table(path, partitioning=None)
         assert table.column_names == columns
@@ -80,7 +81,7 @@ def test_facts_become_hive_partitions_holding_every_row(synth: hebeidb.Database,
         f"SELECT {listed} FROM read_parquet('{partitioned}/facts/**/*.parquet', hive_partitioning = false) "
         "ORDER BY fact_id"
     ).fetchall()
-    assert read == synth.con.sql(f"SELECT {listed} FROM facts ORDER BY fact_id").fetchall()
+    assert read == synth.sql(f"SELECT {listed} FROM facts ORDER BY fact_id").fetchall()
 
 
 def test_datapackage_describes_the_partitioned_facts(partitioned: Path) -> None:
@@ -112,12 +113,12 @@ def test_a_files_bytes_do_not_depend_on_the_number_of_threads(
     synth_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Single files are written on every core: the same bytes as on one thread, row groups in order."""
-    from hebeidb.reader.export import files as export_module
-
-    export_module.export_database(synth_db, tmp_path / "every-core")
-    connect = export_module._export_connection
-    monkeypatch.setattr(export_module, "_export_connection", lambda *a, **k: connect(*a, **k | {"single_thread": True}))
-    export_module.export_database(synth_db, tmp_path / "one-thread")
+    with hebeidb.open(synth_db) as db:
+        db.export(tmp_path / "every-core")
+    session = Database._session
+    monkeypatch.setattr(Database, "_session", lambda self, role, **k: session(self, role, **{**k, "threads": 1}))
+    with hebeidb.open(synth_db) as db:
+        db.export(tmp_path / "one-thread")
     every_core, one_thread = tree_bytes(tmp_path / "every-core"), tree_bytes(tmp_path / "one-thread")
     assert len(every_core) == 34 and every_core == one_thread  # 33 files and datapackage.json
     assert pq.read_metadata(tmp_path / "every-core" / "core.facts.parquet").num_row_groups > 1

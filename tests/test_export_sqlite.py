@@ -78,7 +78,7 @@ def test_every_public_view_is_a_table_with_its_rows(db: Database, lite: sqlite3.
     tables = {name for (name,) in lite.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     assert tables == set(public_views(db))
     for view in tables:
-        columns = db.con.execute(
+        columns = db._connection.execute(
             "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND table_name = $t ORDER BY column_index",
             {"t": view},
@@ -86,7 +86,7 @@ def test_every_public_view_is_a_table_with_its_rows(db: Database, lite: sqlite3.
         info = lite.execute(f'PRAGMA table_info("{view}")').fetchall()
         assert [(row[1], row[2]) for row in info] == [(name, sqlite_type(kind)) for name, kind in columns], view
         ordered = ", ".join(f'"{c}"' for c in keys[view]) or "ALL"
-        expected = db.con.sql(f'SELECT * FROM "{view}" ORDER BY {ordered}').fetchall()
+        expected = db.sql(f'SELECT * FROM "{view}" ORDER BY {ordered}').fetchall()
         got = lite.execute(f'SELECT * FROM "{view}"').fetchall()
         assert_same_rows("SQLite", got, expected, view)
 
@@ -118,7 +118,7 @@ def test_metadata_describes_every_table_and_column(db: Database, metadata: dict[
     tables = metadata["databases"]["hebei"]["tables"]
     assert set(tables) == set(public_views(db))
     for view, table in tables.items():
-        columns = db.con.sql(f'SELECT * FROM "{view}" LIMIT 0').columns
+        columns = db.sql(f'SELECT * FROM "{view}" LIMIT 0').columns
         assert list(table["columns"]) == columns, view
         assert all(isinstance(text, str) and text.strip() for text in table["columns"].values()), view
         assert table["description"] == next(v.description for v in db.views() if v.name == view)

@@ -33,7 +33,7 @@ EXPORT_POINTS = [
 EXPORT_CHILD = r"""
 import shutil, sys
 from pathlib import Path
-import hebeidb.common.atomic, hebeidb.reader.export.files
+import hebeidb, hebeidb.common.atomic, hebeidb.reader.export.files
 database, target, *flags = sys.argv[1:]
 if "two-renames" in flags:
     hebeidb.common.atomic._exchange = lambda first, second: False
@@ -46,7 +46,8 @@ if "user-folder" in flags:
         Path(target, "notes.txt").write_text("mine")
         return written
     hebeidb.reader.export.files._export_into = export_then_user_folder
-hebeidb.reader.export.files.export_database(database, target, "csv")
+with hebeidb.open(database) as db:
+    db.export(target, "csv")
 """
 
 # Each test kills real processes at fault points: system tests.

@@ -173,7 +173,7 @@ def untouched(path: Path) -> Iterator[Database]:
 
 
 def records(db: Database, view: str) -> list[dict[str, Any]]:
-    relation = db.con.sql(f"SELECT * FROM {view}")
+    relation = db._connection.sql(f"SELECT * FROM {view}")
     return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
 
 
@@ -194,7 +194,7 @@ class Truth:
     def choices_from(self, source: str) -> list[Any]:
         if source not in self._choices:
             view, column = source.split(".")
-            rows = self._db.con.sql(f'SELECT DISTINCT "{column}" FROM "{view}" WHERE "{column}" IS NOT NULL')
+            rows = self._db.sql(f'SELECT DISTINCT "{column}" FROM "{view}" WHERE "{column}" IS NOT NULL')
             self._choices[source] = sorted(value for (value,) in rows.fetchall())
         return self._choices[source]
 

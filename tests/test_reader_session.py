@@ -99,7 +99,7 @@ db = hebeidb.open(db_path)
 
 
 def settings():
-    return db.con.sql("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
+    return db._connection.sql("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
 
 
 # Calls on this small database answer in milliseconds; one that runs on (summary(facts) never ends) is
@@ -110,10 +110,10 @@ TIMEOUT = 0.5
 def run(query):
     if mode == "api":
         return db.sql(query, timeout=TIMEOUT).fetchall()
-    timer = threading.Timer(TIMEOUT, db.con.interrupt)
+    timer = threading.Timer(TIMEOUT, db._connection.interrupt)
     timer.start()
     try:
-        return db.con.sql(query).fetchall()
+        return db._connection.sql(query).fetchall()
     finally:
         timer.cancel()
 
@@ -217,11 +217,11 @@ def session_probe(database: Path, folder: Path, queries: list[str]) -> subproces
 import json, sys, duckdb, hebeidb
 from hebeidb.common.errors import HebeidbError
 db = hebeidb.open(sys.argv[1])
-settings = lambda: db.con.sql("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
+settings = lambda: db._connection.sql("SELECT name, value FROM duckdb_settings() ORDER BY name").fetchall()
 before = settings()
 outcome = []
 for query in json.loads(sys.argv[2]):
-    for call in (lambda: db.sql(query).fetchall(), lambda: db.con.sql(query).fetchall()):
+    for call in (lambda: db.sql(query).fetchall(), lambda: db._connection.sql(query).fetchall()):
         try:
             outcome.append(["ran", repr(call())])
         except HebeidbError as error:

@@ -42,7 +42,7 @@ HEADER = 'title = "A report"\ndescription = "What it shows."\n'
 
 def records(db: Database, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Rows of a plain query on the connection (not through the code under test) as dicts."""
-    relation = db.con.sql(query, params=params)
+    relation = db.sql(query, params)
     return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
 
 
@@ -56,7 +56,7 @@ def nulls_last(value: Any) -> tuple[bool, Any]:
 
 
 def facts_table_rows(db: Database) -> int:
-    [(count,)] = db.con.sql("SELECT count(*) FROM core.facts").fetchall()
+    [(count,)] = db.sql("SELECT count(*) FROM core.facts").fetchall()
     return count
 
 
@@ -66,7 +66,7 @@ def seed_fact_count(inputs_root: Path) -> int:
 
 
 def distinct(db: Database, view: str, column: str) -> list[Any]:
-    return [v for (v,) in db.con.sql(f'SELECT DISTINCT "{column}" FROM {view} WHERE "{column}" IS NOT NULL').fetchall()]
+    return [v for (v,) in db.sql(f'SELECT DISTINCT "{column}" FROM {view} WHERE "{column}" IS NOT NULL').fetchall()]
 
 
 def year(value: dt.date | None) -> int | None:
@@ -85,14 +85,14 @@ def test_the_installed_reports_are_the_templates_in_queries(db: Database, inputs
     templates = sorted(p.stem for p in (inputs_root / "queries").glob("*.sql"))
     assert [spec.name for spec in db.reports()] == templates
     assert set(templates) == set(REPORT_NAMES)
-    views = {name for (name,) in db.con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    views = {name for (name,) in db.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     assert {f"report_{name}" for name in templates} <= views
 
 
 @pytest.mark.parametrize("name", REPORT_NAMES)
 def test_report_with_defaults_equals_its_view(db: Database, name: str) -> None:
     relation = db.report(name)
-    view = db.con.sql(f'SELECT * FROM "report_{name}"')
+    view = db.sql(f'SELECT * FROM "report_{name}"')
     assert relation.columns == view.columns
     rows = relation.fetchall()
     assert rows == view.fetchall()
@@ -110,8 +110,8 @@ def test_report_with_default_values_spelled_out_equals_the_view(db: Database) ->
     by_default = db.report("indicators").fetchall()
     spelled = db.report("indicators", order_by="domain", domain=None).fetchall()
     assert by_default == spelled
-    assert by_default == db.con.sql("SELECT * FROM report_indicators").fetchall()
-    assert len(by_default) == db.con.sql("SELECT count(*) FROM facts").fetchall()[0][0]
+    assert by_default == db.sql("SELECT * FROM report_indicators").fetchall()
+    assert len(by_default) == db.sql("SELECT count(*) FROM facts").fetchall()[0][0]
     by_fact = db.report("indicators", order_by="fact_id").fetchall()
     assert sorted(by_fact) == sorted(by_default) and by_fact != by_default
 
@@ -246,7 +246,7 @@ def test_indicators_domain(db: Database, domain: str) -> None:
 
 
 def test_indicators_domain_without_facts_is_empty(db: Database) -> None:
-    without = [d for (d,) in db.con.sql("SELECT domain FROM domains EXCEPT SELECT domain FROM facts").fetchall()]
+    without = [d for (d,) in db.sql("SELECT domain FROM domains EXCEPT SELECT domain FROM facts").fetchall()]
     for domain in without:
         assert report_records(db, "indicators", domain=domain) == []
 
@@ -590,7 +590,7 @@ def test_injection_in_any_value_is_refused_or_bound(
         assert rendered.params.get(parameter) == injection
         db.report(name, **{parameter: injection}).fetchall()
     assert facts_table_rows(db) == before == seed_fact_count(inputs_root)
-    assert db.con.sql("SELECT count(*) FROM facts").fetchall() == [(before,)]
+    assert db.sql("SELECT count(*) FROM facts").fetchall() == [(before,)]
 
 
 def test_injection_through_sql_params_is_bound(db: Database, inputs_root: Path) -> None:

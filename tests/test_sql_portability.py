@@ -18,9 +18,10 @@ from sqlglot import exp
 
 import hebeidb
 from hebeidb.builder.inputs import Inputs
+from hebeidb.common.lineage import PUBLIC_SCHEMA
 from hebeidb.common.reports import RenderedReport, load_spec, render, validate
-from hebeidb.common.sqltools import PUBLIC_SCHEMA, database_schema, transpile
-from hebeidb.reader.database import Database
+from hebeidb.reader.database import Database, _catalog_sql
+from hebeidb.reader.translate import transpile
 
 PARAMETER_SETS: dict[str, list[dict[str, Any]]] = {
     "medals": [
@@ -73,12 +74,12 @@ def test_parameter_sets_cover_every_report(db: Database) -> None:
 
 
 def test_indicator_used_in_parameter_sets_exists(db: Database) -> None:
-    assert db.con.sql("SELECT count(*) FROM facts WHERE indicator = 'gold_medals'").fetchall()[0][0] > 1
+    assert db.sql("SELECT count(*) FROM facts WHERE indicator = 'gold_medals'").fetchall()[0][0] > 1
 
 
 @pytest.fixture(scope="module")
 def schema(db: Database) -> dict[str, dict[str, dict[str, str]]]:
-    return database_schema(db.con)
+    return _catalog_sql(db._connection)[0]
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=case_id)
@@ -153,14 +154,14 @@ def all_rendered(db: Database) -> list[RenderedReport]:
 def sqlite_copy(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with one table per public view the reports read, holding the view's rows."""
     needed = set().union(*(views_read(r.sql) for r in all_rendered(db)))
-    public = {name for (name,) in db.con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    public = {name for (name,) in db.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     assert needed <= public, needed - public
     assert {"facts", "medal_tallies", "sources", "cross_checks", "domains"} <= needed
     path = tmp_path_factory.mktemp("sqlite") / "hebei.sqlite"
     target = sqlite3.connect(path)
     try:
         for view in sorted(needed):
-            relation = db.con.sql(f'SELECT * FROM "{view}"')
+            relation = db.sql(f'SELECT * FROM "{view}"')
             types = []
             for column_type in relation.types:
                 text = str(column_type).upper()
@@ -214,7 +215,7 @@ def test_sqlite_copy_has_the_views_rows(db: Database, sqlite_copy: Path) -> None
         tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
         for table in tables:
             [(count,)] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()
-            assert [(count,)] == db.con.sql(f'SELECT count(*) FROM "{table}"').fetchall()
+            assert [(count,)] == db.sql(f'SELECT count(*) FROM "{table}"').fetchall()
     finally:
         con.close()
 

@@ -222,13 +222,17 @@ def rows_of(relation: Any) -> list[dict[str, Any]]:
 
 def session_state(db: Database) -> tuple[Any, ...]:
     """The rows of every core table, the thread setting and the attached databases, seen by the connection."""
-    tables = [t for (t,) in db.con.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core'").fetchall()]
+    tables = [
+        t for (t,) in db._connection.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'core'").fetchall()
+    ]
     assert "facts" in tables
     counted = ", ".join(f'(SELECT count(*) FROM core."{table}")' for table in tables)
-    table_counts = dict(zip(tables, db.con.sql(f"SELECT {counted}").fetchall()[0], strict=True))
-    threads = db.con.sql("SELECT current_setting('threads')").fetchall()
-    attached = db.con.sql("SELECT count(*) FROM duckdb_databases() WHERE NOT internal").fetchall()
-    assert attached == [(1,)]
+    table_counts = dict(zip(tables, db._connection.sql(f"SELECT {counted}").fetchall()[0], strict=True))
+    threads = db._connection.sql("SELECT current_setting('threads')").fetchall()
+    attached = db._connection.sql(
+        "SELECT database_name, readonly FROM duckdb_databases() WHERE NOT internal ORDER BY ALL"
+    ).fetchall()
+    assert attached == [("hebeidb", True), ("memory", False)]  # the file read-only, the connection's own scratch
     return table_counts, threads, attached
 
 
@@ -366,11 +370,11 @@ def test_the_database_file_is_unchanged_after_all_refusals(private_db: Path, bui
 
 def plain(db: Database, query: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """A query run on the raw connection, not through Database.sql."""
-    return db.con.sql(query, params=params).fetchall()
+    return db._connection.sql(query, params=params).fetchall()
 
 
 def test_select_with_parameters(api: Database) -> None:
-    facts = rows_of(api.con.sql("SELECT * FROM facts"))
+    facts = rows_of(api._connection.sql("SELECT * FROM facts"))
     expected = sorted(f["fact_id"] for f in facts if f["domain"] == "sport_results" and f["value"] > 1)
     assert expected
     got = api.sql(
@@ -380,7 +384,7 @@ def test_select_with_parameters(api: Database) -> None:
 
 
 def test_with_select(api: Database) -> None:
-    facts = rows_of(api.con.sql("SELECT * FROM facts"))
+    facts = rows_of(api._connection.sql("SELECT * FROM facts"))
     expected = {}
     for fact in facts:
         expected[fact["domain"]] = expected.get(fact["domain"], 0) + 1
@@ -417,7 +421,7 @@ def test_select_with_chinese_text_and_a_dangerous_word_in_a_literal(api: Databas
 
 def test_sql_keywords_inside_strings_and_quoted_names_are_allowed(db: Database) -> None:
     rows = db.sql("""SELECT 'DROP TABLE facts; DELETE' AS "update", count(*) AS n FROM facts""").fetchall()
-    [(count,)] = db.con.sql("SELECT count(*) FROM core.facts").fetchall()
+    [(count,)] = db._connection.sql("SELECT count(*) FROM core.facts").fetchall()
     assert rows == [("DROP TABLE facts; DELETE", count)]
 
 

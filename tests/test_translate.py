@@ -1,4 +1,4 @@
-"""``sqltools.translate``: each engine's placeholder style, binding order and value types, and the AST fixes."""
+"""``translate``: each engine's placeholder style, binding order and value types, and the AST fixes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from hebeidb.common.sqltools import DIALECTS, PLACEHOLDER_STYLES, UNVERIFIED_DIALECTS, translate
+from hebeidb.reader.translate import DIALECTS, PLACEHOLDER_STYLES, UNVERIFIED_DIALECTS, translate
 
 SQL = "SELECT a FROM t WHERE k = $kind AND y >= $since AND z <= $since AND d > $day AND b = $flag AND x < $ratio"
 VALUES = {"kind": "it's", "since": 2020, "day": dt.date(2024, 2, 29), "flag": True, "ratio": 0.5}

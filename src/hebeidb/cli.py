@@ -22,6 +22,7 @@ from hebeidb.common.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USA
 from hebeidb.common.version import __version__
 
 DEFAULT_QUERY_TIMEOUT = 60.0
+TIMEOUT_ENV = "HEBEIDB_TIMEOUT"
 
 Argument = tuple[tuple[str, ...], dict[str, Any]]
 Handler = Callable[[argparse.Namespace], int]
@@ -41,9 +42,9 @@ DB = arg(
 TIMEOUT = arg(
     "--timeout",
     type=float,
-    default=DEFAULT_QUERY_TIMEOUT,
     metavar="SECONDS",
-    help=f"interrupt a query that runs longer (default: {DEFAULT_QUERY_TIMEOUT:g})",
+    help=f"interrupt any one query or template rendering that runs longer (default: {DEFAULT_QUERY_TIMEOUT:g}, "
+    f"or ${TIMEOUT_ENV}; 0: no limit)",
 )
 READER = (DB, TIMEOUT)
 PARAMS = (
@@ -169,7 +170,11 @@ def _is_duckdb_error(error: BaseException) -> bool:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"hebeidb: {message}", file=sys.stderr)
+    from hebeidb.common.sqltext import visible_controls
+
+    # A message may quote the file or the command line: its control characters are shown, never acted on.
+    print("\n".join(f"hebeidb: {visible_controls(line)}" if i == 0 else visible_controls(line)
+                    for i, line in enumerate(message.split("\n"))), file=sys.stderr)  # fmt: skip
     return code
 
 
@@ -181,10 +186,24 @@ def _open(args: argparse.Namespace) -> Any:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        database = open_database(args.db, query_timeout=getattr(args, "timeout", None))
+        database = open_database(args.db, query_timeout=_timeout(args))
     for warning in caught:
-        print(f"hebeidb: warning: {warning.message}", file=sys.stderr)
+        _fail(f"warning: {warning.message}", 0)
     return database
+
+
+def _timeout(args: argparse.Namespace) -> float | None:
+    """The reader's timeout: ``--timeout``, else ``$HEBEIDB_TIMEOUT``, else 60 seconds; 0 means none."""
+    seconds = getattr(args, "timeout", None)
+    if seconds is None:
+        text = os.environ.get(TIMEOUT_ENV, "").strip()
+        try:
+            seconds = float(text) if text else DEFAULT_QUERY_TIMEOUT
+        except ValueError:
+            raise UsageError(f"${TIMEOUT_ENV} is {text!r}, not a number of seconds") from None
+    if not seconds == seconds or seconds < 0 or seconds == float("inf"):  # NaN, negative or infinite
+        raise UsageError(f"a timeout is a number of seconds from 0 (no limit) up, not {seconds:g}")
+    return seconds or None
 
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, only: str | None = None) -> None:
@@ -481,7 +500,7 @@ def describe(args: argparse.Namespace) -> int:
 
 
 def _dialect_arguments() -> tuple[Argument, ...]:
-    from hebeidb.common.sqltools import DIALECTS, UNVERIFIED_DIALECTS
+    from hebeidb.reader.translate import DIALECTS, UNVERIFIED_DIALECTS
 
     return (
         arg(
@@ -512,21 +531,17 @@ def _dialect_arguments() -> tuple[Argument, ...]:
         default="sql",
         help="sql: the query with a header comment; json: the query, placeholder style and bound values as data",
     ),
-    DB,
+    READER,
 )
 def render(args: argparse.Namespace) -> int:
     import json
 
-    from hebeidb.common.sqltools import translate
+    from hebeidb.common.sqltext import sql_comment
 
     params = _params(args.param)
     with _open(args) as db:
-        rendered = db.render(args.name, **params)
-    try:
-        translation = translate(rendered.sql, rendered.params, args.dialect, unverified=args.unverified)
-    except ValueError as error:
-        raise UsageError(f"{error}; add --unverified to translate anyway") from None
-    spec = rendered.spec
+        spec = db.report_spec(args.name)
+        translation = db.translate(args.name, args.dialect, unverified=args.unverified, **params)
     portable = args.dialect == "duckdb" or spec.portable
     if args.format == "json":
         document = {"report": spec.name, "title": spec.title, **translation.as_json(), "portable": portable}
@@ -536,18 +551,19 @@ def render(args: argparse.Namespace) -> int:
         return EXIT_OK
     header = []
     if not translation.verified:
-        header.append(f"-- UNVERIFIED: translated by sqlglot for {args.dialect}; no test runs the reports there")
-    header.append(f"-- report {spec.name}: {spec.title} ({args.dialect})")
+        header.append(f"UNVERIFIED: translated by sqlglot for {args.dialect}; no test runs the reports there")
+    header.append(f"report {spec.name}: {spec.title} ({args.dialect})")
     if translation.parameters:
         style = translation.placeholder_style
         bind = ", ".join(
             f"${i}={p.name}={p.value!r}" if style == "$n" else f"{p.name}={p.value!r}"
             for i, p in enumerate(translation.parameters, 1)
         )
-        header.append(f"-- placeholders {style}, bind: {bind}")
+        header.append(f"placeholders {style}, bind: {bind}")
     if not portable:
-        header.append(f"-- NOT PORTABLE: {spec.portability_note}")
-    sys.stdout.write("\n".join(header) + "\n" + translation.sql)
+        header.append(f"NOT PORTABLE: {spec.portability_note}")
+    # Every line of the header is one comment, whatever the file's title or note holds.
+    sys.stdout.write("".join(sql_comment(line) + "\n" for line in header) + translation.sql)
     return EXIT_OK
 
 
@@ -557,14 +573,11 @@ def render(args: argparse.Namespace) -> int:
     "hebeidb lineage medals",
     arg("name", help="report name"),
     OUTPUT,
-    DB,
+    READER,
 )
 def lineage(args: argparse.Namespace) -> int:
-    from hebeidb.common.sqltools import lineage as trace
-
     with _open(args) as db:
-        rendered = db.render(args.name)
-        columns = trace(rendered.inline_sql(), db.con)
+        columns = db.lineage(args.name)
     rows = [(c.column, ", ".join(c.sources) or "(computed, no column source)") for c in columns]
     _write(("column", "sources"), rows, args.format)
     return EXIT_OK
@@ -575,13 +588,13 @@ def lineage(args: argparse.Namespace) -> int:
     "Write a static report site: the annotated article, one page per report with its chart, the lineage graph.",
     "hebeidb site site/ && python -m http.server -d site/",
     arg("directory", help="a new or empty folder, or an earlier site (replaced once the new one is complete)"),
-    DB,
+    READER,
 )
 def site(args: argparse.Namespace) -> int:
     from hebeidb.common.progress import progress_line
 
     with progress_line("writing the site") as progress, _open(args) as db:
-        paths = db.site(args.directory, listener=progress)
+        paths = db.site(args.directory, listener=progress, timeout=_timeout(args))
     print(f"wrote {len(paths)} files to {args.directory}; open {Path(args.directory) / 'index.html'}")
     return EXIT_OK
 
@@ -608,14 +621,19 @@ def site(args: argparse.Namespace) -> int:
         action="append",
         help="write each Parquet object that has these columns as Hive partitions (e.g. domain,year)",
     ),
-    DB,
+    READER,
 )
 def export(args: argparse.Namespace) -> int:
     from hebeidb.common.progress import progress_line
 
     with progress_line("exporting") as progress, _open(args) as db:
         paths = db.export(
-            args.directory, format=args.format, only=args.only, partition_by=args.partition_by, listener=progress
+            args.directory,
+            format=args.format,
+            only=args.only,
+            partition_by=args.partition_by,
+            listener=progress,
+            timeout=_timeout(args),
         )
     print(f"exported {len(paths) - 1} files and datapackage.json to {args.directory}")
     return EXIT_OK

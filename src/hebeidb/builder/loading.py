@@ -25,6 +25,7 @@ import duckdb
 from hebeidb.builder.inputs import Inputs
 from hebeidb.common.contract import REQUIRED_TABLES as CONTRACT_TABLES
 from hebeidb.common.errors import BuildError, Problem
+from hebeidb.common.lineage import TableReads
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import (
     error_first_line,
@@ -332,18 +333,12 @@ def derived_view(name: str) -> str:
     return f"{SCHEMA}.{quote_identifier(name + '_scan')}"
 
 
-# Table functions that read a table named by a value, which no text names: a query using one may read anything.
-_DYNAMIC_READS = re.compile(r"\b(query_table|query)\s*\(", re.IGNORECASE)
+def table_reads(con: duckdb.DuckDBPyConnection) -> TableReads:
+    """Which base tables of this database's ``core`` schema a query may read (None when that cannot be told),
+    from the catalog as it is now: the tables, and the text of every view and macro, for the lineage engine.
 
-
-def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | None]:
-    """A function giving the base tables of this database's ``core`` schema that a query may read (None when
-    that cannot be told), from the catalog as it is now.
-
-    Told from the text, not from a plan (a plan over empty tables may leave a join out): every table whose
-    name stands as a word in the query, in any case, or in the text of a view or macro whose name does
-    (recursively), an alias or a word in a string included. Too many tables only delay what waits for them;
-    none is missed.
+    Told from the text, not from a plan (a plan over empty tables may leave a join out): every table the
+    query names, or a view or macro it names reads, recursively, whatever their case.
     """
     catalog = con.execute(
         """SELECT table_name, 'table', NULL FROM duckdb_tables()
@@ -352,35 +347,19 @@ def table_reads(con: duckdb.DuckDBPyConnection) -> Callable[[str], set[str] | No
            SELECT view_name, 'view', sql FROM duckdb_views()
            WHERE database_name = current_database() AND NOT internal
            UNION ALL
-           SELECT function_name, 'macro', macro_definition FROM duckdb_functions()
+           SELECT function_name, 'macro',
+                  CASE WHEN function_type = 'table_macro' THEN macro_definition
+                       ELSE 'SELECT ' || macro_definition END
+           FROM duckdb_functions()
            WHERE database_name = current_database() AND NOT internal AND macro_definition IS NOT NULL""",
         {"schema": SCHEMA},
     ).fetchall()
-    texts: dict[str, list[str]] = {}
-    tables: set[str] = set()
-    for name, kind, text in catalog:  # names as DuckDB resolves them: whatever their case
-        if kind == "table":
-            tables.add(name.lower())
-        else:
-            texts.setdefault(name.lower(), []).append(text or "")
-    names = sorted(tables | set(texts), key=len, reverse=True)
-    word = re.compile(r"\b(" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE)
-
-    def reads(sql: str) -> set[str] | None:
-        found: set[str] = set()
-        pending, seen = [sql], set()
-        while pending:
-            text = pending.pop()
-            if _DYNAMIC_READS.search(text):
-                return None
-            for name in {match.lower() for match in word.findall(text)} - seen:
-                seen.add(name)
-                if name in tables:
-                    found.add(name)
-                pending.extend(texts.get(name, []))
-        return found
-
-    return reads
+    tables = {name for name, kind, _ in catalog if kind == "table"}
+    definitions: dict[str, list[str]] = {}
+    for name, kind, text in catalog:
+        if kind != "table":
+            definitions.setdefault(name.lower(), []).append(text or "")
+    return TableReads(tables, definitions)
 
 
 def seed_file(inputs: Inputs, table: str) -> Path:

@@ -53,6 +53,7 @@ from hebeidb.common.atomic import (
     resolve_target,
     temporary_name,
 )
+from hebeidb.common.connect import ALIAS, Attach, connect
 from hebeidb.common.contract import (
     CONTRACT_FILE,
     REQUIRED_TABLES,
@@ -62,7 +63,7 @@ from hebeidb.common.contract import (
     write_contract,
     write_reports,
 )
-from hebeidb.common.errors import BuildError, ParameterError, Problem, TargetError, TemplateError
+from hebeidb.common.errors import BuildError, DatabaseError, ParameterError, Problem, TargetError, TemplateError
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
 from hebeidb.common.reports import load_specs
@@ -80,26 +81,10 @@ DEFAULT_STORAGE_VERSION = "v1.0.0"
 OLDEST_READER = "1.1.0"
 TEMP_PURPOSE = "building"
 STORAGE_VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
-BUILD_ALIAS = "hebeidb_build"
-MEMORY_ENV = "HEBEIDB_MEMORY_LIMIT"
-# DuckDB spills to disk beyond its memory limit. 3 GB lets a 10^7-fact build finish while the
-# whole process stays under 4 GiB; smaller machines get 60% of their memory.
-DEFAULT_MEMORY_LIMIT = "3GB"
 # The two ways a build can go: everything from the inputs, or the previous file's data with new reports.
 FULL, QUERIES_ONLY = "full", "queries-only"
 # Parts of the inputs whose change requires a full build (all but queries/), as build_info names them.
 DATA_PARTS = ("schema", "seeds", "checks")
-
-
-def default_memory_limit() -> str:
-    """``$HEBEIDB_MEMORY_LIMIT``, else 3 GB or 60% of the machine's memory, whichever is less."""
-    if os.environ.get(MEMORY_ENV):
-        return os.environ[MEMORY_ENV]
-    try:
-        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return DEFAULT_MEMORY_LIMIT
-    return f"{min(3000, int(physical * 0.6 / 1_000_000))}MB"
 
 
 @dataclass
@@ -322,15 +307,15 @@ def _previous_build(target: Path, inputs: Inputs, storage_version: str) -> Previ
     if target.with_name(target.name + ".wal").exists():
         return PreviousBuild("the previous file has a write-ahead log")
     try:
-        con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
-    except duckdb.Error as error:  # pragma: no cover - DuckDB cannot start at all
-        return PreviousBuild(f"cannot start DuckDB: {error_first_line(error)}")
+        con = connect("probe", attach=Attach(target))
+    except DatabaseError as error:
+        return PreviousBuild(f"cannot read the previous file: {error}")
     try:
-        con.execute("ATTACH $path AS previous (READ_ONLY)", {"path": str(target)})
         present = {
             name
             for (name,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = $schema",
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = $schema",
                 {"schema": SCHEMA},
             ).fetchall()
         }
@@ -340,7 +325,7 @@ def _previous_build(target: Path, inputs: Inputs, storage_version: str) -> Previ
                 row[0]: FileHash(*row)
                 for row in con.execute(
                     f"""SELECT path, bytes, modified_ns, changed_ns, inode, sha256, hashed_ns
-                        FROM previous.{SCHEMA}.input_files"""
+                        FROM {SCHEMA}.input_files"""
                 ).fetchall()
             }
         if any(name not in present for name in REQUIRED_TABLES):
@@ -348,7 +333,7 @@ def _previous_build(target: Path, inputs: Inputs, storage_version: str) -> Previ
         rows = con.execute(
             f"""SELECT package_version, duckdb_version, storage_version, inputs_origin,
                        {", ".join(f"{part}_sha256" for part in DATA_PARTS)}
-                FROM previous.{SCHEMA}.build_info"""
+                FROM {SCHEMA}.build_info"""
         ).fetchall()
     except duckdb.Error as error:
         return PreviousBuild(f"cannot read the previous file: {error_first_line(error)}")
@@ -514,50 +499,22 @@ def _record_files(con: duckdb.DuckDBPyConnection, hashes: InputHashes) -> None:
 
 
 def _connect(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> duckdb.DuckDBPyConnection:
-    """A sandboxed build connection, using ``temporary`` (created in ``storage_version`` when given)."""
-    config = {"memory_limit": default_memory_limit()}
-    if temporary is not None:
-        # Spill to disk beside the target (removed with the other leftovers of a killed build).
-        config["temp_directory"] = str(temporary.with_name(temporary.name + ".tmp"))
+    """A sandboxed build connection (role ``build``) writing ``temporary`` (in ``storage_version`` when given), or
+    an in-memory one when there is no file to write (a check). The inputs may read files inside their own
+    folder only, and write none: SQL from the inputs (schema, seed hooks, reports, checks) cannot reach
+    anything else, whatever it calls."""
+    if temporary is None:
+        return connect("build", reads=[inputs.root])
     try:
-        con = duckdb.connect(config=config)
-    except duckdb.Error as error:
-        raise BuildError(f"cannot start DuckDB with {config}: {error}") from None
-    try:
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET autoinstall_known_extensions = false")
-        con.execute("SET autoload_known_extensions = false")
-        # The inputs may read files inside their own folder only, and write none: SQL from the inputs
-        # (schema, seed hooks, reports) cannot reach anything else, whatever it calls.
-        allowed = [os.path.realpath(inputs.root) + os.sep]
-        paths = []
-        if temporary is not None:
-            allowed.append(config["temp_directory"] + os.sep)
-            paths = [str(temporary), f"{temporary}.wal", f"{temporary}.wal.checkpoint"]
-        con.execute("SET allowed_directories = $folders", {"folders": allowed})
-        con.execute("SET allowed_paths = $paths", {"paths": paths})
-        con.execute("SET enable_external_access = false")
-        _no_checkpoint_on_detach(con)
-        if temporary is not None:
-            options = " (STORAGE_VERSION $version)" if storage_version is not None else ""
-            parameters = {"path": str(temporary)} | ({"version": storage_version} if storage_version else {})
-            try:
-                con.execute(f"ATTACH $path AS {BUILD_ALIAS}{options}", parameters)
-            except duckdb.Error as error:
-                raise BuildError(f"cannot open {temporary}: {error_first_line(error)}") from None
-            con.execute(f"USE {BUILD_ALIAS}")
-        con.execute("SET lock_configuration = true")
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def _no_checkpoint_on_detach(con: duckdb.DuckDBPyConnection) -> None:
-    """Detaching the file writes nothing: a build that passed has checkpointed it already (``_checkpoint``),
-    and the file of a failed build is deleted, so writing it out (some 40 ms for the shipped data) is waste."""
-    with contextlib.suppress(duckdb.CatalogException, duckdb.InvalidInputException):  # a DuckDB without it
-        con.execute("SET checkpoint_on_detach = 'DISABLED'")
+        return connect(
+            "build",
+            attach=Attach(temporary, storage_version),
+            reads=[inputs.root],
+            # Spill to disk beside the target (removed with the other leftovers of a killed build).
+            spill=temporary.with_name(temporary.name + ".tmp"),
+        )
+    except DatabaseError as error:
+        raise BuildError(str(error)) from None
 
 
 def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
@@ -567,7 +524,7 @@ def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
 
 def _detach(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("USE memory")
-    con.execute(f"DETACH {BUILD_ALIAS}")
+    con.execute(f"DETACH {ALIAS}")
 
 
 def _build_into(

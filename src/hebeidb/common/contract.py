@@ -434,13 +434,22 @@ def require_contract(con: duckdb.DuckDBPyConnection, catalog: str, path: Path | 
         )
 
 
-def read_report_specs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, ReportSpec]:
-    """Every report of the file, parsed from the template and metadata the build stored."""
-    rows = con.execute(
+def read_report_rows(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str, str, str]]:
+    """Every report of the file as the build stored it: name, template, metadata, template file, metadata file."""
+    return con.execute(
         f"""SELECT name, template, metadata, template_file, metadata_file
             FROM {quote_identifier(catalog)}.core.reports ORDER BY name"""
     ).fetchall()
+
+
+def parse_report_rows(rows: Sequence[tuple[str, str, str, str, str]]) -> dict[str, ReportSpec]:
+    """The reports of :func:`read_report_rows`, parsed (their templates' rules checked)."""
     return {row[0]: parse_spec(*row) for row in rows}
+
+
+def read_report_specs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, ReportSpec]:
+    """Every report of the file, parsed from the template and metadata the build stored."""
+    return parse_report_rows(read_report_rows(con, catalog))
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, catalog: str) -> Dataset:

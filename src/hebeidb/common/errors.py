@@ -215,6 +215,15 @@ class StaleDatabaseWarning(UserWarning):
     """The file was built by another version of hebeidb than the one reading it."""
 
 
+def require_type(name: str, value: object, types: type | tuple[type, ...], expected: str) -> None:
+    """Raise :class:`ParameterError` naming ``name`` and the ``expected`` type unless ``value`` is one of ``types``
+    (a bool is not taken for a number)."""
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise ParameterError(f"{name} must be {expected}, not a bool")
+    if not isinstance(value, types):
+        raise ParameterError(f"{name} must be {expected}, not {type(value).__name__}")
+
+
 def missing_library(module: str, extra: str) -> MissingLibraryError:
     """The error for an optional library that is not installed, with the command that installs it from the
     package index and from a checkout of the project."""

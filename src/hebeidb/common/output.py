@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from hebeidb.common.sqltext import visible_controls
+
 FORMATS = ("table", "csv", "json", "markdown")
 
 
@@ -51,6 +53,13 @@ def text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def terminal_text(value: Any) -> str:
+    """How a value reads on a terminal or in Markdown: on one line (a line break reads as a space), every other
+    control character written as a visible escape (an escape sequence in the data cannot act on the terminal).
+    CSV and JSON keep the data exact."""
+    return visible_controls(text(value).replace("\r\n", " ").replace("\n", " "))
 
 
 def write_rows(
@@ -100,12 +109,13 @@ def describe_report(spec: Any, columns: Sequence[str], width: int | None = None)
     out.write(f"\n\nview: {spec.view_name} (the result with the defaults)\n")
     if spec.example:
         out.write(f"\nexample:\n{indent}{spec.example}\n")
-    return out.getvalue()
+    # Everything above comes from the file: no control character of it reaches the terminal as such.
+    return "\n".join(visible_controls(line) for line in out.getvalue().split("\n"))
 
 
 def _markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     def cell(value: Any) -> str:
-        return text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return terminal_text(value).replace("\\", "\\\\").replace("|", "\\|")
 
     lines = ["| " + " | ".join(cell(c) for c in columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
@@ -149,7 +159,8 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
     and wrap within it (nothing is cut). Only a result whose columns cannot fit even then is shown
     as one record per block (like psql's \\x).
     """
-    cells = [[text(v).replace("\n", " ") for v in row] for row in rows]
+    cells = [[terminal_text(v) for v in row] for row in rows]
+    columns = [terminal_text(c) for c in columns]
     natural = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     right = [
         all(_numeric(row[i]) for row in cells if row[i]) and any(row[i] for row in cells) for i in range(len(columns))

@@ -42,6 +42,28 @@ def quote_literal(value: Any) -> str:
     raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
+# Characters that would end a comment or a line in some engine, or that a terminal acts on.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every control character (line breaks, escape, bell ...) written as a visible escape
+    (``\\n``, ``\\x1b``), so that it stays on one line and acts on nothing: the one filter for SQL
+    comments and for text shown on a terminal."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+        return named or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+    return _CONTROL.sub(escape, text)
+
+
+def sql_comment(text: str) -> str:
+    """``text`` as one line comment of SQL (``-- text``), whatever it holds: nothing in it can end the comment."""
+    return "-- " + visible_controls(text)
+
+
 def placeholders(sql: str) -> set[str]:
     """The ``$name`` placeholders of ``sql``, ignoring string literals, quoted names and comments."""
     return {m.group("name") for m in _CODE_OR_PLACEHOLDER.finditer(sql) if m.group("name")}

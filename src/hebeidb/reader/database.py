@@ -2,8 +2,12 @@
 
 A reader reads only the file it opened: report templates and metadata, the public views' keys,
 references and descriptions all come from the file (the build wrote them there). A reader never
-creates, builds or replaces a file; the connection is read-only, has no access to any other file,
-and its settings are locked once configured, so that no query can change them.
+creates, builds or replaces a file; its connection is read-only, has no access to any other file,
+and its settings are locked once configured (:mod:`hebeidb.common.connect`, role ``reader``).
+
+:class:`Database` is the one guarded door of every reader: the command line, search, lineage,
+rendering for other engines, the exports and the site all query through it, each query and each
+template rendering under the reader's deadline and memory limit (:mod:`hebeidb.reader.guard`).
 
 >>> import hebeidb
 >>> hebeidb.build("hebei.duckdb")  # doctest: +SKIP
@@ -15,92 +19,49 @@ and its settings are locked once configured, so that no query can change them.
 from __future__ import annotations
 
 import os
-import re
-import threading
-import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
-
-import duckdb
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hebeidb.common.atomic import wait_for_lock
-from hebeidb.common.contract import View, read_dataset, read_report_specs, read_views, require_contract
+from hebeidb.common.connect import OPEN_RETRY_SECONDS, Attach, connect
+from hebeidb.common.contract import (
+    View,
+    parse_report_rows,
+    read_dataset,
+    read_report_rows,
+    read_views,
+    require_contract,
+)
 from hebeidb.common.errors import (
     DatabaseError,
     DatabaseNotFoundError,
-    MissingLibraryError,
     ParameterError,
-    QueryError,
-    QueryMemoryError,
-    QueryRefusedError,
-    QueryTimeoutError,
     ReportNotFoundError,
     StaleDatabaseWarning,
-    missing_library,
+    require_type,
 )
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
 from hebeidb.common.reports import RenderedReport, ReportSpec, render, validate
-from hebeidb.common.sqltext import error_first_line, error_with_hints, quote_identifier
+from hebeidb.common.sqltext import quote_identifier
+from hebeidb.common.version import __version__
+from hebeidb.reader.guard import Deadline, Guard, check_read_only_query
 
-# Keywords that only statements which write, reach outside the database or change the session
-# contain. A query holding one of them as a keyword (not inside a string or a quoted name) is
-# refused before DuckDB sees it, wherever it hides (a CTE, a subquery). The connection itself is
-# the real guard (read-only, no file access, settings locked); this gives a clear message first.
-REFUSED_KEYWORDS = frozenset(
-    {
-        "ALTER",
-        "ATTACH",
-        "BEGIN",
-        "CALL",
-        "CHECKPOINT",
-        "COMMIT",
-        "COPY",
-        "CREATE",
-        "DEALLOCATE",
-        "DELETE",
-        "DETACH",
-        "DROP",
-        "EXECUTE",
-        "EXPORT",
-        "FORCE",
-        "GRANT",
-        "IMPORT",
-        "INSERT",
-        "INSTALL",
-        "LOAD",
-        "MERGE",
-        "PRAGMA",
-        "PREPARE",
-        "RESET",
-        "REVOKE",
-        "ROLLBACK",
-        "SET",
-        "TRUNCATE",
-        "UPDATE",
-        "USE",
-        "VACUUM",
-    }
-)
-ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
-# Functions that read files, run SQL text of their own, or change the session (logging, profiling,
-# checkpoints). The locked connection refuses what they would do anyway; naming them here refuses
-# such queries up front with a clear message.
-FILE_FUNCTIONS = re.compile(
-    r"read_\w+|glob|sniff_csv|parquet_\w+|\w+_scan|iceberg_\w+|delta_\w+|which_secret|duckdb_secrets"
-)
-SESSION_FUNCTIONS = re.compile(r"query|query_table|enable_\w+|disable_\w+|truncate_\w+|\w*checkpoint")
-OPEN_RETRY_SECONDS = 10.0
-MEMORY_ENV = "HEBEIDB_READER_MEMORY_LIMIT"
-DEFAULT_READER_MEMORY = "2GB"
+if TYPE_CHECKING:
+    import duckdb
+
+    from hebeidb.common.lineage import ColumnLineage
+    from hebeidb.reader.translate import Translation
+
 T = TypeVar("T")
+PathLike = str | os.PathLike[str]
 
 
 def open(
-    path: str | os.PathLike[str] | None = None,
+    path: PathLike | None = None,
     *,
     timeout: float = OPEN_RETRY_SECONDS,
     query_timeout: float | None = None,
@@ -111,9 +72,17 @@ def open(
     A missing file raises :class:`DatabaseError` naming the command that builds it (after waiting
     up to ``timeout`` seconds for a build of that file that is running). A file built by
     another version of hebeidb opens as it is, with a :class:`StaleDatabaseWarning` that says how to
-    rebuild it. ``query_timeout`` (seconds) interrupts any query that runs longer;
+    rebuild it. ``query_timeout`` (seconds) interrupts any query or template rendering that runs longer;
     ``memory_limit`` caps the memory of queries (default ``$HEBEIDB_READER_MEMORY_LIMIT`` or 2 GB).
+    Every ``open`` opens the file anew: one opened after a build reads the new file.
     """
+    if path is not None:
+        require_type("path", path, (str, os.PathLike), "a path (str or pathlib.Path)")
+    require_type("timeout", timeout, (int, float), "a number of seconds")
+    if query_timeout is not None:
+        require_type("query_timeout", query_timeout, (int, float), "a number of seconds or None")
+    if memory_limit is not None:
+        require_type("memory_limit", memory_limit, str, "a memory size such as '2GB', or None")
     target = Path(path) if path is not None else default_path()
     if not _exists(target):
         # A build of this very file may be running (it holds the lock beside it): wait for it, read-only.
@@ -133,18 +102,21 @@ def _exists(path: Path) -> bool:
         return path.exists()
     except OSError as error:
         raise DatabaseError(f"cannot open {path}: {error.strerror}") from None
+    except ValueError as error:  # a path holding a NUL character
+        raise DatabaseError(f"cannot open {path!r}: {error}") from None
 
 
 class Database:
     """A read-only connection to a built hebeidb database and the contract the file records.
 
     Readers never write: the connection is read-only, reads no file but the database, does not spill
-    to disk, and its settings are locked after they are configured.
+    to disk, and its settings are locked after they are configured. Every query runs through
+    the guard (deadline, memory limit, errors); nothing reaches the connection around it.
     """
 
     def __init__(
         self,
-        path: str | os.PathLike[str],
+        path: PathLike,
         *,
         timeout: float = OPEN_RETRY_SECONDS,
         query_timeout: float | None = None,
@@ -152,12 +124,18 @@ class Database:
     ) -> None:
         self.path = Path(path)
         self.query_timeout = query_timeout
-        self.con = connect_read_only(self.path, timeout, memory_limit)
+        self._memory_limit = memory_limit
+        if not self.path.is_file():
+            raise DatabaseError(f"{self.path} does not exist or is not a file")
+        self._guard = Guard(query_timeout)
+        self._connection = connect("reader", attach=Attach(self.path), memory_limit=memory_limit, timeout=timeout)
+        self._guard.register(self._connection)
         try:
-            self._catalog = self.con.execute("SELECT current_database()").fetchall()[0][0]
-            require_contract(self.con, self._catalog, self.path)
+            deadline = self._guard.deadline()
+            self._catalog = self._run(lambda con: con.execute("SELECT current_database()").fetchall()[0][0], deadline)
+            self._run(lambda con: require_contract(con, self._catalog, self.path), deadline)
         except BaseException:
-            self.con.close()
+            self._connection.close()
             raise
         self._specs: dict[str, ReportSpec] | None = None
         self._choices: dict[str, tuple[Any, ...]] = {}
@@ -165,7 +143,8 @@ class Database:
     # --- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
         """Close the connection; the object cannot be used afterwards."""
-        self.con.close()
+        self._guard.unregister(self._connection)
+        self._connection.close()
 
     def __enter__(self) -> Database:
         return self
@@ -178,17 +157,33 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({str(self.path)!r})"
 
+    # --- the guarded door --------------------------------------------------------------------
+    def _run(self, action: Callable[[duckdb.DuckDBPyConnection], T], deadline: Deadline) -> T:
+        """DuckDB work on the reader's connection, under ``deadline``."""
+        return self._guard.run(lambda: action(self._connection), deadline)
+
+    def _rows(self, query: str, params: Mapping[str, Any] | None, deadline: Deadline) -> list[tuple[Any, ...]]:
+        """The rows of one of hebeidb's own queries (a catalog read, a parameter's allowed values)."""
+        return self._run(lambda con: con.execute(query, dict(params) if params else None).fetchall(), deadline)
+
+    def _deadline(self, timeout: float | None) -> Deadline:
+        if timeout is not None:
+            require_type("timeout", timeout, (int, float), "a number of seconds or None")
+        return self._guard.deadline(timeout)
+
     # --- what the file says about itself -----------------------------------------------------
     def build_info(self) -> dict[str, Any]:
         """The row of ``build_info``: package and DuckDB versions, inputs hashes and origin, time of the build."""
-        relation = self.con.sql("SELECT * FROM core.build_info")
-        row = relation.fetchall()
-        return dict(zip(relation.columns, row[0], strict=True)) if row else {}
+
+        def read(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+            relation = con.sql("SELECT * FROM core.build_info")
+            row = relation.fetchall()
+            return dict(zip(relation.columns, row[0], strict=True)) if row else {}
+
+        return self._run(read, self._guard.deadline())
 
     def stale_reason(self) -> str | None:
         """Why the file may be out of date for this installation (another hebeidb version built it), or None."""
-        from hebeidb.common.version import __version__
-
         built_by = self.build_info().get("package_version")
         if built_by == __version__:
             return None
@@ -199,11 +194,15 @@ class Database:
 
     def title(self) -> str:
         """The title of the data set the file holds."""
-        return read_dataset(self.con, self._catalog).title
+        return self._run(lambda con: read_dataset(con, self._catalog).title, self._guard.deadline())
+
+    def dataset(self) -> Any:
+        """The data set the file holds: its name, title and description."""
+        return self._run(lambda con: read_dataset(con, self._catalog), self._guard.deadline())
 
     def views(self) -> list[View]:
         """The public views with description, key, references and columns (with descriptions), from the file."""
-        return read_views(self.con, self._catalog)
+        return self._run(lambda con: read_views(con, self._catalog), self._guard.deadline())
 
     def describe(self, view: str | None = None) -> list[View]:
         """Every public view, or the one named, as the file describes it; an unknown name is refused.
@@ -211,6 +210,8 @@ class Database:
         >>> [column.name for column in db.describe("facts")[0].columns][:3]  # doctest: +SKIP
         ['fact_id', 'domain', 'indicator']
         """
+        if view is not None:
+            require_type("view", view, str, "a view name (str) or None")
         views = self.views()
         if view is None:
             return views
@@ -226,53 +227,103 @@ class Database:
 
     def report_spec(self, name: str) -> ReportSpec:
         """One report's spec (title, description, parameters, template) as the file holds it."""
+        require_type("name", name, str, "a report name (str)")
         specs = self._report_specs()
         if name not in specs:
             raise ReportNotFoundError(f"no report named {name!r}; reports: {', '.join(specs)}")
         return specs[name]
 
-    def render(self, name: str, **params: Any) -> RenderedReport:
+    def render(self, name: str, *, timeout: float | None = None, **params: Any) -> RenderedReport:
         """Validate the parameters and render the report's SQL (values stay as ``$name``)."""
-        return render(*self._validated(name, params))
+        deadline = self._deadline(timeout)
+        spec, values = self._validated(name, params, deadline)
+        return self._guard.compute(lambda: render(spec, values), deadline, f"report {name}")
+
+    def translate(
+        self,
+        name: str,
+        dialect: str = "duckdb",
+        *,
+        unverified: bool = False,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> Translation:
+        """The report's SQL for another engine (``postgres``, ``spark``, ``sqlite``; ``trino`` with
+        ``unverified=True``), with the values to bind in that engine's order and placeholder style.
+
+        >>> db.translate("medals", "postgres", kind="national_games").args()  # doctest: +SKIP
+        ['national_games']
+        """
+        from hebeidb.reader.translate import translate
+
+        require_type("dialect", dialect, str, "a dialect name (str)")
+        deadline = self._deadline(timeout)
+        spec, values = self._validated(name, params, deadline)
+        rendered = self._guard.compute(lambda: render(spec, values), deadline, f"report {name}")
+        return self._guard.compute(
+            lambda: translate(rendered.sql, rendered.params, dialect, unverified=unverified),
+            deadline,
+            f"report {name} for {dialect}",
+        )
+
+    def lineage(self, name: str, *, timeout: float | None = None) -> list[ColumnLineage]:
+        """Where each output column of a report (with its defaults) comes from: ``schema.table.column`` of
+        the base tables, traced through the public views.
+
+        >>> {c.column: c.sources for c in db.lineage("medals")}["gold"]  # doctest: +SKIP
+        ('core.facts.value',)
+        """
+        from hebeidb.common.lineage import column_lineage
+
+        deadline = self._deadline(timeout)
+        spec, values = self._validated(name, {}, deadline)
+        rendered = self._guard.compute(lambda: render(spec, values), deadline, f"report {name}")
+        schema, views = self._run(_catalog_sql, deadline)
+        return self._guard.compute(
+            lambda: column_lineage(rendered.inline_sql(), schema, views), deadline, f"the lineage of report {name}"
+        )
 
     def report(self, name: str, *, timeout: float | None = None, **params: Any) -> Result:
         """Run a report; the result reads like a DuckDB relation (``.df()``, ``.pl()``, ``.fetchall()`` ...).
 
         >>> db.report("indicators", domain="education", region="hebei").fetchall()  # doctest: +SKIP
         """
-        spec, values = self._validated(name, params)
+        deadline = self._deadline(timeout)
+        spec, values = self._validated(name, params, deadline)
         if values == spec.defaults():
             # With its defaults a report is exactly its view, built from the same template: no
             # rendering needed (and Jinja stays unimported on this path).
-            return self._run(f"SELECT * FROM {quote_identifier(spec.view_name)}", None, timeout)
-        rendered = render(spec, values)
-        return self._run(rendered.sql, rendered.params or None, timeout)
+            return self._result(f"SELECT * FROM {quote_identifier(spec.view_name)}", None, deadline, timeout)
+        rendered = self._guard.compute(lambda: render(spec, values), deadline, f"report {name}")
+        return self._result(rendered.sql, rendered.params or None, deadline, timeout)
 
-    def _validated(self, name: str, params: Mapping[str, Any]) -> tuple[ReportSpec, dict[str, Any]]:
+    def _validated(self, name: str, params: Mapping[str, Any], deadline: Deadline) -> tuple[ReportSpec, dict[str, Any]]:
         spec = self.report_spec(name)
-        return spec, validate(spec, params, self._dynamic_choices)
+        return spec, validate(spec, params, lambda source: self._dynamic_choices(source, deadline))
 
     def _report_specs(self) -> dict[str, ReportSpec]:
         if self._specs is None:
-            self._specs = read_report_specs(self.con, self._catalog)
+            deadline = self._guard.deadline()
+            rows = self._run(lambda con: read_report_rows(con, self._catalog), deadline)
+            self._specs = self._guard.compute(lambda: parse_report_rows(rows), deadline, "the reports' metadata")
         return self._specs
 
-    def _dynamic_choices(self, source: str | None) -> tuple[Any, ...]:
+    def _dynamic_choices(self, source: str | None, deadline: Deadline | None = None) -> tuple[Any, ...]:
         if source is None:
             return ()
+        deadline = deadline or self._guard.deadline()
         if source not in self._choices:
-            view, column = source.split(".")
-            rows = self.con.sql(
-                f"SELECT DISTINCT {quote_identifier(column)} FROM {quote_identifier(view)} "
-                f"WHERE {quote_identifier(column)} IS NOT NULL ORDER BY 1"
+            view, column = (quote_identifier(part) for part in source.split("."))
+            rows = self._rows(
+                f"SELECT DISTINCT {column} FROM {view} WHERE {column} IS NOT NULL ORDER BY 1", None, deadline
             )
-            self._choices[source] = tuple(value for (value,) in rows.fetchall())
+            self._choices[source] = tuple(value for (value,) in rows)
         return self._choices[source]
 
     # --- finding ------------------------------------------------------------------------------
     def search(
         self,
-        words: str | list[str] | tuple[str, ...],
+        words: str | Sequence[str],
         *,
         numbers: bool = False,
         domain: str | None = None,
@@ -289,48 +340,83 @@ class Database:
         """
         from hebeidb.reader.find import search as find
 
-        if domain is not None and domain not in self._dynamic_choices("domains.domain"):
-            allowed = ", ".join(map(str, self._dynamic_choices("domains.domain")))
-            raise ParameterError(f"no domain named {domain!r}; domains: {allowed}")
-        limit_seconds = timeout if timeout is not None else self.query_timeout
-        relation = self._guard(
-            lambda: find(self.con, words, numbers=numbers, domain=domain, limit=limit), limit_seconds
-        )
-        return Result(self, relation, limit_seconds)
+        if not isinstance(words, str):
+            require_type("words", words, (list, tuple), "text or a list of words (str)")
+            for word in words:
+                require_type("each word", word, str, "text (str)")
+        require_type("numbers", numbers, bool, "True or False")
+        deadline = self._deadline(timeout)
+        if domain is not None:
+            require_type("domain", domain, str, "a domain name (str) or None")
+            domains = self._dynamic_choices("domains.domain", deadline)
+            if domain not in domains:
+                raise ParameterError(f"no domain named {domain!r}; domains: {', '.join(map(str, domains))}")
+        query, params = find(lambda sql, values: self._rows(sql, values, deadline), words, numbers=numbers,
+                             domain=domain, limit=limit)  # fmt: skip
+        return self._result(query, params, deadline, timeout)
 
     # --- exports -----------------------------------------------------------------------------
     def export(
         self,
-        directory: str | os.PathLike[str],
+        directory: PathLike,
         format: str = "parquet",
-        only: list[str] | None = None,
-        partition_by: list[str] | str | None = None,
+        only: Sequence[str] | None = None,
+        partition_by: Sequence[str] | str | None = None,
         *,
         listener: Listener | None = None,
+        timeout: float | None = None,
     ) -> list[Path]:
         """Write every public view, report view and base table as one file each, with datapackage.json.
 
         ``format`` is ``parquet``, ``csv`` or ``sqlite`` (one SQLite file with a datasette ``metadata.json``);
         ``partition_by`` writes Parquet objects that have those columns as Hive-partitioned folders;
-        ``listener(phase, rows, finished)`` hears of each file as it is written.
+        ``listener(phase, rows, finished)`` hears of each file as it is written; ``timeout`` (seconds)
+        interrupts any one query of the export that runs longer.
 
         >>> db.export("out", format="csv", only=["facts", "medal_tallies"])  # doctest: +SKIP
         >>> db.export("big", partition_by=["domain", "year"])  # doctest: +SKIP
         """
         from hebeidb.reader.export.files import export_database
 
-        return export_database(self.path, directory, format, only, partition_by, listener)
+        require_type("directory", directory, (str, os.PathLike), "a folder path (str or pathlib.Path)")
+        require_type("format", format, str, "parquet, csv or sqlite")
+        if only is not None:
+            require_type("only", only, (list, tuple), "a list of view or table names, or None")
+            for name in only:
+                require_type("each name of only", name, str, "a view or table name (str)")
+        if partition_by is not None and not isinstance(partition_by, str):
+            require_type("partition_by", partition_by, (list, tuple), "column names (a list, or text with commas)")
+            for name in partition_by:
+                require_type("each partition column", name, str, "a column name (str)")
+        self._deadline(timeout)
+        return export_database(self, directory, format, only, partition_by, listener, timeout)
 
-    def site(self, out: str | os.PathLike[str], *, listener: Listener | None = None) -> list[Path]:
+    def _session(
+        self, role: str, *, writes: Sequence[Path] = (), threads: int | None = None, memory_limit: str | None = None
+    ) -> ReaderSession:
+        """A further connection of this reader in ``role`` (an export's), under the same guard and limits."""
+        con = connect(
+            role,
+            attach=Attach(self.path),
+            writes=writes,
+            threads=threads,
+            memory_limit=memory_limit or self._memory_limit,
+        )
+        return ReaderSession(con, self._guard)
+
+    def site(self, out: PathLike, *, listener: Listener | None = None, timeout: float | None = None) -> list[Path]:
         """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
 
-        ``listener(phase, files, finished)`` hears of each page as it is made.
+        ``listener(phase, files, finished)`` hears of each page as it is made; ``timeout`` (seconds) interrupts
+        any one query or rendering that runs longer.
 
         >>> db.site("site")  # doctest: +SKIP
         """
         from hebeidb.reader.site import build_site
 
-        return build_site(self, out, listener)
+        require_type("out", out, (str, os.PathLike), "a folder path (str or pathlib.Path)")
+        self._deadline(timeout)
+        return build_site(self, out, listener, timeout)
 
     # --- ad-hoc SQL --------------------------------------------------------------------------
     def sql(self, query: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None) -> Result:
@@ -340,52 +426,69 @@ class Database:
         no file, write nothing and change no setting. ``timeout`` (seconds) interrupts a long query.
         """
         check_read_only_query(query)
-        return self._run(query, dict(params) if params else None, timeout)
+        if params is not None:
+            require_type("params", params, Mapping, "a mapping of names to values (a dict) or None")
+            for key in params:
+                require_type("each parameter name", key, str, "a name (str)")
+        deadline = self._deadline(timeout)
+        return self._result(query, dict(params) if params else None, deadline, timeout)
 
-    def _run(self, query: str, params: dict[str, Any] | None, timeout: float | None) -> Result:
-        limit = timeout if timeout is not None else self.query_timeout
-        relation = self._guard(lambda: self.con.sql(query, params=params), limit)
-        return Result(self, relation, limit)
-
-    def _guard(self, action: Callable[[], T], timeout: float | None) -> T:
-        """Run ``action`` under the timeout, turning DuckDB's errors into hebeidb's."""
-        timer = None
-        if timeout is not None:
-            timer = threading.Timer(timeout, self.con.interrupt)
-            timer.daemon = True
-            timer.start()
-        try:
-            return action()
-        except duckdb.InterruptException:
-            raise QueryTimeoutError(
-                f"query interrupted after {timeout:g} s (its timeout); narrow it or give a longer timeout"
-            ) from None
-        except duckdb.PermissionException as error:
-            raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
-        except duckdb.InvalidInputException as error:
-            missing = re.search(r"'(\w+)' is required for this operation but it was not installed", str(error))
-            if missing:  # DuckDB's own check for pandas / pyarrow, when numpy is there but pandas is not
-                raise _missing_library(missing.group(1)) from None
-            if "configuration has been locked" in str(error):
-                raise QueryRefusedError(f"query refused: {error_first_line(error)}") from None
-            raise QueryError(f"query failed: {error_with_hints(error)}") from None
-        except duckdb.OutOfMemoryException as error:
-            raise QueryMemoryError(
-                f"query needs more memory than readers may use: {error_first_line(error)} "
-                f"(set ${MEMORY_ENV} or memory_limit= to allow more)"
-            ) from None
-        except duckdb.Error as error:
-            raise QueryError(f"query failed: {error_with_hints(error)}") from None
-        except ModuleNotFoundError as error:
-            raise _missing_library(error.name or "pandas") from None
-        finally:
-            if timer is not None:
-                timer.cancel()
+    def _result(self, query: str, params: dict[str, Any] | None, deadline: Deadline, timeout: float | None) -> Result:
+        relation = self._run(lambda con: con.sql(query, params=params), deadline)
+        return Result(self._guard, relation, timeout if timeout is not None else self.query_timeout)
 
 
-def _missing_library(name: str) -> MissingLibraryError:
-    """The error for a data-frame library that is not installed, naming the extra that installs it."""
-    return missing_library(name, "polars" if name in ("polars", "pyarrow") else "pandas")  # polars brings pyarrow
+def _catalog_sql(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str, dict[str, str]]], dict[str, str]]:
+    """The database's tables and views with their columns, and the public views' SQL, as lineage reads them."""
+    schema: dict[str, dict[str, dict[str, str]]] = {}
+    for schema_name, table, column, data_type in con.execute(
+        """SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
+           WHERE database_name = current_database() AND NOT internal
+           ORDER BY schema_name, table_name, column_index"""
+    ).fetchall():
+        schema.setdefault(schema_name, {}).setdefault(table, {})[column] = data_type
+    views = dict(
+        con.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND NOT internal"
+        ).fetchall()
+    )
+    return schema, views
+
+
+class ReaderSession:
+    """A further connection of a reader (an export writes on one), run through the reader's guard."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, guard: Guard) -> None:
+        self.con = con
+        self.guard = guard
+        guard.register(con)
+
+    def run(self, action: Callable[[duckdb.DuckDBPyConnection], T], timeout: float | None) -> T:
+        """DuckDB work on this session's connection (or a cursor the action opens), under ``timeout``."""
+        return self.guard.run(lambda: action(self.con), self.guard.deadline(timeout))
+
+    def run_on(self, con: duckdb.DuckDBPyConnection, action: Callable[[], T], timeout: float | None) -> T:
+        """DuckDB work on ``con`` (this session's connection or one of its cursors), under ``timeout``."""
+        return self.guard.run(action, self.guard.deadline(timeout))
+
+    def compute(self, action: Callable[[], T], timeout: float | None, what: str) -> T:
+        """Python work over data from the file (sqlglot's), under ``timeout``."""
+        return self.guard.compute(action, self.guard.deadline(timeout), what)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the session's connection, interrupted with it."""
+        cursor = self.con.cursor()
+        self.guard.register(cursor)
+        return cursor
+
+    def close_cursor(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self.guard.unregister(cursor)
+        cursor.close()
+
+    def close(self) -> None:
+        self.guard.unregister(self.con)
+        self.con.close()
 
 
 class Result:
@@ -397,9 +500,9 @@ class Result:
     relation itself for anything else.
     """
 
-    def __init__(self, database: Database, relation: duckdb.DuckDBPyRelation, timeout: float | None) -> None:
+    def __init__(self, guard: Guard, relation: duckdb.DuckDBPyRelation, timeout: float | None) -> None:
         self.relation = relation
-        self._database = database
+        self._guard = guard
         self._timeout = timeout
 
     @property
@@ -410,11 +513,11 @@ class Result:
     def types(self) -> list[Any]:
         return self.relation.types
 
-    def _fetch(self, method: str, *args: Any) -> Any:
-        return self._database._guard(lambda: getattr(self.relation, method)(*args), self._timeout)
+    def _call(self, action: Callable[[], T]) -> T:
+        return self._guard.run(action, self._guard.deadline(self._timeout))
 
     def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._fetch("fetchall")
+        return self._call(self.relation.fetchall)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The first row, or None (DuckDB 2 relations keep no cursor: each call runs the query again)."""
@@ -423,24 +526,29 @@ class Result:
 
     def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
         """The first ``size`` rows (each call runs the query again)."""
-        return self._database._guard(lambda: self.relation.limit(size).fetchall(), self._timeout)
+        require_type("size", size, int, "a whole number")
+        return self._call(lambda: self.relation.limit(size).fetchall())
 
     def df(self) -> Any:
         """The result as a pandas DataFrame (``pip install "hebeidb[pandas]"``)."""
-        return self._fetch("df")
+        return self._call(self.relation.df)
 
     def pl(self) -> Any:
         """The result as a polars DataFrame (``pip install "hebeidb[polars]"``)."""
-        return self._fetch("pl")
+        return self._call(self.relation.pl)
 
     def arrow(self) -> Any:
         """The result as a pyarrow Table (``pip install pyarrow``), read whole: the connection is free
         for the next query. (DuckDB's own ``relation.arrow()`` returns a reader that holds the
         connection until drained; ``to_arrow_reader`` still streams when wanted.)"""
-        return self._fetch("to_arrow_table")
+        return self._call(self.relation.to_arrow_table)
 
     def fetchnumpy(self) -> Any:
-        return self._fetch("fetchnumpy")
+        return self._call(self.relation.fetchnumpy)
+
+    def count(self) -> int:
+        """How many rows the result has (counted by DuckDB, not fetched)."""
+        return self._call(lambda: self.relation.aggregate("count(*)").fetchall()[0][0])
 
     def __getattr__(self, name: str) -> Any:
         # Everything else a DuckDB relation offers (to_arrow_table, limit, filter, ...), with the same
@@ -448,112 +556,10 @@ class Result:
         attribute = getattr(self.relation, name)
         if not callable(attribute):
             return attribute
-        return lambda *args, **kwargs: self._database._guard(lambda: attribute(*args, **kwargs), self._timeout)
+        return lambda *args, **kwargs: self._call(lambda: attribute(*args, **kwargs))
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.fetchall())
 
     def __repr__(self) -> str:
         return f"<hebeidb result: {', '.join(self.columns)}>"
-
-
-def check_read_only_query(query: str) -> None:
-    """Raise QueryRefusedError unless ``query`` is exactly one read-only statement."""
-    if not isinstance(query, str) or not query.strip():
-        raise QueryRefusedError("the query is empty; give one SELECT statement")
-    try:
-        query.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise QueryRefusedError(
-            f"the query holds a character that is not text (at position {error.start}); give it as UTF-8"
-        ) from None
-    try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as error:
-        raise QueryRefusedError(f"the query does not parse: {error_with_hints(error)}") from None
-    if len(statements) != 1:
-        raise QueryRefusedError(f"give exactly one statement; this text holds {len(statements)}")
-    # duckdb.tokenize gives byte offsets; keywords and function names are ASCII, so read the
-    # words from the UTF-8 bytes.
-    encoded = query.encode("utf-8")
-    tokens = [(position, kind.name, _word_at(encoded, position)) for position, kind in duckdb.tokenize(query)]
-    kind = statements[0].type.name
-    if kind not in ALLOWED_STATEMENTS:
-        first = next((word.upper() for _, name, word in tokens if name == "keyword"), kind)
-        raise QueryRefusedError(f"only read-only queries (SELECT) are allowed, not {first} statements")
-    for index, (position, name, word) in enumerate(tokens):
-        if name == "keyword" and word.upper() in REFUSED_KEYWORDS:
-            raise QueryRefusedError(
-                f"only read-only queries are allowed; {word.upper()} at byte {position} would change the database"
-            )
-        previous = tokens[index - 1][2].upper() if index > 0 else ""
-        if name == "string_const" and previous in ("FROM", "JOIN"):
-            raise QueryRefusedError(f"reading files is not allowed: {previous} a quoted path at byte {position}")
-        after = tokens[index + 1][0] if index + 1 < len(tokens) else len(encoded)
-        if encoded[after : after + 1] == b"(" and name != "string_const":
-            if FILE_FUNCTIONS.fullmatch(word.lower()):
-                raise QueryRefusedError(f"reading files is not allowed: {word}() at byte {position}")
-            if SESSION_FUNCTIONS.fullmatch(word.lower()):
-                raise QueryRefusedError(
-                    f"{word}() is not allowed: a read-only query may not run other SQL or change the session "
-                    f"(at byte {position})"
-                )
-
-
-def _word_at(encoded: bytes, position: int) -> str:
-    end = position
-    while end < len(encoded) and ((chr(encoded[end]).isalnum() and encoded[end] < 128) or encoded[end] == 95):
-        end += 1
-    return encoded[position:end].decode("ascii")
-
-
-def reader_memory_limit(value: str | None = None) -> str:
-    """The memory limit of a reader: ``value``, else ``$HEBEIDB_READER_MEMORY_LIMIT``, else 2 GB."""
-    return value or os.environ.get(MEMORY_ENV) or DEFAULT_READER_MEMORY
-
-
-def _require_memory_size(limit: str, value: str | None) -> None:
-    """ParameterError naming where ``limit`` came from when DuckDB cannot read it as a size.
-
-    Asked only once opening the file has failed: a first DuckDB instance costs a reader some 30 ms.
-    """
-    try:
-        duckdb.connect(config={"memory_limit": limit}).close()
-    except duckdb.Error:
-        where = "memory_limit=" if value else f"${MEMORY_ENV}"
-        raise ParameterError(f"{where} {limit!r} is not a memory size; give one such as 500MB or 2GB") from None
-
-
-def connect_read_only(path: Path, timeout: float = OPEN_RETRY_SECONDS, memory_limit: str | None = None) -> Any:
-    """A read-only connection to ``path`` that can do nothing but read that database.
-
-    No file access (``enable_external_access = false``), no spilling to disk (no temporary folder a
-    query could reach), no extension loading, a memory limit, and the configuration locked, so that
-    no query can change a setting (logging, profiling, limits) afterwards.
-    """
-    if not _exists(path) or not path.is_file():
-        raise DatabaseError(f"{path} does not exist or is not a file")
-    config = {
-        "enable_external_access": False,
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "allow_community_extensions": False,
-        "temp_directory": "",
-        "memory_limit": (limit := reader_memory_limit(memory_limit)),
-        "lock_configuration": True,
-    }
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=True, config=config)
-        except duckdb.IOException as error:
-            # Another process holds the file for writing (only a build does, and only briefly
-            # while it renames); retry until the timeout, then say so.
-            if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
-        except duckdb.Error as error:
-            _require_memory_size(limit, memory_limit)
-            raise DatabaseError(f"cannot open {path}: {error_first_line(error)}") from None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)

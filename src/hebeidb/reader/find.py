@@ -16,7 +16,7 @@ the SQL text itself holds no value.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hebeidb.common.errors import ParameterError
@@ -96,14 +96,14 @@ def terms(words: str | Sequence[str]) -> list[str]:
     ['employ', 'flexible']
     """
     text = words if isinstance(words, str) else " ".join(words)
-    found: list[str] = []
+    found: dict[str, None] = {}  # in order of first use, each once
     for word in WORD.findall(text.lower()):
         if word in STOP_WORDS:
             continue
-        stem = _stem(word)
-        if stem not in found:
-            found.append(stem)
-    return found
+        found.setdefault(_stem(word), None)
+        if len(found) > MAX_TERMS:
+            break  # enough to refuse: the rest is not read
+    return list(found)
 
 
 def _stem(word: str) -> str:
@@ -354,23 +354,22 @@ def results_sql(
 
 
 def search(
-    con: Any,
+    rows: Callable[[str, dict[str, Any]], list[tuple[Any, ...]]],
     words: str | Sequence[str],
     *,
     numbers: bool = False,
     domain: str | None = None,
     limit: int = DEFAULT_LIMIT,
-) -> Any:
-    """Run a search on a read-only connection; returns the DuckDB relation of the hits, best first.
+) -> tuple[str, dict[str, Any]]:
+    """The query that shows the hits of a search, best first, with its bound values.
 
     Three steps: match the words in the small vocabularies, rank the matching facts on the base
-    tables, then show the few best from the public views (a filter on a handful of keys; a join
-    would sort the whole view).
+    tables (both run through ``rows``, the reader's guarded query), then the query that shows the few
+    best from the public views (a filter on a handful of keys; a join would sort the whole view).
     """
     _check(words, limit)
     query, params = vocabulary_sql(words)
-    vocabulary = con.execute(query, params).fetchall()
+    vocabulary = rows(query, params)
     query, params = rank_sql(words, vocabulary, domain=domain, limit=limit)
-    ranked = con.execute(query, params).fetchall()
-    query, params = results_sql(ranked, numbers=numbers, words=words, limit=limit, domain=domain)
-    return con.sql(query, params=params)
+    ranked = rows(query, params)
+    return results_sql(ranked, numbers=numbers, words=words, limit=limit, domain=domain)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from hebeidb.builder.inputs import Inputs
+from hebeidb.common.connect import connect
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import placeholders
 
@@ -53,10 +54,9 @@ def generate_inputs(folder: Path, facts: int, seed: int) -> Inputs:
     for name in COPIED_SEEDS:
         shutil.copy(installed.seeds_dir / f"{name}.csv", seeds / f"{name}.csv")
     shutil.copy(installed.seeds_dir / "facts.sql", seeds / "facts.sql")
-    con = duckdb.connect()
+    # It reads the installed seeds and writes the generated ones, nothing else.
+    con = connect("synth", reads=[installed.seeds_dir], writes=[seeds], extra={"preserve_insertion_order": True})
     try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")
         _generate(con, installed, seeds, facts, seed)
     finally:
         con.close()

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -29,17 +29,27 @@ from hebeidb.common.atomic import (
     replace_folder,
     resolve_target,
 )
+from hebeidb.common.connect import ALIAS as EXPORT_ALIAS
 from hebeidb.common.contract import REQUIRED_TABLES as CONTRACT_TABLES
-from hebeidb.common.contract import View, read_dataset, read_views, require_contract
-from hebeidb.common.errors import ExportError, HebeidbError, ParameterError, TargetError
+from hebeidb.common.contract import View, read_dataset, read_views
+from hebeidb.common.errors import (
+    ExportError,
+    ParameterError,
+    QueryError,
+    QueryMemoryError,
+    QueryTimeoutError,
+    TargetError,
+)
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
+
+if TYPE_CHECKING:
+    from hebeidb.reader.database import Database, ReaderSession
 
 FORMATS = ("parquet", "csv", "sqlite")
 MANIFEST = "datapackage.json"
 # What an export's files end with (data files, the SQLite file, datasette's metadata.json).
 EXPORT_SUFFIXES = (".parquet", ".csv", ".sqlite", ".json")
-EXPORT_ALIAS = "hebeidb_export"
 TEMP_PURPOSE = "exporting"
 SOURCES_RESOURCE = "core.sources"  # the resource every file and the package point to for the sources
 LISTED_SOURCES = 100  # datapackage.json cites each source up to this many, then points to the resource
@@ -119,14 +129,15 @@ def exportable(con: duckdb.DuckDBPyConnection) -> list[ExportObject]:
 
 
 def export_database(
-    database: str | os.PathLike[str],
+    database: Database,
     directory: str | os.PathLike[str],
     fmt: str = "parquet",
     only: Sequence[str] | None = None,
     partition_by: Sequence[str] | str | None = None,
     listener: Listener | None = None,
+    timeout: float | None = None,
 ) -> list[Path]:
-    """Export the built database at ``database`` into ``directory``; returns the files written.
+    """Export the open ``database`` into ``directory``; returns the files written.
 
     ``directory`` must be new, empty, or an earlier hebeidb export holding exactly the files its
     manifest lists, unchanged (it is replaced only once the new export is complete). ``only`` limits
@@ -135,6 +146,7 @@ def export_database(
     each object having all those columns becomes a Hive-partitioned folder (see ``export_partitioned``);
     ``fmt="sqlite"`` writes the public views into one SQLite file with a datasette ``metadata.json``
     (see ``export_sqlite``). ``listener`` hears of each file as it is written (files done, rows written).
+    Every query runs through the reader's guard, each under ``timeout`` seconds and the reader memory limit.
     """
     from hebeidb.reader.export.partitioned import parse_partition_by
 
@@ -143,7 +155,6 @@ def export_database(
     partition_columns = parse_partition_by(partition_by)
     if partition_columns and fmt != "parquet":
         raise ParameterError(f"--partition-by applies to Parquet exports, not {fmt}")
-    source = Path(database).absolute()
     target = resolve_target(directory)
     _check_target(target)
     try:
@@ -151,7 +162,11 @@ def export_database(
     except OSError as error:
         raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
-        written = _export_into(source, temporary, fmt, only, partition_columns, listener)
+        session = database._session("export", writes=[temporary], threads=1 if partition_columns else None)
+        try:
+            written = _export_into(session, temporary, fmt, only, partition_columns, listener, timeout)
+        finally:
+            session.close()
         fault_point("export:written")
         replace_folder(temporary, target, lambda folder: _replaceable(folder, target))
     except OSError as error:
@@ -162,45 +177,46 @@ def export_database(
 
 
 def _export_into(
-    source: Path,
+    session: ReaderSession,
     folder: Path,
     fmt: str,
     only: Sequence[str] | None,
     partition_by: Sequence[str] = (),
     listener: Listener | None = None,
+    timeout: float | None = None,
 ) -> list[Path]:
-    con = _export_connection(source, folder, single_thread=bool(partition_by))
-    try:
+    def catalog(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         objects = _select(exportable(con), only)
-        info = _build_info(con)
-        sources = _sources(con)
-        digest = sources_digest(sources)  # once: every file and the package carry it
         views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
-        dataset = read_dataset(con, EXPORT_ALIAS)
-        if fmt == "sqlite":
-            from hebeidb.reader.export.sqlite import export_sqlite, sqlite_datapackage
+        return objects, _build_info(con), _sources(con), views, read_dataset(con, EXPORT_ALIAS)
 
-            chosen = [views[obj.name] for obj in objects if obj.name in views]
-            if listener is not None:
-                listener(f"{len(chosen)} views into one SQLite file", None, False)
-            written = export_sqlite(con, EXPORT_ALIAS, folder, chosen, dataset)
-            if listener is not None:
-                listener(f"{len(chosen)} views into one SQLite file", None, True)
-            manifest = _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {}, {})
-            manifest |= sqlite_datapackage(written)
-            manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
-        else:
-            table_keys, catalog = _table_keys(con), _columns(con)
-            _check_partition_columns(con, objects, catalog, partition_by)
-            settings = FileSettings(folder, fmt, info, digest, table_keys, catalog, partition_by)
-            written = _write_all(con, objects, settings, listener)
-            manifest = _datapackage(
-                con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, catalog
-            )
-    except duckdb.Error as error:
-        raise _engine_error(source, error) from None
-    finally:
-        con.close()
+    objects, info, sources, views, dataset = session.run(catalog, timeout)
+    digest = sources_digest(sources)  # once: every file and the package carry it
+    if fmt == "sqlite":
+        from hebeidb.reader.export.sqlite import export_sqlite, sqlite_datapackage
+
+        chosen = [views[obj.name] for obj in objects if obj.name in views]
+        if listener is not None:
+            listener(f"{len(chosen)} views into one SQLite file", None, False)
+        written = export_sqlite(session, timeout, EXPORT_ALIAS, folder, chosen, dataset)
+        if listener is not None:
+            listener(f"{len(chosen)} views into one SQLite file", None, True)
+        manifest = session.run(
+            lambda con: _datapackage(con, [], [], fmt, info, sources, digest, views, dataset, {}, {}), timeout
+        )
+        manifest |= sqlite_datapackage(written)
+        manifest["hebeidb"]["files"] = {path.name: file_sha256(path) for path in written}
+    else:
+        table_keys, columns = session.run(lambda con: (_table_keys(con), _columns(con)), timeout)
+        session.run(lambda con: _check_partition_columns(con, objects, columns, partition_by), timeout)
+        settings = FileSettings(folder, fmt, info, digest, table_keys, columns, partition_by)
+        written = _write_all(session, objects, settings, listener, timeout)
+        manifest = session.run(
+            lambda con: _datapackage(
+                con, objects, written, fmt, info, sources, digest, views, dataset, table_keys, columns
+            ),
+            timeout,
+        )
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
     return [*written, path]
@@ -213,44 +229,6 @@ def _check_partition_columns(
 
     if partition_by and not any(partitioned(_names_and_types(con, obj, catalog)[0], partition_by) for obj in objects):
         raise ParameterError(f"no exported object has all of the columns {', '.join(partition_by)}")
-
-
-def _export_connection(source: Path, folder: Path, single_thread: bool = False) -> duckdb.DuckDBPyConnection:
-    """A connection that reads only ``source`` (attached read-only) and writes only into ``folder``.
-
-    A single-file ``COPY`` writes the same bytes whatever the number of threads (row groups leave in
-    order); partitioned writes need one thread (``single_thread``) to give the same files every time.
-    """
-    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False})
-    try:
-        con.execute("SET temp_directory = ''")
-        con.execute("SET allowed_paths = $paths", {"paths": [str(source), f"{source}.wal"]})
-        con.execute("SET allowed_directories = $folders", {"folders": [str(folder) + os.sep]})
-        con.execute("SET enable_external_access = false")
-        if single_thread:
-            con.execute("SET threads = 1")
-        con.execute("SET enable_progress_bar = false")
-        try:
-            con.execute(f"ATTACH {quote_literal(str(source))} AS {EXPORT_ALIAS} (READ_ONLY)")
-        except duckdb.Error as error:
-            raise ExportError(f"cannot open {source}: {error_first_line(error)}") from None
-        con.execute("SET lock_configuration = true")
-        try:
-            require_contract(con, EXPORT_ALIAS, source)
-        except HebeidbError as error:
-            raise ExportError(str(error)) from None
-    except duckdb.Error as error:
-        con.close()
-        raise _engine_error(source, error) from None
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def _engine_error(source: Path, error: duckdb.Error) -> ExportError:
-    """What DuckDB refused outside the writes, which name their file (out of memory, say), as one line."""
-    return ExportError(f"cannot export {source}: {error_first_line(error)}")
 
 
 def _remove_tree(folder: Path) -> None:
@@ -402,10 +380,7 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
     path = folder / obj.filename(fmt)
     order_by = _order_by(obj, settings.table_keys)
     query = f"SELECT * FROM {obj.sql_name}{order_by}"
-    try:
-        columns, types = _names_and_types(con, obj, settings.catalog)
-    except duckdb.Error as error:
-        raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
+    columns, types = _names_and_types(con, obj, settings.catalog)
     if fmt == "parquet":
         pairs = _metadata(settings.info, settings.sources_sha256, obj).items()
         metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in pairs)
@@ -413,50 +388,55 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
         if partitioned(columns, partition_by):
             try:
                 return write_partitioned(con, query, folder / obj.name, partition_by, metadata), None
-            except duckdb.Error as error:
+            except duckdb.IOException as error:  # the disk, not the data: the export could not be written
                 raise ExportError(f"cannot write {obj.name}/: {error_first_line(error)}") from None
     else:
         options = "FORMAT csv, HEADER true, DELIMITER ','"
         query = f"SELECT {_csv_columns(columns, types)} FROM {obj.sql_name}{order_by}"
     try:
         [(rows,)] = con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({options})").fetchall()
-    except duckdb.Error as error:
+    except duckdb.IOException as error:  # the disk, not the data: the export could not be written
         raise ExportError(f"cannot write {obj.filename(fmt)}: {error_first_line(error)}") from None
     return path, rows
 
 
 def _write_all(
-    con: duckdb.DuckDBPyConnection,
+    session: ReaderSession,
     objects: list[ExportObject],
     settings: FileSettings,
     listener: Listener | None = None,
+    timeout: float | None = None,
 ) -> list[Path]:
-    """Write every object: several at once, each on its own cursor of ``con``, while the tables are small.
+    """Write every object: several at once, each on its own cursor of the session, while the tables are small.
 
     DuckDB scans a table by row groups (``TABLE_ROW_GROUP_ROWS`` rows), one per thread: while no table
     has more row groups than DuckDB has threads, the ``COPY`` of an object cannot keep every core busy,
     so as many objects as there are threads are written side by side (at 10^4 facts, a third less time).
     Larger databases are written one object at a time, each on every core, so that no two large sorts
     hold memory at once. A file's bytes do not depend on it. A partitioned export runs on one thread
-    (see ``_export_connection``), so one object at a time. ``listener`` hears of each file written.
+    (see :func:`export_database`), so one object at a time. ``listener`` hears of each file written. Each
+    object is written under ``timeout`` through the reader's guard.
     """
     import concurrent.futures
 
-    progress = _Progress(len(objects), listener)
-    threads, largest = con.execute(
-        """SELECT current_setting('threads'), coalesce(max(estimated_size), 0) FROM duckdb_tables()
-           WHERE database_name = $db""",
-        {"db": EXPORT_ALIAS},
-    ).fetchone()
+    progress = _Progress(len(objects), listener, session, timeout)
+    threads, largest = session.run(
+        lambda con: con.execute(
+            """SELECT current_setting('threads'), coalesce(max(estimated_size), 0) FROM duckdb_tables()
+               WHERE database_name = $db""",
+            {"db": EXPORT_ALIAS},
+        ).fetchone(),
+        timeout,
+    )
     workers = min(len(objects), int(threads)) if largest <= threads * TABLE_ROW_GROUP_ROWS else 1
     if workers <= 1:
-        return [progress.write(con, obj, settings) for obj in objects]
+        return [progress.write(session.con, obj, settings) for obj in objects]
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
 
     def write_on_own_cursor(obj: ExportObject) -> Path:
         if not hasattr(local, "cursor"):
-            local.cursor = con.cursor()
+            local.cursor = session.cursor()
             cursors.append(local.cursor)
         return progress.write(local.cursor, obj, settings)
 
@@ -469,20 +449,26 @@ def _write_all(
         # temporary folder is removed.
         pool.shutdown(wait=True, cancel_futures=True)
         for cursor in cursors:
-            cursor.close()
+            session.close_cursor(cursor)
 
 
 class _Progress:
     """Files written and rows in them so far, told to a listener from whichever thread writes a file."""
 
-    def __init__(self, total: int, listener: Listener | None) -> None:
+    def __init__(self, total: int, listener: Listener | None, session: ReaderSession, timeout: float | None) -> None:
         self.total, self.listener = total, listener
+        self.session, self.timeout = session, timeout
         self.files = self.rows = 0
         self.lock = threading.Lock()
 
     def write(self, con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSettings) -> Path:
         self._tell(f", writing {obj.name}")
-        path, rows = _write(con, obj, settings)
+        try:
+            path, rows = self.session.run_on(con, lambda: _write(con, obj, settings), self.timeout)
+        except (QueryTimeoutError, QueryMemoryError) as error:  # the reader's limits: as for any query
+            raise type(error)(f"cannot write {obj.filename(settings.fmt)}: {error}") from None
+        except QueryError as error:  # the file's own view or table fails: the export cannot be written
+            raise ExportError(f"cannot write {obj.filename(settings.fmt)}: {error}") from None
         with self.lock:
             self.files += 1
             self.rows += rows or 0

@@ -14,13 +14,17 @@ import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from hebeidb.common.contract import View
-from hebeidb.common.reports import ReportSpec, render, validate
+from hebeidb.common.errors import ExportError
+from hebeidb.common.reports import ReportSpec, parse_spec, render, validate
 from hebeidb.common.sqltext import quote_identifier
+
+if TYPE_CHECKING:
+    from hebeidb.reader.database import ReaderSession
 
 SQLITE_FILE = "hebei.sqlite"
 METADATA_FILE = "metadata.json"
@@ -38,7 +42,9 @@ def sqlite_type(duckdb_type: str) -> str:
     return "TEXT"  # VARCHAR, DATE (ISO 8601 text, as SQLite's date functions read it), timestamps
 
 
-def write_sqlite(con: duckdb.DuckDBPyConnection, database: str, views: Sequence[View], folder: Path) -> Path:
+def write_sqlite(
+    session: ReaderSession, timeout: float | None, database: str, views: Sequence[View], folder: Path
+) -> Path:
     """Write ``views`` of the attached DuckDB ``database`` as tables of one SQLite file.
 
     Each table gets the view's columns with declared types, its key as primary key and its references
@@ -51,7 +57,7 @@ def write_sqlite(con: duckdb.DuckDBPyConnection, database: str, views: Sequence[
         target.execute("PRAGMA journal_mode = OFF")
         names = {view.name for view in views}
         for view in views:
-            columns = _columns(con, database, view.name)
+            columns = session.run(lambda con, name=view.name: _columns(con, database, name), timeout)
             definition = [f"{quote_identifier(column)} {sqlite_type(kind)}" for column, kind, _ in columns]
             if view.key:
                 definition.append("PRIMARY KEY (" + ", ".join(map(quote_identifier, view.key)) + ")")
@@ -66,15 +72,20 @@ def write_sqlite(con: duckdb.DuckDBPyConnection, database: str, views: Sequence[
             target.execute(f"CREATE TABLE {table} (\n  " + ",\n  ".join(definition) + "\n)")
             select = ", ".join(_as_sqlite_value(column, kind) for column, kind, _ in columns)
             order = ", ".join(map(quote_identifier, view.key)) if view.key else "ALL"
-            relation = con.execute(f"SELECT {select} FROM {database}.main.{table} ORDER BY {order}")
-            marks = ", ".join("?" for _ in columns)
-            while batch := relation.fetchmany(BATCH_ROWS):
-                target.executemany(f"INSERT INTO {table} VALUES ({marks})", batch)
+            query = f"SELECT {select} FROM {quote_identifier(database)}.main.{table} ORDER BY {order}"
+            insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in columns)})"
+
+            def copy(con: duckdb.DuckDBPyConnection, query: str = query, insert: str = insert) -> None:
+                relation = con.execute(query)
+                while batch := relation.fetchmany(BATCH_ROWS):
+                    target.executemany(insert, batch)
+
+            session.run(copy, timeout)
         target.commit()
         problems = target.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
             table, row, parent, _ = problems[0]
-            raise ValueError(f"{SQLITE_FILE}: row {row} of {table} refers to a missing row of {parent}")
+            raise ExportError(f"{SQLITE_FILE}: row {row} of {table} refers to a missing row of {parent}")
     finally:
         target.close()
     return path
@@ -83,13 +94,14 @@ def write_sqlite(con: duckdb.DuckDBPyConnection, database: str, views: Sequence[
 def _as_sqlite_value(column: str, duckdb_type: str) -> str:
     """The DuckDB expression giving a value sqlite3 stores as declared (decimals as REAL, dates as ISO text)."""
     declared = sqlite_type(duckdb_type)
+    name = quote_identifier(column)
     if duckdb_type == "DATE":
-        return f"strftime(\"{column}\", '%Y-%m-%d')"
+        return f"strftime({name}, '%Y-%m-%d')"
     if declared == "REAL":
-        return f'CAST("{column}" AS DOUBLE)'
+        return f"CAST({name} AS DOUBLE)"
     if declared == "TEXT" and duckdb_type != "VARCHAR":
-        return f'CAST("{column}" AS VARCHAR)'
-    return f'"{column}"'
+        return f"CAST({name} AS VARCHAR)"
+    return name
 
 
 def _columns(con: duckdb.DuckDBPyConnection, database: str, view: str) -> list[tuple[str, str, str | None]]:
@@ -101,10 +113,7 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, view: str) -> list[t
 
 
 def datasette_metadata(
-    views: Sequence[View],
-    specs: Sequence[ReportSpec],
-    dynamic_choices: Callable[[str | None], tuple[Any, ...]],
-    about: Mapping[str, str],
+    views: Sequence[View], specs: Sequence[ReportSpec], sql: Mapping[str, str], about: Mapping[str, str]
 ) -> dict[str, Any]:
     """datasette's ``metadata.json``: table and column descriptions, and one canned query per report."""
     tables = {
@@ -116,7 +125,7 @@ def datasette_metadata(
         queries[spec.name] = {
             "title": spec.title,
             "description": spec.description,
-            "sql": canned_query(spec, dynamic_choices),
+            "sql": sql[spec.name],
             "params": [p.name for p in spec.parameters],
         }
     name = Path(SQLITE_FILE).stem
@@ -133,7 +142,7 @@ def canned_query(spec: ReportSpec, dynamic_choices: Callable[[str | None], tuple
     import sqlglot
     from sqlglot import exp
 
-    from hebeidb.common.sqltools import translate
+    from hebeidb.reader.translate import translate
 
     def choices(parameter: Any) -> tuple[Any, ...]:
         if parameter.choices is not None:
@@ -263,14 +272,15 @@ def _sort_by_parameter(expression: Any, parameter: Any, descending: Any = None) 
 
 
 def export_sqlite(
-    con: duckdb.DuckDBPyConnection, database: str, folder: Path, views: Sequence[View], dataset: Any
+    session: ReaderSession, timeout: float | None, database: str, folder: Path, views: Sequence[View], dataset: Any
 ) -> list[Path]:
     """Write ``hebei.sqlite`` (the public ``views``) and datasette's ``metadata.json`` into ``folder``.
 
-    ``database`` is the alias under which the built file is attached to ``con`` (read-only); the
-    reports and their parameters come from that file.
+    ``database`` is the alias under which the built file is attached to the ``session``'s connection
+    (read-only); the reports and their parameters come from that file. Every query, and sqlglot's work on
+    each report, runs through the reader's guard under ``timeout``.
     """
-    from hebeidb.common.contract import read_report_specs
+    from hebeidb.common.contract import read_report_rows
 
     choices: dict[str, tuple[Any, ...]] = {}
 
@@ -279,16 +289,26 @@ def export_sqlite(
             return ()
         if source not in choices:
             view, column = (quote_identifier(part) for part in source.split("."))
-            rows = con.execute(
-                f"SELECT DISTINCT {column} FROM {database}.main.{view} WHERE {column} IS NOT NULL ORDER BY 1"
-            ).fetchall()
+            rows = session.run(
+                lambda con: con.execute(
+                    f"SELECT DISTINCT {column} FROM {database}.main.{view} WHERE {column} IS NOT NULL ORDER BY 1"
+                ).fetchall(),
+                timeout,
+            )
             choices[source] = tuple(value for (value,) in rows)
         return choices[source]
 
-    specs = list(read_report_specs(con, database).values())
-    sqlite_path = write_sqlite(con, database, views, folder)
+    rows = session.run(lambda con: read_report_rows(con, database), timeout)
+    specs = [session.compute(lambda row=row: parse_spec(*row), timeout, f"report {row[0]}") for row in rows]
+    sqlite_path = write_sqlite(session, timeout, database, views, folder)
     about = {"title": dataset.title, "description": dataset.description}
-    metadata = datasette_metadata(views, specs, dynamic_choices, about)
+    queries = {
+        spec.name: session.compute(
+            lambda spec=spec: canned_query(spec, dynamic_choices), timeout, f"the canned query of report {spec.name}"
+        )
+        for spec in specs
+    }
+    metadata = datasette_metadata(views, specs, queries, about)
     return [sqlite_path, write_datasette_metadata(metadata, folder)]
 
 

@@ -57,12 +57,15 @@ class Chart:
     data: list[dict[str, Any]] = field(default_factory=list)
 
 
-def build_site(database: Any, out: str | os.PathLike[str], listener: Listener | None = None) -> list[Path]:
+def build_site(
+    database: Any, out: str | os.PathLike[str], listener: Listener | None = None, timeout: float | None = None
+) -> list[Path]:
     """Write the site of the open :class:`hebeidb.Database` ``database`` into the folder ``out``.
 
     Returns the files written. ``out`` must be new, empty or an earlier site whose files are all
     unchanged (names and sha256 in its manifest); it is replaced only once the new site is complete.
-    ``listener(phase, files, finished)`` hears of each page as it is made.
+    ``listener(phase, files, finished)`` hears of each page as it is made. Every query runs through the
+    database's guard, each under ``timeout`` seconds.
     """
     target = resolve_target(out)
     if target.exists() and not target.is_dir():
@@ -76,7 +79,7 @@ def build_site(database: Any, out: str | os.PathLike[str], listener: Listener | 
     try:
         from hebeidb.reader.site.pages import render_pages
 
-        files = render_pages(database, listener)
+        files = render_pages(database, listener, timeout)
         for name, content in files.items():
             (temporary / name).write_bytes(content)
         manifest = {

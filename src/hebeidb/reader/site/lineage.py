@@ -39,8 +39,7 @@ def _anchor(layer: str, name: str) -> str:
 
 
 def lineage_graph(con: Any, specs: list[Any]) -> Graph:
-    import sqlglot
-    from sqlglot import exp
+    from hebeidb.common.lineage import view_reads
 
     tables = con.sql(
         "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'core' ORDER BY table_name"
@@ -65,18 +64,7 @@ def lineage_graph(con: Any, specs: list[Any]) -> Graph:
             nodes[seed] = Node("seed-sources-texts", seed, "seed", "The stored document texts, pinned by sha256.")
             nodes["core.source_texts"].inputs.append(seed)
 
-    def reads(sql: str) -> set[str]:
-        try:
-            tree = sqlglot.parse_one(sql, read="duckdb")
-        except sqlglot.errors.ParseError:
-            return set()
-        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-        found = set()
-        for table in tree.find_all(exp.Table):
-            if table.name in ctes and not table.db:
-                continue
-            found.add(f"{table.db}.{table.name}" if table.db else table.name)
-        return found
+    reads = view_reads
 
     # Core helper views (derived in the core schema) are folded into the tables they read.
     helper = {f"core.{name}": reads(sql) for name, _comment, sql in core_views}

@@ -37,16 +37,22 @@ def _cell(value: Any) -> str:
     return text(value)
 
 
-def _records(relation: Any, limit: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-    columns = relation.columns
-    rows = relation.limit(limit).fetchall() if limit is not None else relation.fetchall()
-    return columns, rows
+class _Guarded:
+    """The site's queries, each run through the database's guard under the site's timeout."""
+
+    def __init__(self, db: Any, timeout: float | None) -> None:
+        self.db, self.timeout = db, timeout
+
+    def sql(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        return self.db.sql(query, params, timeout=self.timeout)
+
+    execute = sql
 
 
-def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
+def render_pages(db: Any, listener: Listener | None = None, timeout: float | None = None) -> dict[str, bytes]:
     """Every file of the site by name; ``listener`` hears of each page as it is made (pages done so far)."""
     env = _environment()
-    con = db.con
+    con = _Guarded(db, timeout)
     title = db.title()
     specs = db.reports()
     documents = con.sql(
@@ -87,9 +93,9 @@ def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
 
     reports = []
     for spec in specs:
-        result = db.report(spec.name)
-        total = result.relation.aggregate("count(*)").fetchall()[0][0]
-        columns, rows = _records(result.relation, MAX_ROWS)
+        result = db.report(spec.name, timeout=timeout)
+        total = result.count()
+        columns, rows = result.columns, result.fetchmany(MAX_ROWS)
         chart = report_chart(con, spec.name)
         reports.append({"spec": spec, "total": total})
         page(
@@ -101,7 +107,7 @@ def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
             rows=rows,
             total=total,
             shown=len(rows),
-            sql=db.render(spec.name).sql,
+            sql=db.render(spec.name, timeout=timeout).sql,
             chart=chart,
             max_rows=MAX_ROWS,
         )
@@ -118,7 +124,7 @@ def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
         "index.html",
         "index.html.j2",
         heading=title,
-        description=_dataset_description(con),
+        description=_dataset_description(db),
         articles=articles,
         n_documents=n_documents,
         reports=reports,
@@ -127,12 +133,8 @@ def render_pages(db: Any, listener: Listener | None = None) -> dict[str, bytes]:
     return files
 
 
-def _dataset_description(con: Any) -> str:
-    try:
-        row = con.execute("SELECT description FROM core.dataset").fetchall()[0]
-    except Exception:  # a file without the column still has a title
-        return ""
-    return row[0] if row and row[0] else ""
+def _dataset_description(db: Any) -> str:
+    return db.dataset().description or ""
 
 
 NUMBER_SQL = """

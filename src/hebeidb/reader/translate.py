@@ -1,4 +1,4 @@
-"""The few places sqlglot earns its keep: translating, qualifying against the schema, lineage.
+"""A report's SQL written for another engine, with the values to bind in that engine's style (sqlglot).
 
 sqlglot is imported inside each function, so a plain report or query never pays for it.
 
@@ -10,14 +10,15 @@ is written (``_TRANSFORMS``), never a string patch on the output.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hebeidb.common.errors import ParameterError
+
 if TYPE_CHECKING:
-    import duckdb
+    pass
 
 # Verified: the tests run every report on each of these and compare the rows with DuckDB's.
 DIALECTS = ("duckdb", "postgres", "spark", "sqlite")
@@ -26,7 +27,6 @@ UNVERIFIED_DIALECTS = ("trino",)
 # How each engine writes a bound value: "$name" and ":name" are named (a name may repeat), "$n" is
 # numbered in order of first use (a repeated name reuses its number), "?" is one value per mark.
 PLACEHOLDER_STYLES = {"duckdb": "$name", "postgres": "$n", "spark": ":name", "sqlite": ":name", "trino": "?"}
-PUBLIC_SCHEMA = "main"
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,16 @@ def value_type(value: Any) -> str:
 
 
 def check_dialect(dialect: str, *, unverified: bool = False) -> None:
-    """Raise ``ValueError`` naming the offered dialects unless ``dialect`` is one of them."""
+    """Raise :class:`ParameterError` naming the offered dialects unless ``dialect`` is one of them."""
     if dialect in DIALECTS or (unverified and dialect in UNVERIFIED_DIALECTS):
         return
     offered = ", ".join(DIALECTS)
     if dialect in UNVERIFIED_DIALECTS:
-        raise ValueError(f"dialect {dialect!r} is not verified (no test runs the reports on it); verified: {offered}")
-    raise ValueError(f"unknown dialect {dialect!r}; dialects: {offered}")
+        raise ParameterError(
+            f"dialect {dialect!r} is not verified (no test runs the reports on it); verified: {offered}; "
+            "add --unverified (unverified=True) to translate anyway"
+        )
+    raise ParameterError(f"unknown dialect {dialect!r}; dialects: {offered}")
 
 
 def translate(sql: str, params: Mapping[str, Any] | None, dialect: str, *, unverified: bool = False) -> Translation:
@@ -189,80 +192,3 @@ _TRANSFORMS: dict[str, tuple[Callable[[Any], Any], ...]] = {
     "postgres": (_numeric_before_round,),
     "sqlite": (_sqlite_date_parts,),
 }
-
-
-def database_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[str, str]]]:
-    """``{schema: {table: {column: type}}}`` for every table and view of the database."""
-    schema: dict[str, dict[str, dict[str, str]]] = {}
-    rows = con.sql(
-        """SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
-           WHERE database_name = current_database() AND NOT internal
-           ORDER BY schema_name, table_name, column_index"""
-    ).fetchall()
-    for schema_name, table, column, data_type in rows:
-        schema.setdefault(schema_name, {}).setdefault(table, {})[column] = data_type
-    return schema
-
-
-@dataclass(frozen=True)
-class ColumnLineage:
-    """Where one output column of a report comes from."""
-
-    column: str
-    sources: tuple[str, ...]  # "schema.table.column", base tables where the trace reaches them
-
-
-def _column_name(reference: str) -> str:
-    """The bare column name of a lineage leaf, which names it as SQL (``facts."value"`` for a keyword)."""
-    import sqlglot
-
-    try:
-        return sqlglot.parse_one(reference, read="duckdb").name or reference
-    except sqlglot.errors.ParseError:
-        return reference.split(".")[-1]
-
-
-def lineage(sql: str, con: duckdb.DuckDBPyConnection) -> list[ColumnLineage]:
-    """Trace each output column of ``sql`` through the public views to the base tables."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.lineage import lineage as sqlglot_lineage
-
-    schema = database_schema(con)
-    views = {}
-    for name, definition in con.sql(
-        "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND NOT internal"
-    ).fetchall():
-        try:
-            create = sqlglot.parse_one(definition, read="duckdb")
-        except sqlglot.errors.ParseError:
-            continue
-        if isinstance(create, exp.Create) and isinstance(create.expression, exp.Query):
-            views[name] = create.expression
-    expression = sqlglot.parse_one(sql, read="duckdb")
-    traced: dict[str, Any] = {}
-    with contextlib.suppress(sqlglot.errors.SqlglotError, KeyError, ValueError):
-        # Every column in one walk, which expands the views and qualifies the query once (three to five
-        # times faster than a walk per column); a column that defeats it is traced alone below.
-        traced = sqlglot_lineage(None, expression, schema=schema, sources=views, dialect="duckdb")
-    result = []
-    for select in expression.selects:
-        column = select.alias_or_name
-        try:
-            node = traced.get(column) or sqlglot_lineage(
-                column, expression, schema=schema, sources=views, dialect="duckdb"
-            )
-        except (sqlglot.errors.SqlglotError, KeyError, ValueError):
-            result.append(ColumnLineage(column, ()))
-            continue
-        found = set()
-        for leaf in node.walk():
-            if leaf.downstream:
-                continue
-            source = leaf.source
-            if isinstance(source, exp.Table):
-                table = ".".join(part for part in (source.db or PUBLIC_SCHEMA, source.name) if part)
-                found.add(f"{table}.{_column_name(leaf.name)}")
-        result.append(ColumnLineage(column, tuple(sorted(found))))
-    return result

@@ -1,11 +1,12 @@
-"""sqltools: translating a report to another dialect with sqlglot and tracing its columns to core tables."""
+"""Translating a report to another dialect with sqlglot and tracing its columns to core tables."""
 
 from __future__ import annotations
 
 import pytest
 
-from hebeidb.common.sqltools import DIALECTS, lineage, transpile
-from hebeidb.reader.database import Database
+from hebeidb.common.lineage import column_lineage
+from hebeidb.reader.database import Database, _catalog_sql
+from hebeidb.reader.translate import DIALECTS, transpile
 
 
 def test_transpile_to_an_unknown_dialect_names_the_dialects() -> None:
@@ -33,7 +34,7 @@ def test_transpile_writes_placeholders_in_the_dialects_style(db: Database, diale
 
 
 def test_lineage_traces_report_columns_to_core_tables(db: Database) -> None:
-    columns = {c.column: c.sources for c in lineage(db.render("medals").inline_sql(), db.con)}
+    columns = {c.column: c.sources for c in lineage(db.render("medals").inline_sql(), db._connection)}
     assert columns["gold"] == ("core.tally_figures.gold",)
     assert columns["competition"] == ("core.competitions.name_en",)
     assert columns["delegation"] == ("core.delegations.region_id",)
@@ -47,7 +48,7 @@ def test_lineage_traces_column_by_column_when_the_walk_of_all_columns_fails(
     import sqlglot.lineage
 
     sql = "SELECT fact_id, upper(label) AS shout, value * 2 AS doubled FROM facts"
-    together = lineage(sql, db.con)
+    together = lineage(sql, db._connection)
     assert [c.sources for c in together][1:] == [("core.indicators.label_en",), ("core.facts.value",)]
     real = sqlglot.lineage.lineage
     walks = []
@@ -59,11 +60,15 @@ def test_lineage_traces_column_by_column_when_the_walk_of_all_columns_fails(
         return real(column, *args, **kwargs)
 
     monkeypatch.setattr(sqlglot.lineage, "lineage", column_by_column)
-    assert lineage(sql, db.con) == together
+    assert lineage(sql, db._connection) == together
     assert walks == [None, *(c.column for c in together)]
 
 
 def test_lineage_of_a_computed_column_and_a_star(db: Database) -> None:
-    traced = lineage("SELECT 1 AS one, upper(label) AS shout FROM facts", db.con)
+    traced = lineage("SELECT 1 AS one, upper(label) AS shout FROM facts", db._connection)
     assert [(c.column, c.sources) for c in traced] == [("one", ()), ("shout", ("core.indicators.label_en",))]
-    assert [(c.column, c.sources) for c in lineage("SELECT * FROM facts", db.con)] == [("*", ())]
+    assert [(c.column, c.sources) for c in lineage("SELECT * FROM facts", db._connection)] == [("*", ())]
+
+
+def lineage(sql: str, con: object) -> list:
+    return column_lineage(sql, *_catalog_sql(con))
