@@ -45,10 +45,10 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def old_version_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database that records hebeidb 0.0.1 as its writer, built once; tests copy it before use."""
-    import hebeidb.builder
+    import hebeidb.builder.steps
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(hebeidb.builder.pipeline, "__version__", "0.0.1")
+        patch.setattr(hebeidb.builder.steps, "__version__", "0.0.1")
         return hebeidb.build(tmp_path_factory.mktemp("old") / "old.duckdb")
 
 

@@ -1113,8 +1113,9 @@ def test_a_text_path_through_a_symlink_out_of_seeds_is_refused(inputs_copy: Path
     (inputs_copy / "seeds" / "sources" / "link.txt").symlink_to(outside)
     sources.write_text(text.replace(article, "sources/link.txt"), encoding="utf-8")
     problem = check_fails(inputs_copy)
-    assert problem.message == "text_path leaves the seeds folder"
-    assert problem.value == "sources/link.txt"
+    assert problem.file == "seeds/sources/link.txt"
+    assert problem.message == "is a link to a place outside the inputs folder"
+    assert problem.value == str(outside)
 
 
 def test_a_seed_header_that_is_not_utf8_is_refused(inputs_copy: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from hebeidb.builder import beside as builder
 from hebeidb.builder import build_database, loading
-from hebeidb.builder import pipeline as builder
 from hebeidb.common.errors import BuildError
 
 WAIT = 60  # seconds a test waits for the other thread before it fails

@@ -11,9 +11,12 @@ Exit codes: 0 success, 2 usage or bad parameter (a missing database, a refused o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,29 +141,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _interrupts() as interrupted:
+        try:
+            return args.handler(args)
+        except BaseException as error:
+            if interrupted.is_set() or isinstance(error, KeyboardInterrupt):
+                # Whatever the interrupt broke on its way out (a DuckDB query, a thread beside it), the
+                # command says so in one line; what it was writing has been removed on the way.
+                return _fail("interrupted", EXIT_INTERRUPTED)
+            return _failure(error)
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[threading.Event]:
+    """While the command runs, Ctrl-C (SIGINT) is recorded before it interrupts, so that any error it causes
+    is known for what it is."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield interrupted
+        return
+
+    def on_interrupt(number: int, frame: object) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _failure(error: BaseException) -> int:
+    """The exit code of an error that ended a command, printed in one line; a bug is raised as it is."""
     from hebeidb.common.errors import HebeidbError
 
-    try:
-        return args.handler(args)
-    except HebeidbError as error:
+    if isinstance(error, HebeidbError):
         return _fail(str(error), error.exit_code)
-    except BrokenPipeError:
+    if isinstance(error, BrokenPipeError):
         # The reader of our output went away (`hebeidb report ... | head`): not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_INTERRUPTED)
-    except OSError as error:
+    if isinstance(error, OSError):
         # A file system error no command foresaw (a folder it may not enter, a full disk): one line.
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}", EXIT_DATA)
-    except Exception as error:
+    if _is_duckdb_error(error):
         # A DuckDB error no command foresaw (out of memory, say) is one line too; anything else is a bug.
-        if not _is_duckdb_error(error):
-            raise
         from hebeidb.common.sqltext import error_first_line
 
         return _fail(f"DuckDB: {error_first_line(error)}", EXIT_DATA)
+    raise error
 
 
 def _is_duckdb_error(error: BaseException) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hebeidb.common.errors import Problem
 from hebeidb.common.paths import PACKAGE_DIR
 
 # The folders of a set of inputs, each a part whose hash build_info records: the DDL, the data with its
@@ -86,6 +87,42 @@ class Inputs:
     def schema_files(self) -> list[Path]:
         """The DDL files in the order they run (their names start with a number)."""
         return sorted(self.schema_dir.glob("*.sql"))
+
+    def links_outside(self) -> list[Problem]:
+        """Every input file or folder that is a link to a place outside the inputs folder, as a problem.
+
+        Asked before any input is read: SQL from the inputs may read only inside the inputs, and a link
+        (``seeds/facts.csv`` to ``/etc/passwd``) would let a file from elsewhere be read, or its first line
+        be shown in an error. Links that stay inside the inputs are followed as usual.
+        """
+        root = os.path.realpath(self.root)
+        problems = []
+        for name in INPUT_DIRS:
+            top = self.root / name
+            outside = self._outside(top, root)
+            problems += outside
+            if outside or not top.is_dir():
+                continue
+            for folder, dirs, files in os.walk(top):  # links to folders are listed, not entered
+                for child in sorted(dirs + files):
+                    problems += self._outside(Path(folder) / child, root)
+        return problems
+
+    def _outside(self, path: Path, root: str) -> list[Problem]:
+        if not path.is_symlink():
+            return []
+        resolved = os.path.realpath(path)
+        if resolved == root or resolved.startswith(root + os.sep):
+            return []
+        return [
+            Problem(
+                "files",
+                path.relative_to(self.root).as_posix(),
+                "is a link to a place outside the inputs folder",
+                value=os.readlink(path),
+                expected=f"a file inside {self.root}",
+            )
+        ]
 
     def files(self) -> list[Path]:
         """Every input file the database is built from, in a stable order."""

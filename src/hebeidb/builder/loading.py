@@ -12,11 +12,9 @@ column instead of as a bare constraint error.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from hebeidb.builder.inputs import Inputs
 from hebeidb.common.contract import REQUIRED_TABLES as CONTRACT_TABLES
 from hebeidb.common.errors import BuildError, Problem
 from hebeidb.common.lineage import TableReads
-from hebeidb.common.progress import Listener
+from hebeidb.common.progress import Timings, timed
 from hebeidb.common.sqltext import (
     error_first_line,
     quote_identifier,
@@ -267,40 +265,6 @@ def stage_lines(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) ->
     return []
 
 
-class Timings(dict[str, float]):
-    """Seconds per build phase, in the order the phases first ran, with row counts where known.
-
-    A plain ``dict`` of seconds to read; ``rows`` holds the rows a phase wrote or read, and
-    ``listener`` (when set) hears of each phase as it starts and ends, for a progress line.
-    """
-
-    def __init__(self, listener: Listener | None = None) -> None:
-        super().__init__()
-        self.rows: dict[str, int] = {}
-        self.listener = listener
-
-    def count(self, name: str, rows: int) -> None:
-        """Add ``rows`` to what phase ``name`` handled."""
-        self.rows[name] = self.rows.get(name, 0) + rows
-        if self.listener is not None:
-            self.listener(name, self.rows[name], False)
-
-
-@contextlib.contextmanager
-def timed(timings: dict[str, float], name: str) -> Iterator[None]:
-    """Add the seconds the block takes to ``timings[name]``; a :class:`Timings` also tells its listener."""
-    listener = timings.listener if isinstance(timings, Timings) else None
-    if listener is not None:
-        listener(name, timings.rows.get(name), False)  # type: ignore[union-attr]
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
-        if listener is not None:
-            listener(name, timings.rows.get(name), True)  # type: ignore[union-attr]
-
-
 def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Base tables the build fills from a view ``core.<table>_scan``, in creation order."""
     return [
@@ -319,7 +283,8 @@ def derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 # The tokenizer reads its pattern from a variable so that DuckDB compiles it once; it is set before the
 # derived tables are filled, on the connection that fills them.
-PATTERN_QUERY = f"SELECT regex FROM {SCHEMA}.number_pattern"
+PATTERN_VIEW = "number_pattern"
+PATTERN_QUERY = f"SELECT regex FROM {SCHEMA}.{PATTERN_VIEW}"
 SET_PATTERN = f"SET VARIABLE hebeidb_number_pattern = ({PATTERN_QUERY})"
 
 

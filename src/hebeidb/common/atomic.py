@@ -124,10 +124,17 @@ def exclusive_lock(target: Path, busy: Callable[[Path], str]) -> Iterator[None]:
     """Hold ``.<target>.lock`` beside ``target`` exclusively; raise LockedError(busy(lock)) if taken."""
     lock_path = target.with_name(f".{target.name}.lock")
     try:
-        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole block
+        # Never through a link: a lock file that links elsewhere would make the build create or open a file
+        # it did not mean to.
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        handle = os.fdopen(descriptor, "r+b")
     except IsADirectoryError:
         raise TargetError(f"cannot lock {target}: {lock_path} is a folder; remove it or choose another path") from None
     except OSError as error:
+        if error.errno == errno.ELOOP or lock_path.is_symlink():
+            raise TargetError(
+                f"cannot lock {target}: {lock_path} is a link; remove it (a build makes its own lock file)"
+            ) from None
         raise TargetError(f"cannot lock {target}: {lock_path}: {error.strerror}") from None
     try:
         try:
@@ -149,11 +156,11 @@ def wait_for_lock(target: Path, timeout: float) -> bool:
     import time
 
     lock_path = target.with_name(f".{target.name}.lock")
-    if not lock_path.is_file():
-        return True
+    if lock_path.is_symlink() or not lock_path.is_file():
+        return True  # no build holds a link: there is nothing to wait for
     deadline = time.monotonic() + timeout
     try:
-        handle = open(lock_path, "rb")  # noqa: SIM115 - closed below
+        handle = os.fdopen(os.open(lock_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb")
     except OSError:
         return True
     with handle:

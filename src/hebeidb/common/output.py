@@ -272,3 +272,77 @@ def _numeric(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- a build report, for people and as data --------------------------------------------------------------
+
+
+def build_summary(report: Any) -> str:
+    """A build report (:class:`hebeidb.builder.report.BuildReport`) in a few lines for the terminal: tables, rows,
+    checks passed, coverage."""
+    rows = sum(report.tables.values())
+    lines = []
+    if report.path is not None:
+        lines.append(f"built {report.path}")
+        lines.append(f"path: {report.build_path} build ({report.reason})")
+        unchanged = report.input_files - report.files_read
+        lines.append(
+            f"inputs: {report.input_files} files, {report.files_read} read to hash them"
+            + (f" ({unchanged} unchanged since the previous build)" if unchanged > 0 else "")
+        )
+    lines.append(
+        f"tables: {len(report.tables)} with {rows} rows ({', '.join(f'{n} {c}' for n, c in report.tables.items())})"
+    )
+    passed = sum(result.passed for result in report.checks)
+    line = f"checks: {passed} of {len(report.checks)} passed ({', '.join(r.name for r in report.checks)})"
+    if report.build_path == "queries-only":
+        line += "; the data checks passed when the reused data was built"
+    lines.append(line)
+    if report.coverage:
+        total = sum(report.coverage.values())
+        lines.append(
+            f"coverage: {total} numbers in the article body, {report.coverage.get('fact', 0)} captured by facts, "
+            f"{report.coverage.get('excluded', 0)} excluded with a reason, none unaccounted"
+        )
+    if report.cross_checks is not None:
+        lines.append(f"cross-checks: {report.cross_checks} passed")
+    return "\n".join(lines)
+
+
+def build_timings_table(report: Any) -> str:
+    """A build report's phases as an aligned table for the terminal, with the total."""
+    width = max([len(name) for name in report.timings] + [5])
+    lines = [f"{'phase':<{width}}  {'seconds':>8}  {'rows':>12}"]
+    for phase in report.phases():
+        rows = "" if phase["rows"] is None else f"{phase['rows']:,}"
+        lines.append(f"{phase['phase']:<{width}}  {phase['seconds']:>8.3f}  {rows:>12}")
+    lines.append(f"{'total':<{width}}  {report.seconds:>8.3f}  {report.build_path + ' build':>12}")
+    return "\n".join(lines)
+
+
+def build_results_document(report: Any) -> dict[str, Any]:
+    """A build report as data, in the manner of dbt's ``run_results.json``: metadata, one result per phase and
+    per check, the total time and the path taken."""
+    import duckdb
+
+    from hebeidb.common.version import __version__
+
+    return {
+        "metadata": {
+            "hebeidb_version": __version__,
+            "duckdb_version": duckdb.__version__,
+            "generated_at": dt.datetime.now(tz=dt.UTC).isoformat(timespec="seconds"),
+            "database": None if report.path is None else str(report.path),
+            "inputs_sha256": report.inputs_sha256,
+        },
+        "build": report.build_path,
+        "reason": report.reason,
+        "elapsed_time": round(report.seconds, 6),
+        "results": report.phases(),
+        "checks": [
+            {"check": c.name, "seconds": round(c.seconds, 6), "status": "pass" if c.passed else "fail"}
+            for c in report.checks
+        ],
+        "tables": report.tables,
+        "inputs": {"files": report.input_files, "read": report.files_read},
+    }

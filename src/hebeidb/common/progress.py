@@ -1,4 +1,5 @@
-"""Progress of long work (a build, ``synth``, an export, a site) for people watching a terminal.
+"""Progress of long work (a build, ``synth``, an export, a site): for people watching a terminal, and the
+timings of a build's phases.
 
 The work calls a listener with ``(phase, rows, finished)``: what it is doing, how many rows or files it
 has done so far (None when it does not count them) and whether that phase has just ended. The command
@@ -8,6 +9,7 @@ terminal: output piped to a file or another program stays free of it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -53,3 +55,61 @@ def progress_line(doing: str) -> Iterator[ProgressLine | None]:
     finally:
         if line is not None:
             line.close()
+
+
+class Timings(dict[str, float]):
+    """Seconds per build phase, in the order the phases first ran, with row counts where known.
+
+    A plain ``dict`` of seconds to read; ``rows`` holds the rows a phase wrote or read, and
+    ``listener`` (when set) hears of each phase as it starts and ends, for a progress line.
+    """
+
+    def __init__(self, listener: Listener | None = None) -> None:
+        super().__init__()
+        self.rows: dict[str, int] = {}
+        self.listener = listener
+
+    def count(self, name: str, rows: int) -> None:
+        """Add ``rows`` to what phase ``name`` handled."""
+        self.rows[name] = self.rows.get(name, 0) + rows
+        if self.listener is not None:
+            self.listener(name, self.rows[name], False)
+
+
+@contextlib.contextmanager
+def timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the seconds the block takes to ``timings[name]``; a :class:`Timings` also tells its listener."""
+    listener = timings.listener if isinstance(timings, Timings) else None
+    if listener is not None:
+        listener(name, timings.rows.get(name), False)  # type: ignore[union-attr]
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
+        if listener is not None:
+            listener(name, timings.rows.get(name), True)  # type: ignore[union-attr]
+
+
+class Tally:
+    """Items done of a known total (files of an export, pages of a site) and rows written, told to a listener
+    from whichever thread finished one."""
+
+    def __init__(self, total: int, listener: Listener | None, unit: str = "files") -> None:
+        self.total, self.listener, self.unit = total, listener, unit
+        self.done = self.rows = 0
+        self._lock = threading.Lock()
+
+    def tell(self, doing: str = "") -> None:
+        """Say where the work stands, with what it is ``doing`` now (", writing facts")."""
+        if self.listener is not None:
+            with self._lock:
+                self.listener(f"{self.done} of {self.total} {self.unit}{doing}", self.rows or None,
+                              self.done == self.total)  # fmt: skip
+
+    def add(self, rows: int | None = None) -> None:
+        """One item more is done (with the rows it wrote, when counted)."""
+        with self._lock:
+            self.done += 1
+            self.rows += rows or 0
+        self.tell()

@@ -164,6 +164,10 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
         meta = tomllib.loads(metadata)
     except tomllib.TOMLDecodeError as error:
         raise TemplateError(where, *toml_error(error)) from None
+    except RecursionError:
+        raise TemplateError(where, "the metadata is nested too deeply to read") from None
+    except ValueError as error:  # a number TOML reads but Python refuses (an integer of thousands of digits)
+        raise TemplateError(where, f"the metadata holds a value that cannot be read: {error}") from None
     for key in ("title", "description"):
         if not isinstance(meta.get(key), str):
             raise TemplateError(where, f"needs a text value for {key!r}")
@@ -427,7 +431,7 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     from jinja2.exceptions import SecurityError
 
     source = spec.template
-    _refuse_unknown_names(spec, source)
+    _check_template(spec, source)
     context: dict[str, Any] = {}
     for parameter in spec.parameters:
         value = values.get(parameter.name)
@@ -490,18 +494,54 @@ def _template_line(template: str, sql: str, rendered_line: int) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def _refuse_unknown_names(spec: ReportSpec, source: str) -> None:
-    """Refuse a template that uses a name that is not a parameter, even in ``is none`` tests.
+# What a report template may hold: text, {% if %} / {% elif %} / {% else %} over the parameters, comparisons,
+# tests ("is none"), literals (a list or a mapping to test membership), lookups, and {{ name }} to print an
+# identifier parameter. No loop, macro, call, filter, arithmetic, assignment or include: rendering then takes time
+# in proportion to the template's length, whatever it holds.
+_TEMPLATE_NODES = {
+    "Template", "Output", "TemplateData", "If", "Name", "Const", "Compare", "Operand", "And", "Or", "Not",
+    "Test", "Tuple", "List", "Dict", "Pair", "CondExpr", "Getattr", "Getitem", "Neg", "Pos",
+}  # fmt: skip
+_REFUSED_NODES = {
+    "For": "a for loop", "Macro": "a macro", "CallBlock": "a call block", "Call": "a call", "Filter": "a filter",
+    "FilterBlock": "a filter block", "Assign": "an assignment", "AssignBlock": "an assignment",
+    "Include": "an include", "Import": "an import", "FromImport": "an import", "Extends": "an extends",
+    "Block": "a block", "With": "a with block", "Concat": "a concatenation",
+}  # fmt: skip
+MAX_TEMPLATE_CHARACTERS = 100_000
+
+
+def _check_template(spec: ReportSpec, source: str) -> None:
+    """Refuse a template that uses a construct beyond :data:`_TEMPLATE_NODES`, or a name that is not a
+    parameter, even in ``is none`` tests.
 
     Jinja's strict mode lets ``{% if typo is none %}`` pass silently, which would quietly drop or
     keep a filter; reading the template's free names closes that gap.
     """
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError, meta, nodes
 
+    if len(source) > MAX_TEMPLATE_CHARACTERS:
+        raise TemplateError(
+            spec.template_file,
+            f"the template is {len(source):,} characters long; the limit is {MAX_TEMPLATE_CHARACTERS:,}",
+        )
     try:
-        names = meta.find_undeclared_variables(environment().parse(source))
+        tree = environment().parse(source)
+        for node in tree.find_all(nodes.Node):
+            kind = type(node).__name__
+            if kind not in _TEMPLATE_NODES:
+                what = _REFUSED_NODES.get(kind, "arithmetic" if isinstance(node, nodes.BinExpr) else kind)
+                raise TemplateError(
+                    spec.template_file,
+                    f"{what} is not allowed in a report template: it chooses pieces of SQL with if, elif and else "
+                    "and prints identifier parameters; values are bound as $name",
+                    line=getattr(node, "lineno", None),
+                )
+        names = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError as error:
         raise TemplateError(spec.template_file, str(error.message), line=error.lineno) from None
+    except RecursionError:
+        raise TemplateError(spec.template_file, "the template is nested too deeply to read") from None
     unknown = sorted(names - {p.name for p in spec.parameters})
     if unknown:
         allowed = ", ".join(p.name for p in spec.parameters) or "none"

@@ -1,11 +1,9 @@
 -- Every quote stands verbatim in its source's stored text at the offsets recorded with it, inside
 -- the article body. Documents are quoted; references are cited, never quoted.
+-- The rows come from every table of the data set that quotes its sources (the view quoted_rows, made by
+-- the check runner from the catalog: each core table with source_id, quote, quote_start and quote_end).
 WITH quoted AS (
-    SELECT 'facts' AS table_name, fact_id AS row_key, source_id, quote, quote_start, quote_end
-    FROM core.facts
-    UNION ALL
-    SELECT 'programmes', programme_id, source_id, quote, quote_start, quote_end
-    FROM core.programmes
+    SELECT table_name, row_key, source_id, quote, quote_start, quote_end FROM quoted_rows
 ),
 compared AS (
     SELECT q.*, s.kind, s.body_start, s.body_end,

@@ -7,7 +7,7 @@ SELECT 'schema' AS table_name,
        'a COMMENT ON COLUMN ' || CASE WHEN schema_name = 'main' THEN '' ELSE schema_name || '.' END
            || table_name || '.' || column_name AS expected,
        'column ' || schema_name || '.' || table_name || '.' || column_name || ' has no description' AS problem,
-       CASE WHEN schema_name = 'main' THEN 'schema/110_view_comments.sql' ELSE 'schema/' END AS file,
+       'schema/' AS file,
        NULL AS line
 FROM duckdb_columns() AS c
 WHERE database_name = current_database()

@@ -27,7 +27,7 @@ from hebeidb.builder.inputs import Inputs
 from hebeidb.builder.loading import SCHEMA, Table, require_statements, seed_file, sql_problem, stage_lines
 from hebeidb.common.errors import BuildError, Problem
 from hebeidb.common.reports import toml_error
-from hebeidb.common.sqltext import quote_identifier
+from hebeidb.common.sqltext import quote_identifier, quote_literal
 
 ENGINE_CHECKS_DIR = Path(__file__).resolve().parent
 REQUIRED_COLUMNS = ("table_name", "row_key", "column_name", "value", "expected", "problem")
@@ -124,6 +124,9 @@ def load_checks(inputs: Inputs) -> list[Check]:
             except RecursionError:
                 problems.append(Problem("checks", meta_file, "nested too deeply to read", expected="a flat table"))
                 continue
+            except ValueError as error:  # an integer of thousands of digits
+                problems.append(Problem("checks", meta_file, f"holds a value that cannot be read: {error}"))
+                continue
             for key in ("title", "description"):
                 if not isinstance(meta.get(key), str) or not meta[key].strip():
                     problems.append(Problem("checks", meta_file, f"no text for {key}", column=key, expected="text"))
@@ -168,6 +171,7 @@ def run_checks(
     """Run ``checks`` (or those named in ``only``); the staging views ``stage_<table>`` must still exist to find
     seed lines. A check whose SQL DuckDB refuses is a problem located in its file."""
     by_name = {t.name: t for t in tables}
+    prepare_checks(con)
     results = []
     for check in checks:
         if only is not None and check.name not in only:
@@ -197,6 +201,36 @@ def run_checks(
         ]
         results.append(CheckResult(check.name, problems, time.perf_counter() - started))
     return results
+
+
+QUOTE_COLUMNS = ("source_id", "quote", "quote_start", "quote_end")
+
+
+def prepare_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """Make what the engine's checks read beside the tables, on ``con``: the temporary view ``quoted_rows``, every
+    row of every core table that quotes a source (it has the columns source_id, quote, quote_start and quote_end,
+    and a primary key), as table_name, row_key and those columns."""
+    tables = con.execute(
+        """SELECT t.table_name, list(k.constraint_column_names ORDER BY k.constraint_index)[1]
+           FROM duckdb_tables() AS t
+           JOIN duckdb_constraints() AS k
+             ON k.database_name = t.database_name AND k.schema_name = t.schema_name AND k.table_name = t.table_name
+            AND k.constraint_type = 'PRIMARY KEY'
+           WHERE t.database_name = current_database() AND t.schema_name = $schema
+             AND (SELECT count(*) FROM duckdb_columns() AS c
+                  WHERE c.database_name = t.database_name AND c.schema_name = t.schema_name
+                    AND c.table_name = t.table_name AND list_contains($columns, c.column_name)) = len($columns)
+           GROUP BY t.table_name ORDER BY t.table_name""",
+        {"schema": SCHEMA, "columns": list(QUOTE_COLUMNS)},
+    ).fetchall()
+    parts = [
+        f"SELECT {quote_literal(table)} AS table_name, "
+        + " || '/' || ".join(f"CAST({quote_identifier(c)} AS VARCHAR)" for c in key)
+        + f" AS row_key, {', '.join(QUOTE_COLUMNS)} FROM {SCHEMA}.{quote_identifier(table)}"
+        for table, key in tables
+    ] or ["SELECT NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::INTEGER, NULL::INTEGER WHERE false"]
+    columns = "table_name, row_key, " + ", ".join(QUOTE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW quoted_rows ({columns}) AS " + " UNION ALL ".join(parts))
 
 
 def _locate(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: dict[str, Table], check: str, row: dict) -> Problem:
@@ -229,11 +263,19 @@ def tidy_numbers(text: str) -> str:
 
 
 def coverage_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How the numbers in the document bodies are accounted for: by a fact or by an exclusion.
+    """How the numbers in the document bodies are accounted for: by a fact or by an exclusion; empty when the
+    data set does not tokenise its texts (no ``core.number_tokens`` and ``core.exclusions``).
 
     Called once the checks have passed: every number of a body is then a fact or an exclusion (the
     coverage check fails the build otherwise) and no exclusion stands on a number a fact captures.
     """
+    present = con.execute(
+        """SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $schema
+           AND table_name IN ('number_tokens', 'exclusions')""",
+        {"schema": SCHEMA},
+    ).fetchall()[0][0]
+    if present < 2:
+        return {}
     in_body, excluded = con.execute(
         f"""SELECT (SELECT count(*) FROM {SCHEMA}.number_tokens WHERE in_body),
                    (SELECT count(*) FROM {SCHEMA}.exclusions)"""
