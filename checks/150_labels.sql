@@ -15,6 +15,21 @@ described AS (
 participles AS (
     SELECT d.*, unnest(regexp_extract_all(lower(d.words), '\b[a-z]{4,}ed\b')) AS word
     FROM described AS d
+),
+plurals AS (
+    SELECT d.*, unnest(regexp_extract_all(lower(d.words), '\b[a-z]{3,}s\b')) AS word
+    FROM described AS d
+    WHERE d.column_name = 'label_en'
+),
+done AS (
+    -- The first word of a quote that counts things done, and its stem.
+    SELECT f.fact_id, f.indicator_id, i.label_en, v.stem,
+           row_number() OVER (PARTITION BY f.fact_id ORDER BY strpos(lower(f.quote), v.stem)) AS position
+    FROM core.facts AS f
+    JOIN core.indicators AS i USING (indicator_id)
+    JOIN (VALUES ('establish'), ('creat'), ('provid'), ('graduat'), ('receiv'), ('help')) AS v(stem)
+      ON regexp_matches(lower(f.quote), '\b' || v.stem)
+    WHERE f.aggregation = 'running_total'
 )
 SELECT 'facts' AS table_name,
        f.fact_id AS row_key,
@@ -38,3 +53,28 @@ SELECT p.table_name, p.row_key, p.column_name, p.word,
 FROM participles AS p
 JOIN core.source_texts AS t USING (source_id)
 WHERE NOT regexp_matches(lower(t.text), '\b' || p.word || '\b')
+UNION ALL
+SELECT p.table_name, p.row_key, p.column_name, p.word,
+       '"' || left(p.word, -1) || '''s", the possessive as ' || p.source_id || ' writes it',
+       'the label drops the apostrophe of a possessive'
+FROM plurals AS p
+JOIN core.source_texts AS t USING (source_id)
+WHERE NOT regexp_matches(lower(t.text), '\b' || p.word || '\b')
+  AND regexp_matches(lower(t.text), '\b' || left(p.word, -1) || '''s\b')
+UNION ALL
+SELECT 'indicators', d.indicator_id, 'label_en', d.label_en,
+       'a label that names what was done, as the quote of ' || d.fact_id || ' does ("' || d.stem || '...")',
+       'the label of a running total does not say what it counts was done'
+FROM done AS d
+WHERE d.position = 1 AND NOT contains(lower(d.label_en), d.stem)
+UNION ALL
+SELECT 'indicators', i.indicator_id, 'description', i.description,
+       CASE WHEN i.population IS NULL
+            THEN 'a description that is no share of a population: the quotes name none (population is empty)'
+            ELSE 'a description that names the population "' || i.population || '" in the article''s words' END,
+       'the description of a rate names a population the article does not'
+FROM core.indicators AS i
+WHERE i.measure_kind = 'rate'
+  AND i.indicator_id IN (SELECT indicator_id FROM documented)
+  AND CASE WHEN i.population IS NULL THEN regexp_matches(lower(i.description), '^(share|percentage|proportion) of ')
+           ELSE NOT contains(lower(i.description), lower(i.population)) END

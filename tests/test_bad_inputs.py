@@ -146,7 +146,7 @@ def token_offset(root: Path, token: str, after: str) -> int:
 
 def too_few_fields(root: Path) -> Expect:
     line = replace_line(root, "facts", "medical_insurance_rate", lambda text: _unparse(_fields(text)[:-3]))
-    return Expect("seeds/facts.csv", ("row has 18 fields", "expected 21 fields"), line)
+    return Expect("seeds/facts.csv", ("row has 19 fields", "expected 22 fields"), line)
 
 
 def too_many_fields(root: Path) -> Expect:
@@ -654,7 +654,7 @@ def full_coverage_not_stored(root: Path) -> Expect:
 
 
 def inferred_fact_without_basis(root: Path) -> Expect:
-    for basis in ("ng2021_rank_report", "ng2021_rank_total_medals", "ng2021_rank_games_dates"):
+    for basis in ("ng2021_rank_report", "ng2021_rank_total_medals", "ng2021_rank_stated", "ng2021_rank_games_dates"):
         delete_row(root, "inference_basis", basis)
     return Expect(
         "seeds/facts.csv",
@@ -1047,10 +1047,12 @@ def test_a_repeated_header_column_is_refused(inputs_copy: Path) -> None:
     problem = check_fails(inputs_copy)
     assert (problem.file, problem.line, problem.check) == ("seeds/units.csv", 1, "header")
     assert problem.message == "repeated column label"
-    assert problem.value == "unit_id,label,label,min_value,max_value,description,text_prefix,text_suffix"
-    assert (
-        problem.expected
-        == "columns of core.units: unit_id,label,min_value,max_value,description,text_prefix,text_suffix"
+    assert problem.value == (
+        "unit_id,label,label,min_value,max_value,description,text_prefix,text_suffix,text_suffix_one,step"
+    )
+    assert problem.expected == (
+        "columns of core.units: unit_id,label,min_value,max_value,description,text_prefix,text_suffix,"
+        "text_suffix_one,step"
     )
 
 
@@ -1064,11 +1066,11 @@ def test_an_unknown_header_column_is_named(inputs_copy: Path) -> None:
 
 def test_a_missing_column_is_refused_naming_it(inputs_copy: Path) -> None:
     seed = inputs_copy / "seeds" / "units.csv"
-    rewrite_csv(seed, lambda rows: [row[:-1] for row in rows])  # drop the last column, text_suffix
+    rewrite_csv(seed, lambda rows: [row[:-1] for row in rows])  # drop the last column, step
     problem = check_fails(inputs_copy)
     assert str(problem) == (
-        "seeds/units.csv, line 1: missing column text_suffix; "
-        "expected header unit_id,label,min_value,max_value,description,text_prefix,text_suffix [header]"
+        "seeds/units.csv, line 1: missing column step; expected header "
+        "unit_id,label,min_value,max_value,description,text_prefix,text_suffix,text_suffix_one,step [header]"
     )
 
 

@@ -107,7 +107,8 @@ class BuildReport:
     tables: dict[str, int] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)
-    cross_checks: int | None = 0  # None: not counted again (the data is the previous build's)
+    cross_checks: int | None = 0  # between claims; None: not counted again (the data is the previous build's)
+    interval_checks: int | None = 0  # each fact against its own interval (check_scope within_fact)
     timings: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # rows per phase, where known
     build_path: str = FULL  # FULL or QUERIES_ONLY
@@ -145,7 +146,10 @@ class BuildReport:
             f"{self.coverage.get('excluded', 0)} excluded with a reason, none unaccounted"
         )
         if self.cross_checks is not None:
-            lines.append(f"cross-checks: {self.cross_checks} passed")
+            lines.append(
+                f"cross-checks: {self.cross_checks} between claims passed; "
+                f"{self.interval_checks} of a fact against its own interval passed"
+            )
         return "\n".join(lines)
 
     def phases(self) -> list[dict[str, Any]]:
@@ -628,7 +632,10 @@ def _fill(
         raise BuildError(contract_problems)
     results.append(CheckResult("contract", [], timings["contract"]))
     coverage = coverage_counts(con)
-    cross_checks = con.execute(f"SELECT count(*) FROM {SCHEMA}.cross_checks").fetchall()[0][0]
+    cross_checks, interval_checks = con.execute(
+        f"SELECT count(*) FILTER (WHERE check_scope = 'between_claims'), count(*) FILTER (WHERE check_scope = "
+        f"'within_fact') FROM {SCHEMA}.cross_checks"
+    ).fetchall()[0]
     current = hashes.result()
     _record_files(con, current)
     report = BuildReport(
@@ -639,6 +646,7 @@ def _fill(
         checks=results,
         coverage=coverage,
         cross_checks=cross_checks,
+        interval_checks=interval_checks,
         timings=timings,
         rows=timings.rows,
     )
