@@ -75,6 +75,14 @@ JOIN core.regions AS r USING (region_id)
 WHERE c.kind <> 'national_games' AND r.level <> 'country' AND d.part_of_region_id IS NULL
 UNION ALL
 SELECT 'delegations', d.competition_id || '/' || d.region_id, 'part_of_region_id', d.part_of_region_id,
+       'a delegation at ' || d.competition_id || ' listed in seeds/delegations.csv',
+       'a delegation is part of a delegation that is not at the competition'
+FROM core.delegations AS d
+WHERE d.part_of_region_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM core.delegations AS w
+                  WHERE w.competition_id = d.competition_id AND w.region_id = d.part_of_region_id)
+UNION ALL
+SELECT 'delegations', d.competition_id || '/' || d.region_id, 'part_of_region_id', d.part_of_region_id,
        'a region that encloses ' || d.region_id || ' (one of its parent regions in seeds/regions.csv)',
        'a delegation is part of the delegation of a region that does not enclose it'
 FROM core.delegations AS d

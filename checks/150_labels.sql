@@ -22,11 +22,18 @@ plurals AS (
     WHERE d.column_name = 'label_en'
 ),
 done AS (
-    -- The first word of a quote that counts things done, and its stem.
+    -- The word of a quote that counts things done, nearest before the number (else the first after
+    -- it), and its stem: "established ... has cumulatively graduated 2,221" counts graduations.
     SELECT f.fact_id, f.indicator_id, i.label_en, v.stem,
-           row_number() OVER (PARTITION BY f.fact_id ORDER BY strpos(lower(f.quote), v.stem)) AS position
+           row_number() OVER (
+               PARTITION BY f.fact_id
+               ORDER BY CASE WHEN strpos(w.before, v.stem) > 0 THEN 0 ELSE 1 END,
+                        CASE WHEN strpos(w.before, v.stem) > 0 THEN strpos(reverse(w.before), reverse(v.stem))
+                             ELSE strpos(lower(f.quote), v.stem) END) AS position
     FROM core.facts AS f
     JOIN core.indicators AS i USING (indicator_id)
+    JOIN (SELECT fact_id, min(token_start) AS token_start FROM core.fact_tokens GROUP BY fact_id) AS t USING (fact_id)
+    CROSS JOIN LATERAL (SELECT lower(substring(f.quote, 1, t.token_start - f.quote_start)) AS before) AS w
     JOIN (VALUES ('establish'), ('creat'), ('provid'), ('graduat'), ('receiv'), ('help')) AS v(stem)
       ON regexp_matches(lower(f.quote), '\b' || v.stem)
     WHERE f.aggregation = 'running_total'

@@ -52,7 +52,6 @@ CREATE TABLE core.delegations (
                                                                  'unknown')),
     part_of_region_id VARCHAR REFERENCES core.regions (region_id),
     PRIMARY KEY (competition_id, region_id),
-    FOREIGN KEY (competition_id, part_of_region_id) REFERENCES core.delegations (competition_id, region_id),
     CHECK (part_of_region_id IS NULL OR part_of_region_id <> region_id),
     CHECK ((part_of_region_id IS NOT NULL) = (medal_table = 'provincial_count')),
     CHECK ((counting_basis = 'unknown') = (counting_basis_status = 'unknown')),
@@ -68,4 +67,4 @@ COMMENT ON COLUMN core.delegations.note IS 'Free-text remarks; for an assumed co
 COMMENT ON COLUMN core.delegations.counting_basis_status IS 'sourced (counting_basis_source_id says so), assumed (no source says so; note gives the reason) or unknown.';
 COMMENT ON COLUMN core.delegations.counting_basis_source_id IS 'For a sourced counting basis: the source that shows it; NULL otherwise.';
 COMMENT ON COLUMN core.delegations.medal_table IS 'Which medal table the figures come from: games (the games alone), games_and_joint_event (the games and the event held with them, such as the National Special Olympics), provincial_count (a region''s own count of the medals its athletes won within a larger delegation, part_of_region_id: no table of the games ranks it) or unknown. Ranks of two delegations compare only when both tables and counting bases are known and equal.';
-COMMENT ON COLUMN core.delegations.part_of_region_id IS 'The delegation at the same competition this one is part of (china for Hebei at the Paralympics and Deaflympics, where Hebei''s athletes compete for China): its medals are part of that delegation''s, not a peer row beside it. NULL for a delegation of its own; set exactly when medal_table is provincial_count.';
+COMMENT ON COLUMN core.delegations.part_of_region_id IS 'The delegation at the same competition this one is part of (china for Hebei at the Paralympics and Deaflympics, where Hebei''s athletes compete for China): its medals are part of that delegation''s, not a peer row beside it. NULL for a delegation of its own; set exactly when medal_table is provincial_count. The checks require that delegation at the competition, of a region that encloses this one.';
