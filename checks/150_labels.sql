@@ -24,19 +24,23 @@ plurals AS (
 done AS (
     -- The word of a quote that counts things done, nearest before the number (else the first after
     -- it), and its stem: "established ... has cumulatively graduated 2,221" counts graduations.
-    SELECT f.fact_id, f.indicator_id, i.label_en, v.stem,
+    SELECT d.fact_id, d.label_en, d.stem,
            row_number() OVER (
-               PARTITION BY f.fact_id
-               ORDER BY CASE WHEN strpos(w.before, v.stem) > 0 THEN 0 ELSE 1 END,
-                        CASE WHEN strpos(w.before, v.stem) > 0 THEN strpos(reverse(w.before), reverse(v.stem))
-                             ELSE strpos(lower(f.quote), v.stem) END) AS position
-    FROM core.facts AS f
-    JOIN core.indicators AS i USING (indicator_id)
-    JOIN (SELECT fact_id, min(token_start) AS token_start FROM core.fact_tokens GROUP BY fact_id) AS t USING (fact_id)
-    CROSS JOIN LATERAL (SELECT lower(substring(f.quote, 1, t.token_start - f.quote_start)) AS before) AS w
-    JOIN (VALUES ('establish'), ('creat'), ('provid'), ('graduat'), ('receiv'), ('help')) AS v(stem)
-      ON regexp_matches(lower(f.quote), '\b' || v.stem)
-    WHERE f.aggregation = 'running_total'
+               PARTITION BY d.fact_id
+               ORDER BY CASE WHEN strpos(d.before, d.stem) > 0 THEN 0 ELSE 1 END,
+                        CASE WHEN strpos(d.before, d.stem) > 0 THEN strpos(reverse(d.before), reverse(d.stem))
+                             ELSE strpos(lower(d.quote), d.stem) END) AS position
+    FROM (
+        SELECT f.fact_id, f.quote, i.label_en,
+               lower(substring(f.quote, 1, t.token_start - f.quote_start)) AS before,
+               unnest(list_distinct(regexp_extract_all(lower(f.quote),
+                                                       '\b(establish|creat|provid|graduat|receiv|help)', 1))) AS stem
+        FROM core.facts AS f
+        JOIN core.indicators AS i USING (indicator_id)
+        JOIN (SELECT fact_id, min(token_start) AS token_start FROM core.fact_tokens GROUP BY fact_id) AS t
+          USING (fact_id)
+        WHERE f.aggregation = 'running_total'
+    ) AS d
 )
 SELECT 'facts' AS table_name,
        f.fact_id AS row_key,
@@ -69,10 +73,11 @@ JOIN core.source_texts AS t USING (source_id)
 WHERE NOT regexp_matches(lower(t.text), '\b' || p.word || '\b')
   AND regexp_matches(lower(t.text), '\b' || left(p.word, -1) || '''s\b')
 UNION ALL
-SELECT 'indicators', d.indicator_id, 'label_en', d.label_en,
+SELECT 'indicators', i.indicator_id, 'label_en', d.label_en,
        'a label that names what was done, as the quote of ' || d.fact_id || ' does ("' || d.stem || '...")',
        'the label of a running total does not say what it counts was done'
 FROM done AS d
+JOIN core.facts AS i USING (fact_id)
 WHERE d.position = 1 AND NOT contains(lower(d.label_en), d.stem)
 UNION ALL
 SELECT 'indicators', i.indicator_id, 'description', i.description,

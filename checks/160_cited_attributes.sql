@@ -6,10 +6,6 @@ WITH documents AS (
     JOIN core.source_texts AS t USING (source_id)
     WHERE s.kind = 'document'
 ),
-months AS (
-    SELECT '\b(january|february|march|april|may|june|july|august|september|october|november|december|'
-           || 'jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b' AS pattern
-),
 programme_periods AS (
     SELECT p.*, d.text IS NOT NULL AS from_document,
            list_filter([year(p.period_start), year(p.period_end)],
@@ -41,13 +37,18 @@ chinese_names AS (
     FROM core.programmes WHERE name_zh IS NOT NULL OR name_zh_official IS NOT NULL
 ),
 fact_dates AS (
-    -- The year may stand in the quote or in the document's title (a bulletin for a year).
-    SELECT f.*, s.published_on, d.text IS NOT NULL AS from_document,
-           regexp_matches(coalesce(f.quote, '') || ' ' || s.title, '\b' || year(f.period_end) || '\b') AS year_written,
-           regexp_matches(lower(coalesce(f.quote, '') || ' ' || s.title), (SELECT pattern FROM months)) AS month_written
+    -- The year may stand in the quote or in the document's title (a bulletin for a year). Plain
+    -- string searches, and the month words only where the precision claims more than the year:
+    -- this runs over every fact.
+    SELECT f.*, s.published_on, s.kind = 'document' AS from_document,
+           contains(coalesce(f.quote, '') || ' ' || s.title, CAST(year(f.period_end) AS VARCHAR)) AS year_written,
+           CASE WHEN f.period_end_precision <> 'year'
+                THEN regexp_matches(lower(coalesce(f.quote, '') || ' ' || s.title),
+                                    '\b(january|february|march|april|may|june|july|august|september|october|'
+                                    || 'november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b')
+           END AS month_written
     FROM core.facts AS f
     JOIN core.sources AS s USING (source_id)
-    LEFT JOIN documents AS d USING (source_id)
     WHERE f.period_kind IN ('as_of', 'span', 'target')
 )
 SELECT 'programmes' AS table_name,
@@ -65,7 +66,8 @@ SELECT 'programmes', programme_id, 'period_precision', period_precision,
        'a period read from a year is stated more precisely than its source'
 FROM programme_periods
 WHERE from_document AND len(unwritten) = 0 AND period_precision <> 'year'
-  AND NOT regexp_matches(lower(quote), (SELECT pattern FROM months))
+  AND NOT regexp_matches(lower(quote), '\b(january|february|march|april|may|june|july|august|september|october|'
+                                      || 'november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b')
 UNION ALL
 SELECT 'competitions', competition_id, 'source_id', source_id,
        'the source of the dates (a reference), or date exclusions of ' || competition_id || ' for the numbers '

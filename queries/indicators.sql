@@ -33,10 +33,10 @@ WHERE 1 = 1
 {#- The year rule: a filter keeps a figure when what is known of its period meets the years asked
     for. A figure whose date the source does not state has no year: since keeps it only when its
     period is known to start in or after that year, until when it was reported by the end of it.
-    latest_year >= since follows from the first condition; it lets an engine reading an export
-    partitioned by latest_year skip whole folders. -#}
+    Written so that an engine reading an export partitioned by year or by latest_year skips whole
+    folders: the year alone decides a dated figure, and latest_year >= since follows from either. -#}
 {% if since is not none %}
-  AND coalesce(f.year, year(f.period_start)) >= $since
+  AND (f.year >= $since OR (f.year IS NULL AND year(f.period_start) >= $since))
   AND f.latest_year >= $since
 {% endif %}
 {% if until is not none %}

@@ -262,15 +262,26 @@ repeats AS (
            ON t.source_id = e.source_id AND t.token_start = e.token_start AND t.token_end = e.token_end
     WHERE e.reason_kind = 'repeat'
 ),
+restated_figures AS (
+    -- The same figure (indicator, region, competition, programme and period) stated by more than
+    -- one source.
+    SELECT indicator_id, region_id, competition_id, programme_id, period_start, period_end
+    FROM core.facts
+    GROUP BY ALL
+    HAVING count(DISTINCT source_id) > 1
+),
 restated AS (
-    -- The same figure (indicator, region, competition, programme and period) stated by another
-    -- source: each statement against the first one that rests on no inference.
+    -- Each statement against the first one that rests on no inference.
     SELECT f.*,
            first(f.fact_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_fact_id,
            first(f.value ORDER BY f.is_inferred, f.fact_id) OVER same AS first_value,
            first(f.source_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_source_id,
            count(*) OVER same AS statements
     FROM core.facts AS f
+    JOIN restated_figures AS g
+      ON g.indicator_id = f.indicator_id AND g.region_id IS NOT DISTINCT FROM f.region_id
+     AND g.competition_id IS NOT DISTINCT FROM f.competition_id AND g.programme_id IS NOT DISTINCT FROM f.programme_id
+     AND g.period_start IS NOT DISTINCT FROM f.period_start AND g.period_end = f.period_end
     WINDOW same AS (PARTITION BY f.indicator_id, f.region_id, f.competition_id, f.programme_id, f.period_start,
                                  f.period_end)
 ),

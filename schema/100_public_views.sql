@@ -73,7 +73,9 @@ SELECT f.fact_id,
             WHEN f.rounding = 'none' THEN 'qualified: the qualifier bounds one side, the precision the other'
             WHEN f.rounding = 'nearest_or_down' THEN 'convention unknown: the union of rounding to the nearest and cutting'
             ELSE 'shown by a cross-check against other claims that only this reading passes'
-       END AS rounding_reason
+       END AS rounding_reason,
+       -- The dates of a result at a competition are the competition's, from the source that dates it.
+       CASE WHEN f.period_kind = 'event' THEN m.source_id ELSE f.source_id END AS period_source_id
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
 JOIN core.units AS u ON u.unit_id = i.unit_id
@@ -82,6 +84,7 @@ LEFT JOIN core.qualifiers AS c ON c.qualifier = f.comparison
 JOIN core.sources AS s ON s.source_id = f.source_id
 LEFT JOIN (SELECT fact_id, min(token_start) AS value_start FROM core.fact_tokens GROUP BY fact_id) AS t
        ON t.fact_id = f.fact_id
+LEFT JOIN core.competitions AS m ON m.competition_id = f.competition_id
 ORDER BY f.quote_start IS NULL, f.source_id, coalesce(t.value_start, f.quote_start), f.quote_start, f.fact_id;
 COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance, in the order of the numbers in the text (reference facts last).';
 

@@ -921,3 +921,14 @@ def test_facts_sharing_a_quote_are_in_the_order_of_their_numbers(con: duckdb.Duc
     assert [f["value_start"] for f in ordered] == sorted(f["value_start"] for f in ordered)
     athletes = [f["fact_id"] for f in ordered if f["quote_start"] == fact(con, "ng2025_hebei_sports")["quote_start"]]
     assert athletes == ["ng2025_hebei_athletes", "ng2025_hebei_sports", "ng2025_hebei_events"]  # 263, 28, 377
+
+
+def test_every_fact_names_the_source_of_its_dates(con: duckdb.DuckDBPyConnection) -> None:
+    competitions = dict(con.execute("SELECT competition_id, source_id FROM competitions").fetchall())
+    facts = rows(con, "SELECT * FROM facts")
+    for f in facts:
+        expected = competitions[f["competition_id"]] if f["period_kind"] == "event" else f["source_id"]
+        assert f["period_source_id"] == expected, f["fact_id"]
+    # The article states Hebei's Tokyo medals; the dates of the games come from the Xinhua report.
+    tokyo = fact(con, "tokyo2020_hebei_gold")
+    assert (tokyo["source_id"], tokyo["period_source_id"]) == (ARTICLE_ID, "xinhua_2021_09_06_tokyo_2020")
