@@ -11,11 +11,11 @@ JOIN core.units AS u USING (unit_id)
 WHERE f.value < u.min_value OR f.value > u.max_value
 UNION ALL
 SELECT 'facts', f.fact_id, 'value', CAST(f.value AS VARCHAR),
-       CASE WHEN i.unit_id = 'medals' THEN 'a whole or half number of medals'
-            ELSE 'a whole number of ' || u.label END,
+       CASE u.step WHEN 1 THEN 'a whole number of ' || u.label
+                   WHEN 0.5 THEN 'a whole or half number of ' || u.label
+                   ELSE 'a multiple of ' || CAST(u.step AS VARCHAR) || ' ' || u.label END,
        'value has a fraction its unit cannot have'
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
 JOIN core.units AS u USING (unit_id)
-WHERE (i.unit_id = 'medals' AND f.value * 2 <> round(f.value * 2))
-   OR (i.unit_id <> 'medals' AND i.measure_kind IN ('count', 'rank') AND f.value <> round(f.value))
+WHERE f.value % u.step <> 0

@@ -3,6 +3,15 @@ WITH f AS (
     FROM core.facts AS f
     JOIN core.indicators AS i USING (indicator_id)
     JOIN core.sources AS s USING (source_id)
+),
+-- Words that count things done (established, created, provided, graduated, received, helped): a
+-- figure of them accumulates events up to its date, it is not a stock that can also shrink.
+done AS (
+    SELECT f.*,
+           regexp_extract(lower(f.quote), '\b(establish\w*|creat\w*|provid\w*|graduat\w*|receiv\w*|help\w*)\b', 1)
+               AS verb
+    FROM f
+    WHERE f.source_kind = 'document' AND f.quote IS NOT NULL
 )
 SELECT 'facts' AS table_name,
        fact_id AS row_key,
@@ -42,3 +51,9 @@ SELECT 'facts', fact_id, 'is_inferred', CAST(is_inferred AS VARCHAR),
 FROM f
 WHERE source_kind = 'document' AND period_kind = 'span' AND period_start IS NOT NULL AND NOT is_inferred
   AND NOT contains(quote, CAST(year(period_start) AS VARCHAR))
+UNION ALL
+SELECT 'facts', fact_id, 'aggregation', aggregation,
+       'running_total: the quote counts things done ("' || verb || '"), accumulated up to the date',
+       'a count of things done is stored as a level, a stock at a date'
+FROM done
+WHERE verb <> '' AND aggregation = 'level'

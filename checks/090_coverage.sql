@@ -43,9 +43,19 @@ WHERE NOT EXISTS (SELECT 1 FROM core.number_coverage AS c
                   WHERE c.source_id = e.source_id AND c.token_start = e.token_start
                     AND c.token_end = e.token_end AND c.token = e.token)
 UNION ALL
-SELECT 'exclusions', e.exclusion_id, 'exclusion_id', e.exclusion_id,
-       'either a fact or an exclusion, not both',
-       'excluded number is also captured by fact ' || string_agg(ft.fact_id, ',' ORDER BY ft.fact_id), NULL, NULL
-FROM core.exclusions AS e
-JOIN core.fact_tokens AS ft ON ft.source_id = e.source_id AND ft.token_start = e.token_start
-GROUP BY e.exclusion_id
+-- An ordinal of occurrence ("for the first time") is a milestone said of a fact, never a count or a
+-- rank: it must be excluded as one (a fact it captures, or another reason, fails).
+SELECT CASE WHEN c.exclusion_id IS NULL THEN 'facts' ELSE 'exclusions' END,
+       coalesce(c.exclusion_id, split_part(c.fact_ids, ',', 1)),
+       CASE WHEN c.exclusion_id IS NULL THEN 'value' ELSE 'reason_kind' END,
+       coalesce(c.reason_kind, c.token || ' at ' || c.token_start),
+       'milestone: "' || c.token || ' time" says how often something happened, not a quantity; a row of '
+           || 'seeds/exclusions.csv for it with reason_kind milestone and the fact it is said of',
+       'an ordinal of occurrence is read as ' || CASE WHEN c.exclusion_id IS NULL THEN 'the value of a fact'
+                                                      ELSE 'a ' || c.reason_kind END, NULL, NULL
+FROM core.number_coverage AS c
+JOIN core.number_tokens AS t USING (source_id, token_start)
+JOIN core.source_texts AS x USING (source_id)
+WHERE t.written_as = 'ordinal'
+  AND regexp_matches(substring(x.text, c.token_end + 1, 6), '^\s+times?\b')
+  AND c.status <> 'uncovered' AND coalesce(c.reason_kind, '') <> 'milestone'

@@ -1,4 +1,5 @@
-{#- Every cross-check with the stated value, the computed value, the tolerance and the verdict. -#}
+{#- Every cross-check with the stated value, the computed value, the tolerance and the verdict: the
+    checks between claims first, then each fact against its own interval. -#}
 SELECT c.check_id,
        c.check_kind,
        c.fact_id,
@@ -8,7 +9,8 @@ SELECT c.check_id,
        c.verdict,
        c.description,
        c.unit,
-       c.stated_interval
+       c.stated_interval,
+       c.check_scope
 FROM cross_checks AS c
 WHERE 1 = 1
 {% if check_kind is not none %}
@@ -17,4 +19,7 @@ WHERE 1 = 1
 {% if verdict != 'all' %}
   AND c.verdict = $verdict
 {% endif %}
-ORDER BY c.check_kind, c.check_id
+{% if scope != 'all' %}
+  AND c.check_scope = $scope
+{% endif %}
+ORDER BY c.check_scope, c.check_kind, c.check_id

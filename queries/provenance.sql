@@ -1,4 +1,5 @@
-{#- Each fact with its source, the exact quote and its character offsets in the stored text. -#}
+{#- Each fact with its source, the exact quote and its character offsets in the stored text; facts sharing a
+    quote in the order of their numbers. -#}
 SELECT f.fact_id,
        f.indicator,
        f.region,
@@ -24,4 +25,4 @@ WHERE 1 = 1
 {% if indicator is not none %}
   AND f.indicator = $indicator
 {% endif %}
-ORDER BY CASE WHEN f.quote_start IS NULL THEN 1 ELSE 0 END, f.source_id, f.quote_start, f.fact_id
+ORDER BY CASE WHEN f.quote_start IS NULL THEN 1 ELSE 0 END, f.source_id, f.quote_start, f.value_start, f.fact_id

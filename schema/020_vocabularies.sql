@@ -38,8 +38,11 @@ CREATE TABLE core.units (
     description  VARCHAR NOT NULL,
     text_prefix  VARCHAR,
     text_suffix  VARCHAR,
+    text_suffix_one VARCHAR,
+    step         DECIMAL(18, 2) CHECK (step > 0),
     CHECK (max_value > min_value),
-    CHECK (coalesce(text_prefix, '') <> '' OR coalesce(text_suffix, '') <> '')
+    CHECK (coalesce(text_prefix, '') <> '' OR coalesce(text_suffix, '') <> ''),
+    CHECK ((text_suffix IS NULL) = (text_suffix_one IS NULL))
 );
 COMMENT ON TABLE core.units IS 'Units in which fact values are expressed; values are plain numbers in their unit (1.3 million persons is 1300000).';
 COMMENT ON COLUMN core.units.unit_id IS 'Stable identifier, for example persons, person_times, yuan or percent.';
@@ -49,6 +52,8 @@ COMMENT ON COLUMN core.units.max_value IS 'Largest possible value (100 for perce
 COMMENT ON COLUMN core.units.description IS 'What one unit counts.';
 COMMENT ON COLUMN core.units.text_prefix IS 'Written before a figure in this unit when it is printed (rank 2); NULL for none. Every unit has a prefix or a suffix, so no printed figure loses its unit.';
 COMMENT ON COLUMN core.units.text_suffix IS 'Written after a figure in this unit when it is printed: "%" for percent, " yuan", " person-times"; NULL for none.';
+COMMENT ON COLUMN core.units.text_suffix_one IS 'Written after the figure 1 instead of text_suffix: the singular (" medal", " person"); NULL exactly when text_suffix is.';
+COMMENT ON COLUMN core.units.step IS 'Smallest difference between two values the unit can take: 1 for counts, 0.5 for medals (a medal won by a team from two delegations counts one half to each); NULL for a continuous unit (percent, money). Values are multiples of it, and no figure is stated more finely (precision >= step).';
 
 CREATE TABLE core.qualifiers (
     qualifier       VARCHAR PRIMARY KEY CHECK (regexp_full_match(qualifier, '[a-z_]+')),
@@ -59,25 +64,28 @@ CREATE TABLE core.qualifiers (
     high_from_value BOOLEAN NOT NULL,
     high_inclusive  BOOLEAN NOT NULL,
     description     VARCHAR NOT NULL,
+    reach           DECIMAL(3, 2) CHECK (reach > 0 AND reach <= 1),
     UNIQUE (phrase),
-    CHECK ((qualifier = 'exact') = (phrase IS NULL))
+    CHECK ((qualifier = 'exact') = (phrase IS NULL)),
+    CHECK ((reach IS NULL) = (low_from_value AND high_from_value))
 );
 COMMENT ON TABLE core.qualifiers IS 'The words that qualify a stated figure ("over", "nearly", "at least") and the interval each implies around the stated value.';
 COMMENT ON COLUMN core.qualifiers.qualifier IS 'Identifier used in facts.qualifier; exact means the figure is stated without a qualifying word.';
 COMMENT ON COLUMN core.qualifiers.phrase IS 'The words in the source that express the qualifier, lower case, as they stand right before the number; NULL for exact.';
-COMMENT ON COLUMN core.qualifiers.symbol IS 'Symbol shown before the value in reports, for example > or ≈; = for exact.';
-COMMENT ON COLUMN core.qualifiers.low_from_value IS 'True when the stated value is the lower end of the interval; otherwise the lower end is the unit''s min_value (or unbounded).';
+COMMENT ON COLUMN core.qualifiers.low_from_value IS 'True when the stated value is the lower end of the interval; otherwise the lower end lies reach steps of the figure''s precision below the value, clipped to the unit''s min_value.';
 COMMENT ON COLUMN core.qualifiers.low_inclusive IS 'Whether the lower end, when taken from the value, is included.';
-COMMENT ON COLUMN core.qualifiers.high_from_value IS 'True when the stated value is the upper end of the interval; otherwise the upper end is the unit''s max_value (or unbounded).';
+COMMENT ON COLUMN core.qualifiers.high_from_value IS 'True when the stated value is the upper end of the interval; otherwise the upper end lies reach steps of the figure''s precision above the value, clipped to the unit''s max_value.';
 COMMENT ON COLUMN core.qualifiers.high_inclusive IS 'Whether the upper end, when taken from the value, is included.';
 COMMENT ON COLUMN core.qualifiers.description IS 'What the qualifier means for the true value.';
+COMMENT ON COLUMN core.qualifiers.reach IS 'How far the side the qualifier leaves open reaches from the stated value, in steps of the figure''s precision: 1 for over (a figure one step larger would have been written: "over 96,700" is at most 96,800), 0.5 for nearly (the value is closest to the figure written: "nearly 3,000" is at least 2,500). NULL for exact, which leaves no side open.';
+COMMENT ON COLUMN core.qualifiers.symbol IS 'Symbol shown before the value in reports: > or ≥ for a lower bound the value gives, < or ≤ for an upper bound (one-sided: "nearly 3,000" is < 3,000), ~ where the value bounds neither side, = for exact.';
 
 CREATE TABLE core.number_words (
     word   VARCHAR PRIMARY KEY CHECK (regexp_full_match(word, '[a-z]+')),
     value  DECIMAL(18, 2) NOT NULL CHECK (value >= 0),
-    kind   VARCHAR NOT NULL CHECK (kind IN ('cardinal', 'ordinal', 'scale', 'proportion'))
+    kind   VARCHAR NOT NULL CHECK (kind IN ('cardinal', 'ordinal', 'scale', 'proportion', 'rank'))
 );
 COMMENT ON TABLE core.number_words IS 'English number words the provenance and coverage checks recognise in a text ("nine", "second", "million").';
 COMMENT ON COLUMN core.number_words.word IS 'The word in lower case.';
 COMMENT ON COLUMN core.number_words.value IS 'Its numeric value; a scale word multiplies the number before it.';
-COMMENT ON COLUMN core.number_words.kind IS 'cardinal (nine), ordinal (second), scale (million, billion) or proportion (full, a percentage: full coverage is 100%).';
+COMMENT ON COLUMN core.number_words.kind IS 'cardinal (nine), ordinal (second), scale (million, billion), proportion (full, a percentage: full coverage is 100%) or rank (topping: first in a ranking, rank 1).';

@@ -95,7 +95,8 @@ LEFT JOIN core.number_words AS units
 COMMENT ON VIEW core.number_tokens_scan IS 'Tokenises the stored texts; the build copies it into core.number_tokens.';
 
 -- (Filled into core.fact_tokens by the build.) Which token of its quote each document fact rests on: a number inside the quote span whose value
--- equals the fact's value. A fact without one fails the provenance check.
+-- equals the fact's value and that no exclusion sets aside (the "first" of "for the first time" is a milestone,
+-- not the rank 1 that "topping" states). A fact without one fails the provenance check.
 CREATE VIEW core.fact_tokens_scan AS
 SELECT f.fact_id, t.source_id, t.token, t.token_start, t.token_end, t.value
 FROM core.facts AS f
@@ -103,7 +104,9 @@ JOIN core.number_tokens AS t
   ON t.source_id = f.source_id
  AND t.token_start >= f.quote_start
  AND t.token_end <= f.quote_end
- AND t.value = f.value;
+ AND t.value = f.value
+WHERE NOT EXISTS (SELECT 1 FROM core.exclusions AS e
+                  WHERE e.source_id = t.source_id AND e.token_start = t.token_start AND e.token_end = t.token_end);
 COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
 
 -- Every number in a document body and what accounts for it.
@@ -130,33 +133,46 @@ LEFT JOIN core.exclusions AS e
 WHERE t.in_body;
 COMMENT ON VIEW core.number_coverage IS 'Every number in the body of a document source, with the facts that capture it or the exclusion that explains it.';
 
--- Medal tables pivoted from the facts: one row per delegation at a competition.
+-- Medal tables pivoted from the facts: one row per delegation at a competition. A figure stated by
+-- several sources (the article's inferred rank and the report that states it) counts once: the
+-- agreement cross-check makes them equal, and it rests on an inference only when every statement
+-- of it does. Shares stated beside a tally are kept apart from its figures.
 CREATE VIEW core.tally_figures AS
+WITH figures AS (
+    SELECT f.competition_id,
+           f.region_id,
+           CASE WHEN i.measure_kind = 'share' THEN 'share_' ELSE '' END || i.tally_column AS figure,
+           max(f.value) AS value,
+           bool_and(f.is_inferred) AS is_inferred
+    FROM core.facts AS f
+    JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.tally_column IS NOT NULL
+    WHERE f.competition_id IS NOT NULL AND f.region_id IS NOT NULL
+    GROUP BY ALL
+)
 SELECT d.competition_id,
        d.region_id,
-       max(f.value) FILTER (WHERE i.tally_column = 'gold') AS gold,
-       max(f.value) FILTER (WHERE i.tally_column = 'silver') AS silver,
-       max(f.value) FILTER (WHERE i.tally_column = 'bronze') AS bronze,
-       max(f.value) FILTER (WHERE i.tally_column = 'total') AS stated_total,
-       max(f.value) FILTER (WHERE i.tally_column = 'world_records') AS world_records,
-       max(f.value) FILTER (WHERE i.tally_column = 'rank_gold') AS rank_gold,
-       max(f.value) FILTER (WHERE i.tally_column = 'rank_total') AS rank_total,
-       max(f.value) FILTER (WHERE i.tally_column = 'athletes') AS athletes,
-       max(f.value) FILTER (WHERE i.tally_column = 'sports') AS sports,
-       max(f.value) FILTER (WHERE i.tally_column = 'events') AS events,
-       -- Only the figures of the row count: a share stated beside it is not one of them.
-       coalesce(bool_or(f.is_inferred) FILTER (WHERE i.indicator_id IS NOT NULL), false) AS is_inferred
+       max(g.value) FILTER (WHERE g.figure = 'gold') AS gold,
+       max(g.value) FILTER (WHERE g.figure = 'silver') AS silver,
+       max(g.value) FILTER (WHERE g.figure = 'bronze') AS bronze,
+       max(g.value) FILTER (WHERE g.figure = 'total') AS stated_total,
+       max(g.value) FILTER (WHERE g.figure = 'world_records') AS world_records,
+       max(g.value) FILTER (WHERE g.figure = 'rank_gold') AS rank_gold,
+       max(g.value) FILTER (WHERE g.figure = 'rank_total') AS rank_total,
+       max(g.value) FILTER (WHERE g.figure = 'athletes') AS athletes,
+       max(g.value) FILTER (WHERE g.figure = 'sports') AS sports,
+       max(g.value) FILTER (WHERE g.figure = 'events') AS events,
+       coalesce(bool_or(g.is_inferred) FILTER (WHERE g.figure NOT LIKE 'share_%'), false) AS is_inferred,
+       max(g.value) FILTER (WHERE g.figure = 'share_gold') AS stated_share_of_gold,
+       max(g.value) FILTER (WHERE g.figure = 'share_total') AS stated_share_of_total
 FROM core.delegations AS d
-LEFT JOIN core.facts AS f
-       ON f.competition_id = d.competition_id AND f.region_id = d.region_id
-LEFT JOIN core.indicators AS i
-       ON i.indicator_id = f.indicator_id AND i.measure_kind <> 'share'
+LEFT JOIN figures AS g USING (competition_id, region_id)
 GROUP BY d.competition_id, d.region_id;
-COMMENT ON VIEW core.tally_figures IS 'Each delegation''s medal-table figures gathered from its facts.';
+COMMENT ON VIEW core.tally_figures IS 'Each delegation''s medal-table figures gathered from its facts, and the shares of the delegation it is part of that sources state.';
 
--- Every cross-check of one figure against others: medal sums, stated shares against reference
--- totals, parts against wholes, repeated figures against their first statement, and each value
--- against the interval its qualifier implies.
+-- Every cross-check of a figure. Between claims: medal sums, stated shares against the tallies of
+-- the delegation they are shares of, parts against wholes, repeated figures against their first
+-- statement, the same figure stated by two sources against each other. Within a fact: its value
+-- against the interval its own qualifier, precision and rounding imply (check_scope tells them apart).
 CREATE VIEW core.cross_checks AS
 WITH sums AS (
     SELECT 'medal_sum:' || t.competition_id || ':' || t.region_id AS check_id,
@@ -171,6 +187,8 @@ WITH sums AS (
     JOIN core.facts AS f ON f.competition_id = t.competition_id AND f.region_id = t.region_id
     JOIN core.indicators AS i ON i.indicator_id = f.indicator_id AND i.tally_column = 'total'
                               AND i.measure_kind <> 'share'
+    -- One check per tally, against the first statement of its total that rests on no inference.
+    QUALIFY row_number() OVER (PARTITION BY t.competition_id, t.region_id ORDER BY f.is_inferred, f.fact_id) = 1
 ),
 shares AS (
     -- A stated share is tested against the interval the stated figure means ([55, 56) for a "55%"
@@ -192,8 +210,8 @@ shares AS (
                 AS DECIMAL(18, 2)) AS computed_value,
            CAST(NULL AS DECIMAL(18, 2)) AS tolerance,
            f.value_low, f.low_inclusive, f.value_high, f.high_inclusive,
-           'share of ' || nat.region_id || '''s ' || i.tally_column || ' at ' || f.competition_id
-               || ' stated by ' || f.region_id || ', computed from the medal tables and tested against the interval '
+           f.region_id || '''s share of ' || nat.region_id || '''s ' || i.tally_column || ' at ' || f.competition_id
+               || ' as ' || f.source_id || ' states it, computed from the medal tables and tested against the interval '
                || core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive)
                || ' the stated figure means; counting basis of ' || f.region_id || ' '
                || replace(coalesce(own.counting_basis, 'unknown'), '_', ' ')
@@ -210,9 +228,8 @@ shares AS (
            ON part.competition_id = f.competition_id AND part.region_id = f.region_id
     LEFT JOIN core.delegations AS own
            ON own.competition_id = f.competition_id AND own.region_id = f.region_id
-    LEFT JOIN (SELECT d.* FROM core.delegations AS d
-               JOIN core.regions AS r ON r.region_id = d.region_id AND r.level = 'country') AS nat
-           ON nat.competition_id = f.competition_id AND nat.region_id <> f.region_id
+    LEFT JOIN core.delegations AS nat
+           ON nat.competition_id = f.competition_id AND nat.region_id = own.part_of_region_id
     LEFT JOIN core.tally_figures AS whole
            ON whole.competition_id = nat.competition_id AND whole.region_id = nat.region_id
 ),
@@ -245,6 +262,42 @@ repeats AS (
            ON t.source_id = e.source_id AND t.token_start = e.token_start AND t.token_end = e.token_end
     WHERE e.reason_kind = 'repeat'
 ),
+restated_figures AS (
+    -- The same figure (indicator, region, competition, programme and period) stated by more than
+    -- one source.
+    SELECT indicator_id, region_id, competition_id, programme_id, period_start, period_end
+    FROM core.facts
+    GROUP BY ALL
+    HAVING count(DISTINCT source_id) > 1
+),
+restated AS (
+    -- Each statement against the first one that rests on no inference.
+    SELECT f.*,
+           first(f.fact_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_fact_id,
+           first(f.value ORDER BY f.is_inferred, f.fact_id) OVER same AS first_value,
+           first(f.source_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_source_id,
+           count(*) OVER same AS statements
+    FROM core.facts AS f
+    JOIN restated_figures AS g
+      ON g.indicator_id = f.indicator_id AND g.region_id IS NOT DISTINCT FROM f.region_id
+     AND g.competition_id IS NOT DISTINCT FROM f.competition_id AND g.programme_id IS NOT DISTINCT FROM f.programme_id
+     AND g.period_start IS NOT DISTINCT FROM f.period_start AND g.period_end = f.period_end
+    WINDOW same AS (PARTITION BY f.indicator_id, f.region_id, f.competition_id, f.programme_id, f.period_start,
+                                 f.period_end)
+),
+agreements AS (
+    SELECT 'agreement:' || r.fact_id || ':' || r.first_fact_id AS check_id,
+           'agreement' AS check_kind,
+           r.fact_id,
+           r.value AS stated_value,
+           r.first_value AS computed_value,
+           CAST(0 AS DECIMAL(18, 2)) AS tolerance,
+           r.fact_id || ' (' || r.source_id || ') states the same figure as ' || r.first_fact_id || ': '
+               || r.indicator_id || coalesce(' of ' || r.region_id, '') || coalesce(' at ' || r.competition_id, '')
+               AS description
+    FROM restated AS r
+    WHERE r.statements > 1 AND r.source_id <> r.first_source_id
+),
 intervals AS (
     SELECT 'interval:' || f.fact_id AS check_id,
            'interval' AS check_kind,
@@ -274,6 +327,8 @@ numeric_checks AS (
     UNION ALL BY NAME
     SELECT *, stated_value = computed_value AS holds FROM repeats
     UNION ALL BY NAME
+    SELECT *, stated_value = computed_value AS holds FROM agreements
+    UNION ALL BY NAME
     SELECT * FROM intervals
 )
 SELECT n.check_id,
@@ -287,8 +342,9 @@ SELECT n.check_id,
        CASE WHEN n.check_kind IN ('share', 'interval')
             THEN core.interval_text(n.value_low, n.low_inclusive, n.value_high, n.high_inclusive) END AS stated_interval,
        CASE WHEN f.is_inferred THEN f.note END AS inference,
-       i.unit_id AS unit
+       i.unit_id AS unit,
+       CASE WHEN n.check_kind = 'interval' THEN 'within_fact' ELSE 'between_claims' END AS check_scope
 FROM numeric_checks AS n
 LEFT JOIN core.facts AS f ON f.fact_id = n.fact_id
 LEFT JOIN core.indicators AS i ON i.indicator_id = f.indicator_id;
-COMMENT ON VIEW core.cross_checks IS 'Every cross-check of a figure against others, with stated value, computed value, tolerance and verdict.';
+COMMENT ON VIEW core.cross_checks IS 'Every cross-check of a figure, between claims or within a fact (check_scope), with stated value, computed value, tolerance and verdict.';

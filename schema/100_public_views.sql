@@ -50,7 +50,7 @@ SELECT f.fact_id,
                    WHEN q.qualifier = 'exact' THEN '' ELSE q.symbol || ' ' END
            || CASE WHEN f.value = round(f.value) THEN format('{:,}', CAST(f.value AS BIGINT))
                    ELSE format('{:,}', CAST(f.value AS DOUBLE)) END
-           || coalesce(u.text_suffix, '') AS value_text,
+           || coalesce(CASE WHEN f.value = 1 THEN u.text_suffix_one ELSE u.text_suffix END, '') AS value_text,
        core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive) || ' ' || u.label
            AS interval_text,
        f.precision,
@@ -61,31 +61,53 @@ SELECT f.fact_id,
             WHEN f.competition_id IS NOT NULL THEN 'delegation'
             ELSE 'region' END AS scope,
        f.period_kind IN ('as_of', 'span') AND f.period_end = s.published_on AS period_end_is_upper_bound,
-       CAST(year(f.period_end) AS INTEGER) AS year
+       -- The year rule: a figure whose date its source does not state has no year, only the
+       -- reported-by bound (period_end, the publication date); latest_year is never NULL.
+       CASE WHEN f.period_kind IN ('as_of', 'span') AND f.period_end = s.published_on THEN NULL
+            ELSE CAST(year(f.period_end) AS INTEGER) END AS year,
+       CAST(year(f.period_end) AS INTEGER) AS latest_year,
+       f.period_end_precision,
+       CAST(t.value_start AS INTEGER) AS value_start,
+       CASE WHEN f.aggregation = 'criterion' THEN 'a criterion: a rule''s threshold, exact as written'
+            WHEN f.rounding = 'none' AND f.qualifier = 'exact' THEN 'stated in full'
+            WHEN f.rounding = 'none' THEN 'qualified: the qualifier bounds one side, the precision the other'
+            WHEN f.rounding = 'nearest_or_down' THEN 'convention unknown: the union of rounding to the nearest and cutting'
+            ELSE 'shown by a cross-check against other claims that only this reading passes'
+       END AS rounding_reason,
+       -- The dates of a result at a competition are the competition's, from the source that dates it.
+       CASE WHEN f.period_kind = 'event' THEN m.source_id ELSE f.source_id END AS period_source_id
 FROM core.facts AS f
 JOIN core.indicators AS i USING (indicator_id)
 JOIN core.units AS u ON u.unit_id = i.unit_id
 JOIN core.qualifiers AS q USING (qualifier)
 LEFT JOIN core.qualifiers AS c ON c.qualifier = f.comparison
 JOIN core.sources AS s ON s.source_id = f.source_id
-ORDER BY f.quote_start IS NULL, f.source_id, f.quote_start, f.fact_id;
-COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance.';
+LEFT JOIN (SELECT fact_id, min(token_start) AS value_start FROM core.fact_tokens GROUP BY fact_id) AS t
+       ON t.fact_id = f.fact_id
+LEFT JOIN core.competitions AS m ON m.competition_id = f.competition_id
+ORDER BY f.quote_start IS NULL, f.source_id, coalesce(t.value_start, f.quote_start), f.quote_start, f.fact_id;
+COMMENT ON VIEW facts IS 'Every numeric claim, medal counts included, with qualifier, implied interval and provenance, in the order of the numbers in the text (reference facts last).';
 
 CREATE VIEW medal_tallies AS
 WITH bases AS (
-    -- Two delegations' ranks and medals compare side by side only when both counting bases and
-    -- both medal tables are known and the same. Grouped per competition rather than a window over it:
-    -- an ordered aggregate over a window (string_agg(... ORDER BY ...) OVER) is stored in a form
-    -- DuckDB before 1.2 cannot read, and such a reader could not open the file at all.
+    -- The delegations of their own at a competition are peers; a delegation that is part of another
+    -- (a province's athletes within the national delegation) is no peer of anyone there. Two peers'
+    -- ranks and medals compare side by side only when both counting bases and both medal tables
+    -- are known and the same. Grouped per competition rather than a window over it: an ordered
+    -- aggregate over a window (string_agg(... ORDER BY ...) OVER) is stored in a form DuckDB before
+    -- 1.2 cannot read, and such a reader could not open the file at all.
     SELECT competition_id,
-           count(*) AS n_delegations,
-           bool_and(counting_basis <> 'unknown' AND medal_table <> 'unknown')
-               AND min(counting_basis) = max(counting_basis)
-               AND min(medal_table) = max(medal_table) AS same_bases,
+           count(*) FILTER (WHERE part_of_region_id IS NULL) AS n_peers,
+           coalesce(bool_and(counting_basis <> 'unknown' AND medal_table <> 'unknown')
+                        FILTER (WHERE part_of_region_id IS NULL), false)
+               AND min(counting_basis) FILTER (WHERE part_of_region_id IS NULL)
+                   = max(counting_basis) FILTER (WHERE part_of_region_id IS NULL)
+               AND min(medal_table) FILTER (WHERE part_of_region_id IS NULL)
+                   = max(medal_table) FILTER (WHERE part_of_region_id IS NULL) AS same_bases,
            string_agg(region_id || ': counting basis ' || replace(counting_basis, '_', ' ')
                       || CASE counting_basis_status WHEN 'unknown' THEN '' ELSE ' (' || counting_basis_status || ')' END
                       || ', medal table ' || replace(medal_table, '_', ' '), '; '
-                      ORDER BY region_id) AS bases_text
+                      ORDER BY region_id) FILTER (WHERE part_of_region_id IS NULL) AS bases_text
     FROM core.delegations
     GROUP BY competition_id
 )
@@ -117,16 +139,22 @@ SELECT c.competition_id,
        d.counting_basis_status,
        d.counting_basis_source_id,
        d.medal_table,
-       CASE WHEN b.n_delegations > 1 THEN b.same_bases END AS comparable,
-       CASE WHEN b.n_delegations > 1 AND NOT b.same_bases
+       CASE WHEN d.part_of_region_id IS NOT NULL THEN false WHEN b.n_peers > 1 THEN b.same_bases END AS comparable,
+       CASE WHEN d.part_of_region_id IS NOT NULL
+            THEN 'part of ' || d.part_of_region_id || '''s delegation: ' || d.region_id || '''s own count of the medals its '
+                 || 'athletes won for ' || d.part_of_region_id || ', not a row of the games'' medal table beside it'
+            WHEN b.n_peers > 1 AND NOT b.same_bases
             THEN 'not comparable side by side with the other delegations at this competition: ' || b.bases_text
-       END AS comparison_note
+       END AS comparison_note,
+       d.part_of_region_id AS part_of_delegation,
+       CAST(t.stated_share_of_gold AS DECIMAL(5, 1)) AS stated_share_of_gold,
+       CAST(t.stated_share_of_total AS DECIMAL(5, 1)) AS stated_share_of_total
 FROM core.delegations AS d
 JOIN bases AS b USING (competition_id)
 JOIN core.competitions AS c USING (competition_id)
 JOIN core.tally_figures AS t USING (competition_id, region_id)
 ORDER BY c.start_date, d.region_id;
-COMMENT ON VIEW medal_tallies IS 'Medal table rows per competition and delegation (Hebei, China, ...), built from the facts.';
+COMMENT ON VIEW medal_tallies IS 'Medal table rows per competition and delegation (Hebei, China, ...), built from the facts; a province''s tally within its national delegation is a part of that delegation''s (part_of_delegation), not a peer row.';
 
 CREATE VIEW competitions AS
 SELECT c.competition_id,
@@ -162,7 +190,9 @@ SELECT p.programme_id,
        p.source_id,
        p.quote,
        p.name_zh_source_id,
-       p.part_of_programme_id AS part_of_programme
+       p.part_of_programme_id AS part_of_programme,
+       p.period_source_id,
+       p.period_precision
 FROM core.programmes AS p
 ORDER BY p.quote_start;
 COMMENT ON VIEW programmes IS 'Programmes, policies, institutions and plan periods named in the article.';
@@ -184,7 +214,7 @@ COMMENT ON VIEW indicators IS 'What the facts measure, with unit and measure kin
 
 CREATE VIEW cross_checks AS
 SELECT * FROM core.cross_checks ORDER BY check_kind, check_id;
-COMMENT ON VIEW cross_checks IS 'Every cross-check with stated value, computed value, tolerance and verdict.';
+COMMENT ON VIEW cross_checks IS 'Every cross-check with stated value, computed value, tolerance and verdict: checks between claims (sums, shares, parts against wholes, repeats, agreements) and each fact against its own interval, told apart by check_scope.';
 
 CREATE VIEW numbers AS
 SELECT source_id, token, token_start, token_end, value, status, fact_ids, exclusion_id, reason_kind

@@ -36,7 +36,7 @@ COMBINATIONS: dict[str, list[dict[str, Any]]] = {
         {"domain": "sport_results", "region": "china", "order_by": "indicator"},
         {"order_by": "value", "descending": True},
     ],
-    "consistency": [{"check_kind": "share", "verdict": "pass"}],
+    "consistency": [{"check_kind": "share", "verdict": "pass"}, {"scope": "between_claims", "verdict": "pass"}],
     "timeline": [{"since": 2022, "until": 2025}],
 }
 

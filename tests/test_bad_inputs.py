@@ -146,7 +146,7 @@ def token_offset(root: Path, token: str, after: str) -> int:
 
 def too_few_fields(root: Path) -> Expect:
     line = replace_line(root, "facts", "medical_insurance_rate", lambda text: _unparse(_fields(text)[:-3]))
-    return Expect("seeds/facts.csv", ("row has 18 fields", "expected 21 fields"), line)
+    return Expect("seeds/facts.csv", ("row has 19 fields", "expected 22 fields"), line)
 
 
 def too_many_fields(root: Path) -> Expect:
@@ -654,7 +654,7 @@ def full_coverage_not_stored(root: Path) -> Expect:
 
 
 def inferred_fact_without_basis(root: Path) -> Expect:
-    for basis in ("ng2021_rank_report", "ng2021_rank_total_medals", "ng2021_rank_games_dates"):
+    for basis in ("ng2021_rank_report", "ng2021_rank_total_medals", "ng2021_rank_stated", "ng2021_rank_games_dates"):
         delete_row(root, "inference_basis", basis)
     return Expect(
         "seeds/facts.csv",
@@ -819,6 +819,292 @@ def unit_printed_without_its_name(root: Path) -> Expect:
     )
 
 
+# --- data fidelity, second reading: each class of docs/conventions.md, broken by one seed row ---------------
+
+
+def undated_figure_credited_with_a_date(root: Path) -> Expect:
+    line = set_field(root, "facts", "persons_benefiting", "period_end", "2025-12-31")
+    return Expect(
+        "seeds/facts.csv",
+        ("a date the source does not state is credited to it", "found '2025-12-31'", "expected 2026-02-10"),
+        line,
+        "period_end",
+    )
+
+
+def reference_period_credited_to_the_article(root: Path) -> Expect:
+    line = set_field(root, "programmes", "fifteenth_five_year_plan", "period_source_id", "deep_news_2026_02_10")
+    return Expect(
+        "seeds/programmes.csv",
+        ("the period is credited to a document whose words here do not write it", "the years 2026, 2030"),
+        line,
+        "period_source_id",
+    )
+
+
+def programme_period_without_its_source(root: Path) -> Expect:
+    line = set_field(root, "programmes", "fifteenth_five_year_plan", "period_source_id", "")
+    return Expect(
+        "seeds/programmes.csv",
+        ("values break a rule of the schema", "period_source_id IS NULL"),
+        line,
+        "period_start/period_end/period_source_id",
+    )
+
+
+def chinese_name_credited_to_the_article(root: Path) -> Expect:
+    line = set_field(root, "regions", "baoding", "name_zh_source_id", "deep_news_2026_02_10")
+    return Expect(
+        "seeds/regions.csv",
+        ("a Chinese name is credited to a document that does not write it", "保定市"),
+        line,
+        "name_zh_source_id",
+    )
+
+
+def competition_dates_credited_to_the_article(root: Path) -> Expect:
+    line = set_field(root, "competitions", "tokyo_2020_paralympics", "source_id", "deep_news_2026_02_10")
+    return Expect(
+        "seeds/competitions.csv",
+        ("the competition's dates are credited to a document that does not write them", "24, 5, 2021"),
+        line,
+        "source_id",
+    )
+
+
+def province_as_a_peer_of_its_nation(root: Path) -> Expect:
+    set_field(root, "delegations", "paris_2024_paralympics,hebei", "part_of_region_id", "")
+    line = set_field(root, "delegations", "paris_2024_paralympics,hebei", "medal_table", "games")
+    return Expect(
+        "seeds/delegations.csv",
+        ("a region below the country stands as a delegation of its own at international games",),
+        line,
+        "part_of_region_id",
+    )
+
+
+def part_of_a_delegation_with_the_games_table(root: Path) -> Expect:
+    line = set_field(root, "delegations", "tokyo_2020_paralympics,hebei", "medal_table", "games")
+    return Expect(
+        "seeds/delegations.csv",
+        ("values break a rule of the schema", "medal_table=games", "provincial_count"),
+        line,
+        "part_of_region_id/medal_table",
+    )
+
+
+def part_of_a_delegation_absent_from_the_games(root: Path) -> Expect:
+    set_field(root, "delegations", "national_games_2025,hebei", "part_of_region_id", "china")
+    line = set_field(root, "delegations", "national_games_2025,hebei", "medal_table", "provincial_count")
+    return Expect(
+        "seeds/delegations.csv",
+        ("a delegation is part of a delegation that is not at the competition", "found 'china'"),
+        line,
+        "part_of_region_id",
+    )
+
+
+def part_of_a_region_that_does_not_enclose_it(root: Path) -> Expect:
+    set_field(root, "delegations", "national_games_2025,hebei", "part_of_region_id", "guangdong")
+    line = set_field(root, "delegations", "national_games_2025,hebei", "medal_table", "provincial_count")
+    return Expect(
+        "seeds/delegations.csv",
+        ("a delegation is part of the delegation of a region that does not enclose it", "found 'guangdong'"),
+        line,
+        "part_of_region_id",
+    )
+
+
+def share_of_a_delegation_that_is_part_of_none(root: Path) -> Expect:
+    set_field(root, "delegations", "beijing_2022_winter_paralympics,hebei", "part_of_region_id", "")
+    set_field(root, "delegations", "beijing_2022_winter_paralympics,hebei", "medal_table", "unknown")
+    return Expect(
+        "seeds/facts.csv",
+        ("share of a delegation that is part of no other",),
+        row_line(root, "facts", "beijing2022_hebei_gold_share"),
+        "competition_id",
+    )
+
+
+def restatement_disagrees(root: Path) -> Expect:
+    set_field(root, "facts", "ng2021_hebei_rank_total_reference", "value", "2")
+    return Expect(
+        "seeds/facts.csv",
+        ("agreement check fails", "states the same figure as ng2021_hebei_rank_total_reference", "expected 2"),
+        row_line(root, "facts", "ng2021_hebei_rank_total"),
+        "value",
+    )
+
+
+def same_source_states_a_figure_twice(root: Path) -> Expect:
+    # The report's rank in gold turned into a second rank in total: the later of the two is refused.
+    set_field(root, "facts", "ng2021_hebei_rank_gold", "indicator_id", "medal_rank_total")
+    return Expect(
+        "seeds/facts.csv",
+        ("the delegation already has this medal-table figure from this source", "hebei_economic_daily_2023_10_11"),
+        row_line(root, "facts", "ng2021_hebei_rank_total_reference"),
+        "indicator_id",
+    )
+
+
+def single_rounding_reading_without_evidence(root: Path) -> Expect:
+    line = set_field(root, "facts", "autistic_children_served", "rounding", "nearest")
+    return Expect(
+        "seeds/facts.csv",
+        ("a single reading of rounding with nothing to show it", "found 'nearest'", "nearest_or_down"),
+        line,
+        "rounding",
+    )
+
+
+def percentage_stated_in_full(root: Path) -> Expect:
+    line = set_field(root, "facts", "compulsory_education_enrollment_rate", "rounding", "none")
+    return Expect(
+        "seeds/facts.csv",
+        ("a percentage without a qualifier is stated as exact", "found 'none'", "nearest_or_down"),
+        line,
+        "rounding",
+    )
+
+
+def nearly_printed_as_either_side(root: Path) -> Expect:
+    line = set_field(root, "qualifiers", "nearly", "symbol", "≈")
+    return Expect(
+        "seeds/qualifiers.csv",
+        ("the symbol does not say which side of the interval the stated value bounds", "found '≈'", "expected <"),
+        line,
+        "symbol",
+    )
+
+
+def nearly_reaching_no_bound(root: Path) -> Expect:
+    line = set_field(root, "qualifiers", "nearly", "reach", "")
+    return Expect(
+        "seeds/qualifiers.csv",
+        ("values break a rule of the schema", "reach IS NULL"),
+        line,
+        "reach/low_from_value/high_from_value",
+    )
+
+
+def things_done_stored_as_a_stock(root: Path) -> Expect:
+    line = set_field(root, "facts", "designated_rehabilitation_institutions", "aggregation", "level")
+    return Expect(
+        "seeds/facts.csv",
+        ("a count of things done is stored as a level", "found 'level'", '"establishment"'),
+        line,
+        "aggregation",
+    )
+
+
+def running_total_label_names_a_stock(root: Path) -> Expect:
+    line = set_field(
+        root,
+        "indicators",
+        "designated_rehabilitation_institutions",
+        "label_en",
+        "Designated rehabilitation institutions",
+    )
+    return Expect(
+        "seeds/indicators.csv",
+        ("the label of a running total does not say what it counts was done", '"establish..."'),
+        line,
+        "label_en",
+    )
+
+
+def possessive_without_its_apostrophe(root: Path) -> Expect:
+    line = set_field(root, "indicators", "share_of_national_gold", "label_en", "Share of the national delegations gold")
+    return Expect(
+        "seeds/indicators.csv",
+        ("the label drops the apostrophe of a possessive", "found 'delegations'", "delegation's"),
+        line,
+        "label_en",
+    )
+
+
+def rate_described_of_a_population_the_article_does_not_give(root: Path) -> Expect:
+    line = set_field(
+        root,
+        "indicators",
+        "basic_rehabilitation_coverage_rate",
+        "description",
+        "Share of people with disabilities in need who receive basic rehabilitation services.",
+    )
+    return Expect(
+        "seeds/indicators.csv",
+        ("the description of a rate names a population the article does not",),
+        line,
+        "description",
+    )
+
+
+def milestone_counted_as_the_rank(root: Path) -> Expect:
+    delete_row(root, "exclusions", "ng2021_first_time")
+    return Expect(
+        "seeds/facts.csv",
+        ("an ordinal of occurrence is read as the value of a fact", "first at 2771", "milestone"),
+        row_line(root, "facts", "ng2021_hebei_rank_total"),
+        "value",
+    )
+
+
+def milestone_excluded_as_something_else(root: Path) -> Expect:
+    line = set_field(root, "exclusions", "ng2021_first_time", "reason_kind", "descriptor")
+    return Expect(
+        "seeds/exclusions.csv",
+        ("an ordinal of occurrence is read as a descriptor", "found 'descriptor'"),
+        line,
+        "reason_kind",
+    )
+
+
+def value_resting_on_an_excluded_number(root: Path) -> Expect:
+    rewrite_csv(root / "seeds" / "number_words.csv", lambda rows: [r for r in rows if r[0] != "topping"])
+    return Expect(
+        "seeds/facts.csv",
+        ("value does not appear in its quote except as an excluded number", "ng2021_first_time (milestone)"),
+        row_line(root, "facts", "ng2021_hebei_rank_total"),
+        "value",
+    )
+
+
+def deadline_from_a_year_stated_to_the_day(root: Path) -> Expect:
+    line = set_field(root, "facts", "public_unit_employment_quota", "period_end_precision", "day")
+    return Expect(
+        "seeds/facts.csv",
+        ("a date read from a year is stated more precisely than its source", "found 'day'", "expected year"),
+        line,
+        "period_end_precision",
+    )
+
+
+def year_precision_not_at_the_end_of_the_year(root: Path) -> Expect:
+    line = set_field(root, "programmes", "fifteenth_five_year_plan", "period_precision", "day")
+    set_field(root, "programmes", "fifteenth_five_year_plan", "period_source_id", "deep_news_2026_02_10")
+    return Expect("seeds/programmes.csv", ("the period is credited to a document",), line, "period_source_id")
+
+
+def half_medals_at_a_tenth(root: Path) -> Expect:
+    line = set_field(root, "facts", "ng2021_hebei_gold", "precision", "0.1")
+    return Expect(
+        "seeds/facts.csv",
+        ("precision is finer than the unit's step", "found '0.1'", "at least 0.5, the step of medals"),
+        line,
+        "precision",
+    )
+
+
+def criterion_with_a_precision(root: Path) -> Expect:
+    line = set_field(root, "facts", "special_school_population_threshold", "precision", "100000")
+    return Expect(
+        "seeds/facts.csv",
+        ("values break a rule of the schema", "aggregation=criterion", "precision=100000", "IS NULL"),
+        line,
+        "aggregation/precision",
+    )
+
+
 CASES = [
     pytest.param(too_few_fields, id="csv-row-too-few-fields"),
     pytest.param(too_many_fields, id="csv-row-too-many-fields"),
@@ -892,6 +1178,33 @@ CASES = [
     pytest.param(label_paraphrases_the_article, id="fidelity-9-label-paraphrase"),
     pytest.param(population_not_in_the_quote, id="fidelity-9-population-not-in-quote"),
     pytest.param(unit_printed_without_its_name, id="fidelity-9-unit-without-text"),
+    pytest.param(undated_figure_credited_with_a_date, id="fidelity2-1-undated-figure-given-a-date"),
+    pytest.param(reference_period_credited_to_the_article, id="fidelity2-2-reference-period-credited-to-article"),
+    pytest.param(programme_period_without_its_source, id="fidelity2-2-period-without-source"),
+    pytest.param(chinese_name_credited_to_the_article, id="fidelity2-2-chinese-name-credited-to-article"),
+    pytest.param(competition_dates_credited_to_the_article, id="fidelity2-2-competition-dates-credited-to-article"),
+    pytest.param(share_of_a_delegation_that_is_part_of_none, id="fidelity2-3-share-without-whole"),
+    pytest.param(restatement_disagrees, id="fidelity2-4-restatement-disagrees"),
+    pytest.param(province_as_a_peer_of_its_nation, id="fidelity2-5-province-as-peer"),
+    pytest.param(part_of_a_delegation_with_the_games_table, id="fidelity2-5-part-with-games-table"),
+    pytest.param(part_of_a_delegation_absent_from_the_games, id="fidelity2-5-part-of-absent-delegation"),
+    pytest.param(part_of_a_region_that_does_not_enclose_it, id="fidelity2-5-part-of-non-enclosing-region"),
+    pytest.param(single_rounding_reading_without_evidence, id="fidelity2-6-rounding-reading-without-evidence"),
+    pytest.param(percentage_stated_in_full, id="fidelity2-6-percentage-stated-in-full"),
+    pytest.param(nearly_printed_as_either_side, id="fidelity2-7-nearly-as-either-side"),
+    pytest.param(nearly_reaching_no_bound, id="fidelity2-7-nearly-without-reach"),
+    pytest.param(things_done_stored_as_a_stock, id="fidelity2-8-things-done-as-level"),
+    pytest.param(running_total_label_names_a_stock, id="fidelity2-8-running-total-label-as-stock"),
+    pytest.param(possessive_without_its_apostrophe, id="fidelity2-8-possessive-without-apostrophe"),
+    pytest.param(rate_described_of_a_population_the_article_does_not_give, id="fidelity2-8-rate-population-added"),
+    pytest.param(milestone_counted_as_the_rank, id="fidelity2-9-milestone-counted"),
+    pytest.param(milestone_excluded_as_something_else, id="fidelity2-9-milestone-other-reason"),
+    pytest.param(value_resting_on_an_excluded_number, id="fidelity2-9-value-on-excluded-number"),
+    pytest.param(same_source_states_a_figure_twice, id="fidelity2-10-same-source-twice"),
+    pytest.param(deadline_from_a_year_stated_to_the_day, id="fidelity2-10-deadline-to-the-day"),
+    pytest.param(year_precision_not_at_the_end_of_the_year, id="fidelity2-10-programme-period-precision"),
+    pytest.param(half_medals_at_a_tenth, id="fidelity2-11-half-medals-at-a-tenth"),
+    pytest.param(criterion_with_a_precision, id="fidelity2-11-criterion-with-precision"),
 ]
 # The quick loop (pytest -m "not slow") builds one case of each stage: reading a CSV, a constraint of the DDL,
 # a check, a cross-check and the report views; the full suite builds every case.
@@ -1047,10 +1360,12 @@ def test_a_repeated_header_column_is_refused(inputs_copy: Path) -> None:
     problem = check_fails(inputs_copy)
     assert (problem.file, problem.line, problem.check) == ("seeds/units.csv", 1, "header")
     assert problem.message == "repeated column label"
-    assert problem.value == "unit_id,label,label,min_value,max_value,description,text_prefix,text_suffix"
-    assert (
-        problem.expected
-        == "columns of core.units: unit_id,label,min_value,max_value,description,text_prefix,text_suffix"
+    assert problem.value == (
+        "unit_id,label,label,min_value,max_value,description,text_prefix,text_suffix,text_suffix_one,step"
+    )
+    assert problem.expected == (
+        "columns of core.units: unit_id,label,min_value,max_value,description,text_prefix,text_suffix,"
+        "text_suffix_one,step"
     )
 
 
@@ -1064,11 +1379,11 @@ def test_an_unknown_header_column_is_named(inputs_copy: Path) -> None:
 
 def test_a_missing_column_is_refused_naming_it(inputs_copy: Path) -> None:
     seed = inputs_copy / "seeds" / "units.csv"
-    rewrite_csv(seed, lambda rows: [row[:-1] for row in rows])  # drop the last column, text_suffix
+    rewrite_csv(seed, lambda rows: [row[:-1] for row in rows])  # drop the last column, step
     problem = check_fails(inputs_copy)
     assert str(problem) == (
-        "seeds/units.csv, line 1: missing column text_suffix; "
-        "expected header unit_id,label,min_value,max_value,description,text_prefix,text_suffix [header]"
+        "seeds/units.csv, line 1: missing column step; expected header "
+        "unit_id,label,min_value,max_value,description,text_prefix,text_suffix,text_suffix_one,step [header]"
     )
 
 

@@ -149,6 +149,28 @@ def test_bad_partition_columns_are_refused(built_db: Path, tmp_path: Path, args:
     assert not (tmp_path / "out").exists()
 
 
+def test_the_articles_facts_partition_by_latest_year_not_by_year(
+    built_db: Path, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """A figure whose date the article does not state has no year: a partition by year is refused, one by
+    latest_year (the year it was reported by, never NULL) holds every fact, the undated ones in its year."""
+    refused = hebeidb_cli("export", str(tmp_path / "by_year"), "--db", str(built_db), "--partition-by", "domain,year")
+    assert refused.returncode == 2 and "20 rows have no value there" in refused.stderr
+    assert not (tmp_path / "by_year").exists()
+    out = tmp_path / "out"
+    result = hebeidb_cli("export", str(out), "--db", str(built_db), "--partition-by", "domain,latest_year")
+    assert result.returncode == 0, result.stderr
+    written = duckdb.sql(
+        f"SELECT fact_id, year, latest_year, regexp_extract(filename, 'latest_year=(\\d+)', 1) AS folder "
+        f"FROM read_parquet('{out}/facts/**/*.parquet', hive_partitioning = false, filename = true)"
+    ).fetchall()
+    expected = dict(con.execute("SELECT fact_id, latest_year FROM facts").fetchall())
+    assert {fact_id: latest for fact_id, _, latest, _ in written} == expected
+    assert all(folder == str(latest) for _, _, latest, folder in written)
+    undated = [latest for _, year, latest, _ in written if year is None]
+    assert len(undated) == 20 and set(undated) == {2026}
+
+
 # --- the README's Spark recipe ---------------------------------------------------------------
 
 

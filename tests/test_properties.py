@@ -224,6 +224,12 @@ def year_until(day: dt.date | None, until: int | None) -> bool:
     return until is None or (day is not None and day.year <= until)
 
 
+def reaches_since(start: dt.date | None, end: dt.date | None, end_is_bound: bool, since: int | None) -> bool:
+    """The year rule: a period known to reach ``since`` or later. An end that is only the date a figure was
+    reported by places nothing; then only a start in or after the year does."""
+    return year_from(start if end_is_bound else end, since)
+
+
 def coalesce(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
@@ -279,7 +285,7 @@ def indicators_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]
         for f in truth.facts
         if (v["domain"] is None or f["domain"] == v["domain"])
         and (v["region"] is None or f["region"] == v["region"])
-        and year_from(f["period_end"], v["since"])
+        and reaches_since(f["period_start"], f["period_end"], f["period_end_is_upper_bound"], v["since"])
         and year_until(coalesce(f["period_start"], f["period_end"]), v["until"])
     ]
     for row in rows:
@@ -287,7 +293,7 @@ def indicators_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]
             assert row["domain"] == v["domain"]
         if v["region"] is not None:
             assert row["region"] == v["region"]
-        assert year_from(row["period_end"], v["since"])
+        assert reaches_since(row["period_start"], row["period_end"], row["period_end_is_upper_bound"], v["since"])
     same_multiset([r["fact_id"] for r in rows], [f["fact_id"] for f in expected], f"indicators {v}")
     by_id = {f["fact_id"]: f for f in truth.facts}
     for row in rows:
@@ -313,28 +319,38 @@ def indicators_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]
 
 
 def domain_summary_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    kinds = {s["source_id"]: s["kind"] for s in truth.sources}
     chosen = [f for f in truth.facts if v["region"] is None or f["region"] == v["region"]]
     expected = {}
     for domain in truth.domains:
-        mine = sorted(
-            (f for f in chosen if f["domain"] == domain["domain"]),
-            key=lambda f: (nulls_last(f["quote_start"]), f["fact_id"]),
-        )
+        mine = [f for f in chosen if f["domain"] == domain["domain"]]
+        # Headlines in the order of the numbers in the text, reference figures last; a criterion is none.
+        ordered = sorted(
+            (f for f in mine if f["aggregation"] != "criterion"),
+            key=lambda f: (f["quote_start"] is None, nulls_last(coalesce(f["value_start"], f["quote_start"])),
+                           f["fact_id"]),
+        )  # fmt: skip
         figures = [
             None if f["label"] is None or f["value_text"] is None else f"{f['label']}: {f['value_text']}"
-            for f in mine[:3]
+            for f in ordered[:3]
         ]
         figures += [None] * (3 - len(figures))
+        documents = sum(1 for f in mine if kinds[f["source_id"]] == "document")
         expected[domain["domain"]] = (
             domain["name"],
             len(mine),
             sum(1 for f in mine if f["is_inferred"]),
             *figures,
+            documents,
+            len(mine) - documents,
         )
     got = {
-        r["domain"]: (r["name"], r["facts"], r["inferred"], r["headline_1"], r["headline_2"], r["headline_3"])
+        r["domain"]: (
+            r["name"], r["facts"], r["inferred"], r["headline_1"], r["headline_2"], r["headline_3"],
+            r["document_facts"], r["reference_facts"],
+        )
         for r in rows
-    }
+    }  # fmt: skip
     assert len(rows) == len(got), "domain_summary lists a domain twice"
     assert got == expected, f"domain_summary region={v['region']!r}"
     in_order(rows, lambda r: (-r["facts"], r["domain"]), "domain_summary")
@@ -346,14 +362,17 @@ def consistency_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any
         for c in truth.cross_checks
         if (v["check_kind"] is None or c["check_kind"] == v["check_kind"])
         and (v["verdict"] == "all" or c["verdict"] == v["verdict"])
+        and (v["scope"] == "all" or c["check_scope"] == v["scope"])
     ]
     for row in rows:
         if v["check_kind"] is not None:
             assert row["check_kind"] == v["check_kind"]
         if v["verdict"] != "all":
             assert row["verdict"] == v["verdict"]
+        if v["scope"] != "all":
+            assert row["check_scope"] == v["scope"]
     same_multiset([r["check_id"] for r in rows], [c["check_id"] for c in expected], f"consistency {v}")
-    in_order(rows, lambda r: (r["check_kind"], r["check_id"]), "consistency")
+    in_order(rows, lambda r: (r["check_scope"], r["check_kind"], r["check_id"]), "consistency")
 
 
 def provenance_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -379,40 +398,50 @@ def provenance_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]
         assert row["sha256"] == sources[fact["source_id"]]["sha256"]
     in_order(
         rows,
-        lambda r: (r["quote_start"] is None, r["source_id"], nulls_last(r["quote_start"]), r["fact_id"]),
+        lambda r: (
+            r["quote_start"] is None,
+            r["source_id"],
+            nulls_last(r["quote_start"]),
+            nulls_last(by_id[r["fact_id"]]["value_start"]),
+            r["fact_id"],
+        ),
         "provenance",
     )
 
 
 def timeline_events(truth: Truth) -> list[tuple[Any, ...]]:
-    """(event_kind, ref, starts_on, ends_on) of everything the README says the timeline shows."""
-    events = [("competition", c["competition_id"], c["start_date"], c["end_date"]) for c in truth.competitions]
+    """(event_kind, ref, starts_on, ends_on, end is only a reported-by bound) of everything the timeline shows."""
+    targets = [f for f in truth.facts if f["period_kind"] == "target"]
+    events = [("competition", c["competition_id"], c["start_date"], c["end_date"], False) for c in truth.competitions]
     events += [
-        ("programme", p["programme_id"], p["period_start"], p["period_end"])
+        ("programme", p["programme_id"], p["period_start"], p["period_end"], False)
         for p in truth.programmes
-        if p["period_start"] is not None or p["period_end"] is not None
+        if (p["period_start"] is not None or p["period_end"] is not None)
+        and not any(t["programme_id"] == p["programme_id"] and t["period_end"] == p["period_end"] for t in targets)
     ]
     events += [
-        ("target", f["fact_id"], f["period_start"], f["period_end"])
+        (f["period_kind"], f["fact_id"], f["period_start"], f["period_end"], f["period_end_is_upper_bound"])
         for f in truth.facts
-        if f["period_kind"] == "target"
+        if f["period_kind"] in ("target", "span")
     ]
     events += [
-        ("publication", s["source_id"], s["published_on"], s["published_on"])
+        ("publication", s["source_id"], s["published_on"], s["published_on"], False)
         for s in truth.sources
-        if s["published_precision"] == "day"
+        if s["published_on"] is not None
     ]
     return events
 
 
 def timeline_oracle(truth: Truth, v: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     expected = [
-        e
+        e[:4]
         for e in timeline_events(truth)
-        if year_from(coalesce(e[3], e[2]), v["since"]) and year_until(coalesce(e[2], e[3]), v["until"])
+        if reaches_since(e[2], coalesce(e[3], e[2]), e[4], v["since"]) and year_until(coalesce(e[2], e[3]), v["until"])
     ]
     for row in rows:
-        assert year_from(coalesce(row["ends_on"], row["starts_on"]), v["since"])
+        assert reaches_since(
+            row["starts_on"], coalesce(row["ends_on"], row["starts_on"]), row["ends_on_is_upper_bound"], v["since"]
+        )
         assert year_until(coalesce(row["starts_on"], row["ends_on"]), v["until"])
     same_multiset([(r["event_kind"], r["ref"], r["starts_on"], r["ends_on"]) for r in rows], expected, f"timeline {v}")
     in_order(
@@ -424,7 +453,7 @@ ORACLES: dict[str, tuple[frozenset[str], Callable[[Truth, dict[str, Any], list[d
     "medals": (frozenset({"kind", "since", "until", "delegation"}), medals_oracle),
     "indicators": (frozenset({"domain", "region", "since", "until", "order_by", "descending"}), indicators_oracle),
     "domain_summary": (frozenset({"region"}), domain_summary_oracle),
-    "consistency": (frozenset({"check_kind", "verdict"}), consistency_oracle),
+    "consistency": (frozenset({"check_kind", "verdict", "scope"}), consistency_oracle),
     "provenance": (frozenset({"fact_id", "indicator"}), provenance_oracle),
     "timeline": (frozenset({"since", "until"}), timeline_oracle),
 }

@@ -191,27 +191,48 @@ def test_medals_hebei_share_of_chinas_gold_at_beijing_2022(db: Database) -> None
     assert float(hebei["gold"]) == 10
     assert float(hebei["share_of_national_gold"]) == round(100 * 10 / 18, 1)
     assert float(hebei["share_of_national_total"]) == round(100 * float(hebei["total"]) / 61, 1)
+    # The article's own figures stand beside the computed ones, in columns of their own.
+    assert (hebei["share_of_national_gold_stated"], hebei["share_of_national_total_stated"]) == (55, 60)
     # No source says how Hebei counts a team medal: the note says so rather than calling the share a bound.
     assert "upper bound" not in hebei["share_note"]
     assert "counting basis of hebei: unknown" in hebei["share_note"]
     assert "exact only if both count a team medal the same way" in hebei["share_note"]
 
 
-def test_medals_shares_only_for_provinces_with_a_national_tally(db: Database) -> None:
-    tallies = medal_tallies(db)
-    countries = {r for (r,) in db.sql("SELECT region FROM regions WHERE level = 'country'").fetchall()}
-    national = {r["competition_id"]: r for r in tallies if r["delegation"] in countries}
+def test_medals_shares_only_for_parts_of_a_delegation(db: Database) -> None:
+    """A share is of the delegation a row is part of (Hebei's athletes within China's), computed from the tallies;
+    a stated share comes from a fact of the same delegation, never from the computation."""
+    tallies = {(t["competition_id"], t["delegation"]): t for t in medal_tallies(db)}
+    stated = {
+        (f["competition_id"], f["region"], f["indicator"]): f["value"]
+        for f in facts(db)
+        if f["indicator"] in ("share_of_national_gold", "share_of_national_medals")
+    }
+    parts = 0
     for row in report_records(db, "medals"):
-        source = next(
-            t for t in tallies if (t["competition_id"], t["delegation"]) == (row["competition_id"], row["delegation"])
-        )
-        nation = national.get(row["competition_id"])
-        if source["delegation"] not in countries and nation is not None and row["gold"] is not None:
-            assert float(row["share_of_national_gold"]) == round(100 * float(row["gold"]) / float(nation["gold"]), 1)
+        whole = tallies.get((row["competition_id"], row["part_of_delegation"]))
+        key = (row["competition_id"], row["delegation"])
+        assert row["share_of_national_gold_stated"] == stated.get((*key, "share_of_national_gold"))
+        assert row["share_of_national_total_stated"] == stated.get((*key, "share_of_national_medals"))
+        if whole is not None:
+            parts += 1
+            assert float(row["share_of_national_gold"]) == round(100 * float(row["gold"]) / float(whole["gold"]), 1)
+            assert float(row["share_of_national_total"]) == round(100 * float(row["total"]) / float(whole["total"]), 1)
             assert f"counting basis of {row['delegation']}: " in row["share_note"]
+            assert row["medal_table"] == "provincial_count"
         else:
-            assert row["share_of_national_gold"] is None
+            assert row["share_of_national_gold"] is None and row["share_of_national_total"] is None
             assert row["share_note"] is None
+    assert parts == 4  # Hebei within China's delegation at Tokyo, Beijing, Erzurum and Paris
+
+
+def test_medals_show_which_totals_a_source_states(db: Database) -> None:
+    rows = {(r["competition_id"], r["delegation"]): r for r in report_records(db, "medals")}
+    stated = {(f["competition_id"], f["region"]) for f in facts(db) if f["indicator"] == "total_medals"}
+    assert {k for k, r in rows.items() if r["total_is_stated"]} == stated
+    # Hebei's totals at the 12th National Games and the four international games are sums, not statements.
+    computed = {k[0]: r["total"] for k, r in rows.items() if k[1] == "hebei" and not r["total_is_stated"]}
+    assert sorted(float(t) for t in computed.values()) == [11, 31, 32, 37, 290]
 
 
 # --- indicators -------------------------------------------------------------------------------
@@ -259,15 +280,23 @@ def test_indicators_region(db: Database, region: str) -> None:
     assert fact_ids(report_records(db, "indicators", region=region)) == fact_ids(expected)
 
 
-@pytest.mark.parametrize("since", [2022, 2025, 2026, 2027])
+def known_to_reach(row: dict[str, Any], since: int) -> bool:
+    """The year rule for ``since``: a dated period ends in or after the year; one whose end is only the date it
+    was reported by counts only when it is known to start in or after the year."""
+    if not row["period_end_is_upper_bound"]:
+        return row["period_end"].year >= since
+    return row["period_start"] is not None and row["period_start"].year >= since
+
+
+@pytest.mark.parametrize("since", [2021, 2022, 2025, 2026, 2027])
 def test_indicators_since(db: Database, since: int) -> None:
     everything = facts(db)
-    expected = sorted(
-        (r for r in everything if r["period_end"] is not None and r["period_end"].year >= since),
-        key=lambda r: (r["domain"], r["fact_id"]),
-    )
+    expected = sorted((r for r in everything if known_to_reach(r, since)), key=lambda r: (r["domain"], r["fact_id"]))
     assert proper_subset(expected, everything)
-    assert fact_ids(report_records(db, "indicators", since=since)) == fact_ids(expected)
+    got = report_records(db, "indicators", since=since)
+    assert fact_ids(got) == fact_ids(expected)
+    # Figures reported by 2026-02-10 without a date of their own never count as 2026 figures.
+    assert not [r for r in got if r["period_end_is_upper_bound"] and r["period_start"] is None]
 
 
 @pytest.mark.parametrize("until", [2021, 2022, 2025, 2026])
@@ -312,7 +341,9 @@ def test_indicators_filters_combine(db: Database) -> None:
 
 
 def cross_checks(db: Database) -> list[dict[str, Any]]:
-    return sorted(records(db, "SELECT * FROM cross_checks"), key=lambda r: (r["check_kind"], r["check_id"]))
+    return sorted(
+        records(db, "SELECT * FROM cross_checks"), key=lambda r: (r["check_scope"], r["check_kind"], r["check_id"])
+    )
 
 
 def check_ids(rows: Iterable[dict[str, Any]]) -> list[str]:
@@ -320,7 +351,22 @@ def check_ids(rows: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def test_consistency_default_is_every_check(db: Database) -> None:
-    assert check_ids(report_records(db, "consistency")) == check_ids(cross_checks(db))
+    got = report_records(db, "consistency")
+    assert sorted(check_ids(got)) == sorted(check_ids(cross_checks(db)))
+    # The checks between claims come first, each fact against its own interval after them.
+    scopes = [r["check_scope"] for r in got]
+    assert scopes == sorted(scopes) and set(scopes) == {"between_claims", "within_fact"}
+
+
+@pytest.mark.parametrize("scope", ["between_claims", "within_fact"])
+def test_consistency_scope(db: Database, scope: str) -> None:
+    everything = cross_checks(db)
+    expected = [r for r in everything if r["check_scope"] == scope]
+    assert proper_subset(expected, everything)
+    got = report_records(db, "consistency", scope=scope)
+    assert check_ids(got) == check_ids(expected)
+    kinds = {r["check_kind"] for r in got}
+    assert (kinds == {"interval"}) is (scope == "within_fact")
 
 
 def test_consistency_check_kind(db: Database) -> None:
@@ -337,7 +383,7 @@ def test_consistency_check_kind(db: Database) -> None:
 def test_consistency_verdict(db: Database, verdict: str) -> None:
     expected = [r for r in cross_checks(db) if r["verdict"] == verdict]
     got = report_records(db, "consistency", verdict=verdict)
-    assert check_ids(got) == check_ids(expected)
+    assert sorted(check_ids(got)) == sorted(check_ids(expected))
     assert all(r["verdict"] == verdict for r in got)
 
 
@@ -373,7 +419,8 @@ def test_provenance_default_covers_every_fact_with_its_source(db: Database) -> N
     # Quoted facts first, in the order of the text.
     quoted = [r for r in got if r["quote_start"] is not None]
     assert got[: len(quoted)] == quoted
-    assert quoted == sorted(quoted, key=lambda r: (r["source_id"], r["quote_start"], r["fact_id"]))
+    value_start = {r["fact_id"]: r["value_start"] for r in facts(db)}
+    assert quoted == sorted(quoted, key=lambda r: (r["source_id"], r["quote_start"], value_start[r["fact_id"]]))
 
 
 @pytest.mark.parametrize("fact_id", ["persons_benefiting", "beijing2022_hebei_gold", "public_unit_employment_quota"])
@@ -409,42 +456,66 @@ def test_provenance_fact_id_and_indicator_combine(db: Database) -> None:
 # --- timeline ---------------------------------------------------------------------------------
 
 
-def timeline_events(db: Database) -> list[tuple[dt.date | None, dt.date | None, str]]:
-    """(starts_on, ends_on, ref) of every dated thing the README says the timeline shows."""
-    events = [(r["start_date"], r["end_date"], r["competition_id"]) for r in records(db, "SELECT * FROM competitions")]
-    events += [
-        (r["period_start"], r["period_end"], r["programme_id"])
-        for r in records(db, "SELECT * FROM programmes")
-        if r["period_start"] is not None or r["period_end"] is not None
+def timeline_events(db: Database) -> list[tuple[dt.date | None, dt.date | None, str, bool]]:
+    """(starts_on, ends_on, ref, end is only a reported-by bound) of every dated thing the timeline shows."""
+    targets = [r for r in facts(db) if r["period_kind"] == "target"]
+    events = [
+        (r["start_date"], r["end_date"], r["competition_id"], False) for r in records(db, "SELECT * FROM competitions")
     ]
-    events += [(r["period_start"], r["period_end"], r["fact_id"]) for r in facts(db) if r["period_kind"] == "target"]
     events += [
-        (r["published_on"], r["published_on"], r["source_id"])
+        (r["period_start"], r["period_end"], r["programme_id"], False)
+        for r in records(db, "SELECT * FROM programmes")
+        if (r["period_start"] is not None or r["period_end"] is not None)
+        # a deadline a target fact gives is shown once, as the target
+        and not any(t["programme_id"] == r["programme_id"] and t["period_end"] == r["period_end"] for t in targets)
+    ]
+    events += [
+        (r["period_start"], r["period_end"], r["fact_id"], r["period_end_is_upper_bound"])
+        for r in facts(db)
+        if r["period_kind"] in ("target", "span")
+    ]
+    events += [
+        (r["published_on"], r["published_on"], r["source_id"], False)
         for r in records(db, "SELECT * FROM sources")
-        if r["published_precision"] == "day"
+        if r["published_on"] is not None
     ]
     return events
+
+
+def timeline_keeps(event: tuple[Any, ...], since: int | None, until: int | None) -> bool:
+    start, end, _, end_is_bound = event
+    reaches = start if end_is_bound else (end or start)
+    return (since is None or (reaches is not None and reaches.year >= since)) and (
+        until is None or (start or end).year <= until
+    )
 
 
 def test_timeline_default_holds_every_event_in_date_order(db: Database) -> None:
     expected = timeline_events(db)
     got = report_records(db, "timeline")
-    assert sorted(r["ref"] for r in got) == sorted(ref for _, _, ref in expected)
+    assert sorted(r["ref"] for r in got) == sorted(e[2] for e in expected)
     placed = [r["starts_on"] if r["starts_on"] is not None else r["ends_on"] for r in got]
     assert placed == sorted(placed)
-    # The 15th Five-Year Plan period and the employment quota "by 2027" are in it.
-    assert {"fifteenth_five_year_plan", "public_institution_employment_quota"} <= {r["ref"] for r in got}
+    # The 15th Five-Year Plan period (years from a reference), the employment quota "by 2027" (once), the spans
+    # the article states and every dated source (the Global Times, known to the month) are in it.
+    refs = [r["ref"] for r in got]
+    assert {"fifteenth_five_year_plan", "public_unit_employment_quota", "tdsp_key_livelihood_years"} <= set(refs)
+    assert {"medical_insurance_rate", "global_times_2025_12_national_games"} <= set(refs)
+    assert "public_institution_employment_quota" not in refs
+    by_ref = {r["ref"]: r for r in got}
+    assert by_ref["fifteenth_five_year_plan"]["source_id"] == "compiled_reference_facts"
+    assert by_ref["fifteenth_five_year_plan"]["date_precision"] == "year"
+    assert by_ref["public_unit_employment_quota"]["date_precision"] == "year"
+    assert by_ref["global_times_2025_12_national_games"]["date_precision"] == "month"
+    assert by_ref["tdsp_key_livelihood_years"]["ends_on_is_upper_bound"] is True
 
 
-@pytest.mark.parametrize(("since", "until"), [(2024, None), (None, 2022), (2022, 2025), (2027, None), (None, 2021)])
+@pytest.mark.parametrize(
+    ("since", "until"), [(2024, None), (None, 2022), (2022, 2025), (2027, None), (None, 2021), (2021, None)]
+)
 def test_timeline_since_until(db: Database, since: int | None, until: int | None) -> None:
     events = timeline_events(db)
-    expected = sorted(
-        ref
-        for start, end, ref in events
-        if (since is None or (end or start).year >= since)  # type: ignore[union-attr]
-        and (until is None or (start or end).year <= until)  # type: ignore[union-attr]
-    )
+    expected = sorted(e[2] for e in events if timeline_keeps(e, since, until))
     assert proper_subset(expected, events)
     params = {k: v for k, v in (("since", since), ("until", until)) if v is not None}
     assert sorted(r["ref"] for r in report_records(db, "timeline", **params)) == expected
@@ -453,38 +524,44 @@ def test_timeline_since_until(db: Database, since: int | None, until: int | None
 # --- domain_summary ---------------------------------------------------------------------------
 
 
-def expected_summary(db: Database, region: str | None) -> list[tuple[str, int, int, str | None]]:
-    """(domain, facts, inferred, headline_1) per domain, ordered by facts descending then domain."""
+def expected_summary(db: Database, region: str | None) -> list[tuple[str, int, int, str | None, int, int]]:
+    """(domain, facts, inferred, headline_1, document facts, reference facts) per domain, by facts descending then
+    domain; the headline is the first figure by the position of its number in the text, never a criterion."""
+    kinds = {r["source_id"]: r["kind"] for r in records(db, "SELECT * FROM sources")}
     rows = [r for r in facts(db) if region is None or r["region"] == region]
     summary = []
     for domain in distinct(db, "domains", "domain"):
         mine = [r for r in rows if r["domain"] == domain]
-        mine.sort(key=lambda r: (r["quote_start"] is None, r["quote_start"] or 0, r["fact_id"]))
-        first = f"{mine[0]['label']}: {mine[0]['value_text']}" if mine else None
-        summary.append((domain, len(mine), sum(bool(r["is_inferred"]) for r in mine), first))
+        figures = sorted(
+            (r for r in mine if r["aggregation"] != "criterion"),
+            key=lambda r: (r["quote_start"] is None, r["value_start"] or 0, r["fact_id"]),
+        )
+        first = f"{figures[0]['label']}: {figures[0]['value_text']}" if figures else None
+        documents = sum(kinds[r["source_id"]] == "document" for r in mine)
+        summary.append((domain, len(mine), sum(bool(r["is_inferred"]) for r in mine), first, documents,
+                        len(mine) - documents))  # fmt: skip
     return sorted(summary, key=lambda s: (-s[1], s[0]))
 
 
-def summary_of(rows: Iterable[dict[str, Any]]) -> list[tuple[str, int, int | None, str | None]]:
-    return [(r["domain"], r["facts"], r["inferred"], r["headline_1"]) for r in rows]
-
-
-def normalise_inferred(rows: list[tuple[str, int, int | None, str | None]]) -> list[tuple[str, int, int, str | None]]:
-    return [(d, n, i or 0, h) for d, n, i, h in rows]
+def summary_of(rows: Iterable[dict[str, Any]]) -> list[tuple[str, int, int, str | None, int, int]]:
+    return [
+        (r["domain"], r["facts"], r["inferred"] or 0, r["headline_1"], r["document_facts"], r["reference_facts"])
+        for r in rows
+    ]
 
 
 def test_domain_summary_default_counts_every_fact(db: Database) -> None:
     got = summary_of(report_records(db, "domain_summary"))
-    assert normalise_inferred(got) == expected_summary(db, None)
-    assert sum(n for _, n, _, _ in got) == len(facts(db))
+    assert got == expected_summary(db, None)
+    assert sum(r[1] for r in got) == len(facts(db))
+    assert sum(r[5] for r in got) > 0 and sum(r[4] for r in got) > 0
 
 
 @pytest.mark.parametrize("region", ["hebei", "china", "baoding", "guangdong"])
 def test_domain_summary_region(db: Database, region: str) -> None:
     got = summary_of(report_records(db, "domain_summary", region=region))
-    expected = expected_summary(db, region)
-    assert normalise_inferred(got) == expected
-    assert sum(n for _, n, _, _ in got) == sum(1 for r in facts(db) if r["region"] == region)
+    assert got == expected_summary(db, region)
+    assert sum(r[1] for r in got) == sum(1 for r in facts(db) if r["region"] == region)
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -538,7 +615,12 @@ def test_out_of_range_is_refused_with_the_range(db: Database, parameter: str, va
 
 
 def test_edges_of_the_range_are_allowed(db: Database) -> None:
-    assert db.report("timeline", since=1900, until=2100).fetchall() == db.report("timeline").fetchall()
+    everything = report_records(db, "timeline")
+    # A span that neither starts on a known date nor ends on one (reported by a date) is in no year range.
+    unplaced = [r for r in everything if r["ends_on_is_upper_bound"] and r["starts_on"] is None]
+    assert [r["ref"] for r in unplaced] == ["medical_insurance_rate"]
+    assert report_records(db, "timeline", since=1900, until=2100) == [r for r in everything if r not in unplaced]
+    assert report_records(db, "timeline", until=2100) == everything
 
 
 def test_choice_outside_its_list_is_refused_with_the_choices(db: Database) -> None:

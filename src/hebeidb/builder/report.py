@@ -25,7 +25,8 @@ class BuildReport:
     tables: dict[str, int] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     coverage: dict[str, int] = field(default_factory=dict)  # empty when the data set has no numbers to cover
-    cross_checks: int | None = 0  # None: not counted again (the data is the previous build's) or none exist
+    cross_checks: int | None = 0  # between claims; None: not counted again (the data is the previous build's)
+    interval_checks: int | None = 0  # each fact against its own interval (check_scope within_fact)
     timings: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # rows per phase, where known
     build_path: str = FULL  # FULL or QUERIES_ONLY

@@ -128,7 +128,7 @@ def finish(
     values = {"inputs_sha256": current["inputs"], "built_at": build_time(), **parts, **build_info}
     if data:
         coverage = coverage_counts(con)
-        cross_checks = _count_if_present(con, "cross_checks")
+        cross_checks, interval_checks = _cross_checks(con)
         values |= {
             "package_version": __version__,
             "duckdb_version": duckdb.__version__,
@@ -149,7 +149,7 @@ def finish(
         )
         n_facts, n_excluded = con.execute(f"SELECT n_facts_covering, n_excluded FROM {SCHEMA}.build_info").fetchall()[0]
         coverage = {} if n_facts is None else {"fact": n_facts, "excluded": n_excluded}
-        cross_checks = None
+        cross_checks = interval_checks = None
     return BuildReport(
         None,
         current["inputs"],
@@ -159,20 +159,28 @@ def finish(
         checks=results,
         coverage=coverage,
         cross_checks=cross_checks,
+        interval_checks=interval_checks,
         timings=timings,
         rows=timings.rows,
         build_path=FULL if data else "queries-only",
     )
 
 
-def _count_if_present(con: duckdb.DuckDBPyConnection, view: str) -> int | None:
-    """Rows of ``core.<view>``, or None when the data set defines no such view."""
+def _cross_checks(con: duckdb.DuckDBPyConnection) -> tuple[int | None, int | None]:
+    """The cross-checks that passed: between claims, and of a fact against its own interval (``check_scope``);
+    None, None when the data set defines no ``core.cross_checks``."""
     present = con.execute(
         "SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND schema_name = $schema "
-        "AND view_name = $view",
-        {"schema": SCHEMA, "view": view},
+        "AND view_name = 'cross_checks'",
+        {"schema": SCHEMA},
     ).fetchall()[0][0]
-    return con.execute(f"SELECT count(*) FROM {SCHEMA}.{view}").fetchall()[0][0] if present else None
+    if not present:
+        return None, None
+    return con.execute(
+        f"""SELECT count(*) FILTER (WHERE check_scope = 'between_claims'),
+                   count(*) FILTER (WHERE check_scope = 'within_fact')
+            FROM {SCHEMA}.cross_checks"""
+    ).fetchall()[0]
 
 
 def record_files(con: duckdb.DuckDBPyConnection, hashes: InputHashes) -> None:

@@ -305,7 +305,10 @@ def build_summary(report: Any) -> str:
             f"{report.coverage.get('excluded', 0)} excluded with a reason, none unaccounted"
         )
     if report.cross_checks is not None:
-        lines.append(f"cross-checks: {report.cross_checks} passed")
+        lines.append(
+            f"cross-checks: {report.cross_checks} between claims passed; "
+            f"{report.interval_checks or 0} of a fact against its own interval passed"
+        )
     return "\n".join(lines)
 
 

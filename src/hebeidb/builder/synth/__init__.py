@@ -88,7 +88,7 @@ def _generate(con: duckdb.DuckDBPyConnection, installed: Inputs, seeds: Path, to
     for name, header in (
         ("programmes", "programme_id,name_en,name_zh,name_zh_official,name_zh_source_id,kind,domain_id,region_id,"
                        "edition,period_start,period_end,description,source_id,quote,quote_start,quote_end,"
-                       "part_of_programme_id"),
+                       "part_of_programme_id,period_source_id,period_precision"),
         ("inference_basis", "basis_id,fact_id,basis_fact_id,basis_source_id,role"),
         ("exclusions", "exclusion_id,source_id,token,token_start,token_end,reason_kind,reason,fact_id,"
                        "competition_id,programme_id"),
