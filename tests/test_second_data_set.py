@@ -1,0 +1,125 @@
+"""A data set of its own (tests/data/tiny: one source, three facts, one report with a chart, one check) builds
+with the same engine, passes its own check, and every reader serves it: the data set lives in its inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import cli_in_process
+
+import hebeidb
+from hebeidb.builder import build_database
+from hebeidb.reader.translate import DIALECTS
+
+TINY = Path(__file__).parent / "data" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return hebeidb.build(tmp_path_factory.mktemp("tiny") / "tiny.duckdb", inputs=TINY)
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "tiny"
+    shutil.copytree(TINY, copy)
+    return copy
+
+
+def test_the_data_set_builds_with_its_own_check_and_the_engines(tmp_path: Path) -> None:
+    report = build_database(tmp_path / "t.duckdb", inputs=TINY)
+    names = [check.name for check in report.checks]
+    assert "positive" in names  # its own, from its checks/
+    assert {"source_hash", "quotes", "documentation", "contract"} <= set(names)  # the engine's
+    assert all(check.passed for check in report.checks)
+    assert report.tables["facts"] == 3
+    assert report.coverage == {} and report.cross_checks is None  # it tokenises no text and cross-checks nothing
+    assert "coverage:" not in report.summary()
+
+
+def test_its_own_check_fails_its_build_where_the_row_is(tiny_copy: Path) -> None:
+    facts = tiny_copy / "seeds" / "facts.csv"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(",45,persons,", ",-45,persons,"), encoding="utf-8")
+    with pytest.raises(hebeidb.BuildError) as caught:
+        hebeidb.build(tiny_copy / "t.duckdb", inputs=tiny_copy)
+    [problem] = caught.value.problems
+    assert (problem.check, problem.file, problem.line, problem.column) == ("positive", "seeds/facts.csv", 4, "value")
+
+
+def test_the_engine_checks_its_quotes_at_their_offsets(tiny_copy: Path) -> None:
+    facts = tiny_copy / "seeds" / "facts.csv"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(",143,172", ",144,173"), encoding="utf-8")
+    with pytest.raises(hebeidb.BuildError) as caught:
+        hebeidb.build(tiny_copy / "t.duckdb", inputs=tiny_copy)
+    [problem] = caught.value.problems
+    assert (problem.check, problem.file, problem.line, problem.column) == (
+        "quotes",
+        "seeds/facts.csv",
+        4,
+        "quote_start",
+    )
+
+
+def test_the_file_describes_itself_with_its_own_words(tiny_db: Path) -> None:
+    with hebeidb.open(tiny_db) as db:
+        assert db.title() == "Riverside Library in figures"
+        assert [view.name for view in db.views()] == ["sources", "facts"]
+        assert [spec.name for spec in db.reports()] == ["figures"]
+        assert db.build_info()["inputs_origin"] == "custom"
+        facts = db.describe("facts")[0]
+        assert facts.key == ("fact_id",) and facts.references[0].view == "sources"
+
+
+def test_the_api_reads_it(tiny_db: Path) -> None:
+    with hebeidb.open(tiny_db) as db:
+        assert db.report("figures").fetchall()[0][:2] == ("books_lent", "Books lent")
+        assert [row[0] for row in db.report("figures", unit="persons").fetchall()] == ["visitors", "volunteers"]
+        assert db.sql("SELECT count(*) FROM facts WHERE year = $y", {"y": 2024}).fetchall() == [(2,)]
+        lineage = {c.column: c.sources for c in db.lineage("figures")}
+        assert lineage["value"] == ("core.facts.value",)
+        for dialect in DIALECTS:
+            translation = db.translate("figures", dialect, unit="books")
+            assert [p.value for p in translation.parameters] == ["books"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("reports",),
+        ("report", "figures", "--param", "unit=books"),
+        ("report", "figures", "--help"),
+        ("sql", "SELECT label FROM facts ORDER BY label"),
+        ("describe",),
+        ("describe", "facts"),
+        ("lineage", "figures"),
+        ("render", "figures", "--dialect", "sqlite"),
+    ],
+)
+def test_every_reader_command_serves_it(tiny_db: Path, args: tuple[str, ...]) -> None:
+    result = (
+        cli_in_process(*args, "--db", str(tiny_db))
+        if args[-1] != "--help"
+        else cli_in_process(*args[:-1], "--db", str(tiny_db), "--help")
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.strip()
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "sqlite"])
+def test_its_exports(tiny_db: Path, tmp_path: Path, fmt: str) -> None:
+    with hebeidb.open(tiny_db) as db:
+        written = db.export(tmp_path / "out", format=fmt)
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["name"] == "riverside-library"
+    assert package["title"] == "Riverside Library in figures"
+    if fmt != "sqlite":
+        assert {p.name for p in written} >= {f"facts.{fmt}", f"sources.{fmt}", f"report_figures.{fmt}"}
+    else:
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "out" / "hebei.sqlite") as sqlite:
+            assert sqlite.execute("SELECT count(*) FROM facts").fetchall() == [(3,)]
