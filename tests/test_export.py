@@ -529,10 +529,10 @@ def test_a_citation_names_what_is_known_of_a_source_to_the_precision_of_its_date
     ]
 
 
-def test_unwritable_location_fails_with_exit_code_1(built_db: Path, run_cli) -> None:
+def test_unwritable_location_is_a_refused_target_with_exit_code_2(built_db: Path, run_cli) -> None:
     # /proc refuses new folders even to root, so this holds whoever runs the tests.
     result = run_cli("export", "/proc/hebeidb-export-test", "--db", str(built_db))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "cannot write to /proc" in result.stderr
 
 

@@ -1,4 +1,4 @@
-"""Scale-out Parquet: ``export --partition-by``, row groups an engine can split, and the README's Spark recipe."""
+"""Scale-out Parquet: ``export --partition-by``, row groups an engine can split, and the documented Spark recipe."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from hebeidb.reader.export.partitioned import ROW_GROUP_ROWS
 from hebeidb.reader.translate import translate
 
 pytestmark = pytest.mark.slow
-README = Path(__file__).resolve().parents[1] / "README.md"
+RECIPE = Path(__file__).resolve().parents[1] / "docs" / "reports.md"
 SYNTH_FACTS = 100_000
 
 
@@ -33,7 +33,7 @@ hebeidb_cli = cli_in_process
 
 @pytest.fixture(scope="module")
 def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The README's 10^5-fact synthetic database."""
+    """The Spark recipe's 10^5-fact synthetic database."""
     path = tmp_path_factory.mktemp("synth") / "synth.duckdb"
     result = hebeidb_cli("synth", "--facts", str(SYNTH_FACTS), "--seed", "1", "--db", str(path))
     assert result.returncode == 0, result.stderr
@@ -171,12 +171,12 @@ def test_the_articles_facts_partition_by_latest_year_not_by_year(
     assert len(undated) == 20 and set(undated) == {2026}
 
 
-# --- the README's Spark recipe ---------------------------------------------------------------
+# --- the documented Spark recipe ---------------------------------------------------------------
 
 
 def readme_recipe() -> tuple[list[list[str]], str]:
-    """The shell commands before the recipe and its Python block, as the README shows them."""
-    text = README.read_text("utf-8")
+    """The shell commands before the recipe and its Python block, as the documentation shows them."""
+    text = RECIPE.read_text("utf-8")
     section = text[text.index("### Spark on a scale-out export") :]
     shell = section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
     python = section[section.index("<!-- spark-recipe -->") : section.index("<!-- /spark-recipe -->")]
@@ -204,10 +204,10 @@ def test_readme_spark_recipe_runs_and_gives_duckdbs_rows(
         assert result.returncode == 0, result.stderr
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, Any] = {}
-    exec(compile(code, str(README), "exec"), namespace)
+    exec(compile(code, str(RECIPE), "exec"), namespace)
     expected = synth.report("indicators", since=2025).fetchall()
     assert len(expected) > 1000
-    assert_same_rows("Spark", [tuple(r) for r in namespace["rows"]], expected, "README recipe")
+    assert_same_rows("Spark", [tuple(r) for r in namespace["rows"]], expected, "documented recipe")
     # The recipe registered the views: every report runs on them with Spark's named parameters.
     session = namespace["spark"]
     cases = synth_parameter_sets(synth)

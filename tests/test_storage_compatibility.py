@@ -14,7 +14,7 @@ import pytest
 from hebeidb.builder.pipeline import OLDEST_READER
 from hebeidb.common.sqltext import quote_identifier
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "exports.md"
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 # Run by the old DuckDB: each query's rows, every value as text (which needs no optional Python module for

@@ -17,8 +17,10 @@ from hebeidb.common.errors import (
     BuildError,
     DatabaseError,
     DatabaseNotFoundError,
+    EngineError,
     ExportError,
     HebeidbError,
+    InputsNotFoundError,
     LockedError,
     MissingLibraryError,
     ParameterError,
@@ -33,6 +35,7 @@ from hebeidb.common.errors import (
     StaleDatabaseWarning,
     TargetError,
     TemplateError,
+    UsageError,
 )
 from hebeidb.common.version import __version__
 
@@ -47,8 +50,10 @@ __all__ = [
     "Database",
     "DatabaseError",
     "DatabaseNotFoundError",
+    "EngineError",
     "ExportError",
     "HebeidbError",
+    "InputsNotFoundError",
     "LockedError",
     "MissingLibraryError",
     "ParameterError",
@@ -63,6 +68,7 @@ __all__ = [
     "StaleDatabaseWarning",
     "TargetError",
     "TemplateError",
+    "UsageError",
     "__version__",
     "build",
     "open",

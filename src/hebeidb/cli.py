@@ -283,7 +283,8 @@ def _require_text(what: str, value: str) -> None:
     arg(
         "--inputs",
         metavar="DIR",
-        help="build from the schema/, seeds/ and queries/ in DIR instead of the installed ones",
+        help="build from the schema/, seeds/, queries/ and checks/ in DIR (default: the current folder when it holds "
+        "schema/ and seeds/, else the copy installed with hebeidb)",
     ),
     arg(
         "--full",
@@ -310,15 +311,20 @@ def build(args: argparse.Namespace) -> int:
     from hebeidb.builder.pipeline import DEFAULT_STORAGE_VERSION, build_database
     from hebeidb.common.progress import progress_line
 
+    inputs, said = _inputs(args)
+    if args.format != "json":
+        print(said, flush=True)
     with progress_line("building") as progress:
         report = build_database(
             args.db,
-            inputs=args.inputs,
+            inputs=inputs,
             storage_version=args.storage_version or DEFAULT_STORAGE_VERSION,
             full=args.full,
             listener=progress,
         )
-    document = json.dumps(report.results_document(), indent=2)
+    results = report.results_document()
+    results["inputs"]["folder"] = str(inputs.root)
+    document = json.dumps(results, indent=2)
     if args.timings not in (None, "-"):
         try:
             Path(args.timings).write_text(document + "\n", encoding="utf-8")
@@ -337,13 +343,39 @@ def build(args: argparse.Namespace) -> int:
     "check",
     "Run every check on the inputs without writing a database.",
     "hebeidb check --inputs path/to/inputs",
-    arg("--inputs", metavar="DIR", help="check the schema/, seeds/ and queries/ in DIR"),
+    arg(
+        "--inputs",
+        metavar="DIR",
+        help="check the inputs in DIR (default: the current folder when it holds schema/ and seeds/, else the "
+        "copy installed with hebeidb)",
+    ),
 )
 def check(args: argparse.Namespace) -> int:
     from hebeidb.builder.pipeline import check_inputs
 
-    print(check_inputs(args.inputs).summary())
+    inputs, said = _inputs(args)
+    print(said, flush=True)
+    print(check_inputs(inputs).summary())
     return EXIT_OK
+
+
+def _inputs(args: argparse.Namespace) -> tuple[Any, str]:
+    """The inputs a build or check reads, and the line that says which: ``--inputs DIR``, else the current folder
+    when it holds inputs (as dbt reads the project in its folder), else the copy installed with hebeidb."""
+    from hebeidb.builder.inputs import Inputs
+
+    if args.inputs is not None:
+        inputs = Inputs.at(args.inputs)
+        return inputs, f"inputs: {inputs.root} (--inputs)"
+    here = Path.cwd()
+    if (here / "schema").is_dir() and (here / "seeds").is_dir():
+        inputs = Inputs.at(here)
+        return inputs, f"inputs: {inputs.root} (the current folder)"
+    inputs = Inputs.installed()
+    return inputs, (
+        f"inputs: the copy installed with hebeidb ({inputs.root}); to build your own, run in a folder holding "
+        "schema/ and seeds/, or give --inputs DIR"
+    )
 
 
 @command(

@@ -31,9 +31,10 @@ from hebeidb.common.atomic import (
     resolve_target,
     temporary_name,
 )
-from hebeidb.common.errors import BuildError, ParameterError, TargetError
+from hebeidb.common.errors import BuildError, EngineError, ParameterError, TargetError, require_type
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener, Timings, timed
+from hebeidb.common.sqltext import error_first_line
 
 __all__ = ["FULL", "QUERIES_ONLY", "BuildReport", "build", "build_database", "check_inputs"]
 
@@ -52,17 +53,25 @@ STORAGE_VERSIONS = ("v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0")
 
 def build(
     path: str | os.PathLike[str] | None = None,
-    *,
     inputs: str | os.PathLike[str] | None = None,
+    *,
     storage_version: str = DEFAULT_STORAGE_VERSION,
+    full: bool = False,
 ) -> Path:
-    """Build the database and return its path.
+    """Build the database at ``path`` (default ``$HEBEIDB_DATABASE`` or ``hebei.duckdb``) from ``inputs`` (a folder
+    holding schema/, seeds/, queries/ and checks/; default the copy installed with hebeidb) and return its path.
 
     >>> import hebeidb
     >>> hebeidb.build("hebei.duckdb")  # doctest: +SKIP
     PosixPath('hebei.duckdb')
+    >>> hebeidb.build("mine.duckdb", "path/to/inputs")  # doctest: +SKIP
     """
-    return build_database(path, inputs=inputs, storage_version=storage_version).path  # type: ignore[return-value]
+    for name, value in (("path", path), ("inputs", inputs)):
+        if value is not None:
+            require_type(name, value, (str, os.PathLike), "a path (str or pathlib.Path) or None")
+    require_type("storage_version", storage_version, str, "a storage version such as 'v1.0.0'")
+    report = build_database(path, inputs=inputs, storage_version=storage_version, full=full)
+    return report.path  # type: ignore[return-value]
 
 
 def build_database(
@@ -145,6 +154,8 @@ def build_database(
                 steps.remove(temporary)
     except OSError as error:
         raise BuildError(f"cannot write {target}: {error.strerror or error}") from None
+    except duckdb.Error as error:  # what no step foresaw (out of memory, say): one line, the old file untouched
+        raise EngineError(f"DuckDB: {error_first_line(error)}") from None
     report.path = target
     report.seconds = time.perf_counter() - started
     return report

@@ -160,7 +160,7 @@ def export_database(
     try:
         temporary = new_temporary_folder(target, TEMP_PURPOSE, lambda folder: _replaceable(folder, target))
     except OSError as error:
-        raise ExportError(f"cannot write to {target.parent}: {error.strerror}") from None
+        raise TargetError(f"cannot write to {target.parent}: {error.strerror}") from None
     try:
         session = database._session("export", writes=[temporary], threads=1 if partition_columns else None)
         try:
