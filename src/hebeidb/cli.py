@@ -599,7 +599,7 @@ def _dialect_arguments() -> tuple[Argument, ...]:
 def render(args: argparse.Namespace) -> int:
     import json
 
-    from hebeidb.common.sqltext import sql_comment
+    from hebeidb.reader.translate import commented_sql
 
     params = _params(args.param)
     with _open(args) as db:
@@ -612,21 +612,7 @@ def render(args: argparse.Namespace) -> int:
             document["portability_note"] = spec.portability_note
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
-    header = []
-    if not translation.verified:
-        header.append(f"UNVERIFIED: translated by sqlglot for {args.dialect}; no test runs the reports there")
-    header.append(f"report {spec.name}: {spec.title} ({args.dialect})")
-    if translation.parameters:
-        style = translation.placeholder_style
-        bind = ", ".join(
-            f"${i}={p.name}={p.value!r}" if style == "$n" else f"{p.name}={p.value!r}"
-            for i, p in enumerate(translation.parameters, 1)
-        )
-        header.append(f"placeholders {style}, bind: {bind}")
-    if not portable:
-        header.append(f"NOT PORTABLE: {spec.portability_note}")
-    # Every line of the header is one comment, whatever the file's title or note holds.
-    sys.stdout.write("".join(sql_comment(line) + "\n" for line in header) + translation.sql)
+    sys.stdout.write(commented_sql(spec, translation))
     return EXIT_OK
 
 

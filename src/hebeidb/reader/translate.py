@@ -192,3 +192,31 @@ _TRANSFORMS: dict[str, tuple[Callable[[Any], Any], ...]] = {
     "postgres": (_numeric_before_round,),
     "sqlite": (_sqlite_date_parts,),
 }
+
+
+def commented_sql(spec: Any, translation: Translation) -> str:
+    """The report's SQL for its engine, headed by comments: what it is, how values bind, whether it is verified
+    and portable. Every line of the header is one SQL comment, whatever the file's title or note holds, so the
+    text is exactly one statement.
+
+    >>> print(commented_sql(db.report_spec("medals"), db.translate("medals", "postgres")))  # doctest: +SKIP
+    -- report medals: Medal tallies (postgres)
+    SELECT ...
+    """
+    from hebeidb.common.sqltext import sql_comment
+
+    dialect = translation.dialect
+    header = []
+    if not translation.verified:
+        header.append(f"UNVERIFIED: translated by sqlglot for {dialect}; no test runs the reports there")
+    header.append(f"report {spec.name}: {spec.title} ({dialect})")
+    if translation.parameters:
+        style = translation.placeholder_style
+        bind = ", ".join(
+            f"${i}={p.name}={p.value!r}" if style == "$n" else f"{p.name}={p.value!r}"
+            for i, p in enumerate(translation.parameters, 1)
+        )
+        header.append(f"placeholders {style}, bind: {bind}")
+    if dialect != "duckdb" and not spec.portable:
+        header.append(f"NOT PORTABLE: {spec.portability_note}")
+    return "".join(sql_comment(line) + "\n" for line in header) + translation.sql
