@@ -49,9 +49,12 @@ def resolve_target(path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path).absolute()
     try:
-        return Path(os.path.realpath(target))
+        resolved = Path(os.path.realpath(target))
     except OSError:  # pragma: no cover - realpath only fails on loops on some platforms
-        return target
+        resolved = target
+    if not resolved.name:  # the root of the file system: nothing can be written beside it
+        raise TargetError(f"{path} is the root of the file system; give a path inside it")
+    return resolved
 
 
 def temporary_name(target: Path, purpose: str) -> Path:
