@@ -105,3 +105,20 @@ def test_inputs_cannot_reach_outside_their_folder(
     after = tree_digest(tmp_path)
     after.pop("out/.h.duckdb.lock", None)
     assert after == before, "nothing written: no file outside, no database, no leftover"
+
+
+@pytest.mark.parametrize(
+    "link", ["seeds/units.csv", "seeds/facts.sql", "schema/010_sources.sql", "checks/040_wording.sql"]
+)
+def test_an_input_that_links_outside_the_inputs_is_refused_before_it_is_read(
+    link: str, inputs_copy: Path, tmp_path: Path, run_cli
+) -> None:
+    """A seed linked to /etc/passwd is refused as a link: nothing of the file it names is read or shown."""
+    path = inputs_copy / link
+    path.unlink()
+    path.symlink_to("/etc/passwd")
+    result = run_cli("build", "--inputs", str(inputs_copy), "--db", str(tmp_path / "h.duckdb"))
+    assert result.returncode == 1
+    assert f"{link}: is a link to a place outside the inputs folder; found '/etc/passwd'" in result.stderr
+    assert "root:" not in result.stderr and "root:" not in result.stdout
+    assert not (tmp_path / "h.duckdb").exists()
