@@ -1290,7 +1290,7 @@ def test_an_identifier_bound_as_a_placeholder_is_refused(tmp_path: Path) -> None
 def test_a_template_printing_a_list_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         render_template(tmp_path, "SELECT {{ [1, 2] }}")
-    assert str(caught.value) == f"{tmp_path / 'edge.sql'}: the template prints an object of type list"
+    assert str(caught.value) == f"{tmp_path / 'edge.sql'}, line 1: the template prints an object of type list"
 
 
 @pytest.mark.parametrize("sql", ["SELECT 1 {{ kind.upper }}", "SELECT 1 {% if kind.upper %}x{% endif %}"])
@@ -1298,7 +1298,7 @@ def test_a_template_reaching_into_a_value_is_refused(tmp_path: Path, sql: str) -
     with pytest.raises(TemplateError) as caught:
         render_template(tmp_path, sql)
     message = str(caught.value)
-    assert message.startswith(f"{tmp_path / 'edge.sql'}: undefined name in template: ")
+    assert message.startswith(f"{tmp_path / 'edge.sql'}, line 1: undefined name in template: ")
     assert "has no attribute 'upper'" in message
 
 

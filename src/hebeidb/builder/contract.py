@@ -18,8 +18,14 @@ import duckdb
 
 from hebeidb.common.contract import Dataset, Reference
 from hebeidb.common.errors import BuildError, Problem, TemplateError
-from hebeidb.common.reports import ReportSpec, render, toml_error, validate
-from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
+from hebeidb.common.reports import ReportSpec, render, template_line, toml_error, validate
+from hebeidb.common.sqltext import (
+    error_first_line,
+    is_plain_name,
+    quote_identifier,
+    quote_literal,
+    sql_statement_line,
+)
 
 CONTRACT_FILE = "public_views.toml"
 
@@ -221,12 +227,15 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
             con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(spec.title + ': ' + spec.description)}")
             con.execute(f"SELECT * FROM {view} LIMIT 0").fetchall()
         except duckdb.Error as error:
+            # DuckDB counts lines from the start of the statement, whose first line the view's name opens.
+            line = template_line(spec.template, rendered.sql, sql_statement_line(str(error)))
             raise BuildError(
                 [
                     Problem(
                         "reports",
                         spec.template_file,
                         f"the report's SQL fails with its defaults: {error_first_line(error)}",
+                        line=line,
                     )
                 ]
             ) from None

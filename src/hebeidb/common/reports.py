@@ -23,6 +23,7 @@ from hebeidb.common.sqltext import (
     is_plain_name,
     placeholders,
     quote_identifier,
+    sql_statement_line,
     statement_kinds,
 )
 
@@ -442,16 +443,22 @@ def render(spec: ReportSpec, values: Mapping[str, Any]) -> RenderedReport:
     try:
         sql = environment().from_string(source).render(context)
     except UndefinedError as error:
-        raise TemplateError(spec.template_file, f"undefined name in template: {error.message}") from None
+        raise TemplateError(
+            spec.template_file, f"undefined name in template: {error.message}", line=_jinja_line(error)
+        ) from None
     except SecurityError as error:
-        raise TemplateError(spec.template_file, f"unsafe template operation refused: {error}") from None
+        raise TemplateError(
+            spec.template_file, f"unsafe template operation refused: {error}", line=_jinja_line(error)
+        ) from None
     except TemplateError as error:
-        raise TemplateError(spec.template_file, error.message, line=error.line) from None
+        raise TemplateError(spec.template_file, error.message, line=error.line or _jinja_line(error)) from None
     except JinjaTemplateError as error:
         line = getattr(error, "lineno", None)
         raise TemplateError(spec.template_file, str(error.message or error), line=line) from None
     except Exception as error:  # anything else a template can raise while it renders (1 / 0, ...)
-        raise TemplateError(spec.template_file, f"the template fails while rendering: {error!r}") from None
+        raise TemplateError(
+            spec.template_file, f"the template fails while rendering: {error!r}", line=_jinja_line(error)
+        ) from None
     _require_one_query(spec, sql)
     used = placeholders(sql)
     declared = {p.name for p in spec.parameters}
@@ -471,11 +478,15 @@ def _require_one_query(spec: ReportSpec, sql: str) -> None:
     try:
         kinds = statement_kinds(sql)
     except duckdb.Error as error:
-        raise TemplateError(spec.template_file, f"the rendered SQL does not parse: {error_first_line(error)}") from None
+        raise TemplateError(
+            spec.template_file,
+            f"the rendered SQL does not parse: {error_first_line(error)}",
+            line=template_line(spec.template, sql, sql_statement_line(str(error))),
+        ) from None
     if len(kinds) != 1 or kinds[0][0] != "SELECT":
         extra = next(((kind, line) for kind, line in kinds if kind != "SELECT"), kinds[1] if len(kinds) > 1 else None)
         where = f" ({extra[0]} at line {extra[1]} of the rendered SQL)" if extra else ""
-        line = _template_line(spec.template, sql, extra[1]) if extra else None
+        line = template_line(spec.template, sql, extra[1]) if extra else None
         raise TemplateError(
             spec.template_file,
             f"a report is exactly one SELECT statement; this one renders {len(kinds)}{where}",
@@ -483,15 +494,37 @@ def _require_one_query(spec: ReportSpec, sql: str) -> None:
         )
 
 
-def _template_line(template: str, sql: str, rendered_line: int) -> int | None:
-    """The line of ``template`` that rendered as ``rendered_line`` of ``sql``: the only template line holding
-    that line's text (Jinja drops the lines of its tags, so the numbers differ), or None if not unique."""
-    rendered = sql.splitlines()
-    text = rendered[rendered_line - 1].strip() if 0 < rendered_line <= len(rendered) else ""
-    if not text:
+def template_line(template: str, sql: str, rendered_line: int | None) -> int | None:
+    """The line of ``template`` that rendered as line ``rendered_line`` of ``sql`` (1-based), or None.
+
+    A template only chooses pieces of its text, in order, so the lines of the rendered SQL are its lines in the
+    same order, those of its tags dropped: each rendered line is matched to the next template line that holds it.
+    """
+    if rendered_line is None:
         return None
-    found = [number for number, line in enumerate(template.splitlines(), 1) if text in line]
-    return found[0] if len(found) == 1 else None
+    template_lines = template.splitlines()
+    position = 0
+    for number, line in enumerate(sql.splitlines(), 1):
+        text = line.strip()
+        while position < len(template_lines) and text not in template_lines[position]:
+            position += 1
+        if position == len(template_lines):
+            return None
+        if number == rendered_line:
+            return position + 1 if text else None
+        position += 0 if not text else 1
+    return None
+
+
+def _jinja_line(error: BaseException) -> int | None:
+    """The template line where Jinja raised ``error`` (its traceback names the template's own lines)."""
+    line = None
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    return line
 
 
 # What a report template may hold: text, {% if %} / {% elif %} / {% else %} over the parameters, comparisons,
@@ -537,6 +570,15 @@ def _check_template(spec: ReportSpec, source: str) -> None:
                     "and prints identifier parameters; values are bound as $name",
                     line=getattr(node, "lineno", None),
                 )
+        identifiers = {p.name for p in spec.parameters if p.type == "identifier"}
+        for output in tree.find_all(nodes.Output):
+            for node in output.nodes:
+                if isinstance(node, nodes.Name) and node.name not in identifiers:
+                    raise TemplateError(
+                        spec.template_file,
+                        f"the template prints the value of {node.name!r}; write ${node.name} to bind it",
+                        line=node.lineno,
+                    )
         names = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError as error:
         raise TemplateError(spec.template_file, str(error.message), line=error.lineno) from None
@@ -545,7 +587,10 @@ def _check_template(spec: ReportSpec, source: str) -> None:
     unknown = sorted(names - {p.name for p in spec.parameters})
     if unknown:
         allowed = ", ".join(p.name for p in spec.parameters) or "none"
-        raise TemplateError(spec.template_file, f"undefined name {unknown[0]!r} in template; its parameters: {allowed}")
+        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == unknown[0]), None)
+        raise TemplateError(
+            spec.template_file, f"undefined name {unknown[0]!r} in template; its parameters: {allowed}", line=line
+        )
 
 
 def validate(
