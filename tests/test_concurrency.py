@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -67,23 +66,41 @@ def test_readers_never_see_errors_or_partial_results_during_rebuilds(tmp_path: P
 
 @pytest.mark.slow
 def test_two_builds_at_once_give_one_good_database_and_a_clear_message(tmp_path: Path) -> None:
+    """The second build started while the first holds the lock stops with a clear message; the first finishes."""
+    import fcntl
+    import time
+
     target = tmp_path / "hebei.duckdb"
-    outcomes = []
+    lock = tmp_path / ".hebei.duckdb.lock"
+    raced = 0
     for _ in range(3):
-        first = subprocess.Popen([*BUILD, str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        second = subprocess.Popen([*BUILD, str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        results = [(p.wait(timeout=120), p.stderr.read()) for p in (first, second)]  # type: ignore[union-attr]
-        codes = sorted(code for code, _ in results)
-        outcomes.append(codes)
-        assert codes in ([0, 0], [0, 1]), results
-        for code, err in results:
-            if code == 1:
-                assert "another build of" in err and "is running" in err
+        first = subprocess.Popen([*BUILD, str(target), "--full"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)  # fmt: skip
+        held = False
+        deadline = time.monotonic() + 60
+        while first.poll() is None and not held and time.monotonic() < deadline:
+            if lock.exists():
+                with lock.open("rb") as handle:
+                    try:
+                        fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        held = True  # the first build holds the lock now
+            time.sleep(0.005)
+        second = subprocess.run([*BUILD, str(target)], capture_output=True, text=True, timeout=120)
+        first_code = first.wait(timeout=120)
+        assert first_code == 0, first.stderr.read()  # type: ignore[union-attr]
+        if held and first.poll() is not None and second.returncode == 1:
+            raced += 1
+            assert second.stderr.startswith(f"hebeidb: another build of {target} is running"), second.stderr
+            assert "wait for it to finish, then build again" in second.stderr
+            assert len(second.stderr.splitlines()) == 1
+        else:
+            assert second.returncode == 0, second.stderr  # it started after the first had finished
         with hebeidb.open(target) as db:
             assert db.sql("SELECT count(*) FROM numbers WHERE status = 'uncovered'").fetchall() == [(0,)]
             assert db.sql("SELECT count(*) FROM facts").fetchall()[0][0] > 0
+    assert raced >= 1, "no second build ran while the first held the lock: the test proved nothing"
     assert leftovers(tmp_path, target.name) == []
-    assert os.path.exists(target)
 
 
 # --- readers and a file held by another process --------------------------------------------------------------
