@@ -28,6 +28,8 @@ from hebeidb.common.reports import ReportSpec, parse_spec, render, toml_error, v
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
 CONTRACT_FILE = "public_views.toml"
+# What [dataset] may say besides its name, title and description (columns of core.dataset of the same names).
+DATASET_OPTIONAL = ("license", "license_url", "rights")
 # Tables a file must hold for a reader to use it; a file without them was written by an older hebeidb.
 # They describe the file rather than hold data (exports carry them as metadata, not as files).
 REQUIRED_TABLES = ("build_info", "dataset", "public_views", "public_view_references", "reports", "report_parameters")
@@ -62,9 +64,19 @@ class View:
 
 @dataclass(frozen=True)
 class Dataset:
+    """The data set a file holds: ``[dataset]`` of ``schema/public_views.toml``, stored in ``core.dataset``.
+
+    ``license`` is the compiled data's licence (an SPDX identifier) and ``license_url`` its text; ``rights``
+    says who holds the rights in the texts the file stores and quotes. Each is None where the inputs (or an
+    older file) state none.
+    """
+
     name: str
     title: str
     description: str
+    license: str | None = None
+    license_url: str | None = None
+    rights: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +112,22 @@ def load_declared(path: Path, relative: Callable[[Path], str]) -> DeclaredContra
         isinstance(raw_dataset.get(k), str) and raw_dataset.get(k) for k in ("name", "title", "description")
     ):
         raise fail("[dataset] needs name, title and description as text", column="dataset")
-    dataset = Dataset(raw_dataset["name"], raw_dataset["title"], raw_dataset["description"])
+    for key in DATASET_OPTIONAL:
+        if key in raw_dataset and not (isinstance(raw_dataset[key], str) and raw_dataset[key].strip()):
+            raise fail(f"[dataset] {key} must be text", column=f"dataset.{key}")
+    unknown = sorted(set(raw_dataset) - {"name", "title", "description", *DATASET_OPTIONAL})
+    if unknown:
+        raise fail(
+            f"unknown entry {unknown[0]!r} in [dataset]",
+            column="dataset",
+            expected="name, title, description, " + ", ".join(DATASET_OPTIONAL),
+        )
+    dataset = Dataset(
+        raw_dataset["name"],
+        raw_dataset["title"],
+        raw_dataset["description"],
+        *(raw_dataset.get(key, "").strip() or None for key in DATASET_OPTIONAL),
+    )
     raw_views = data.get("views")
     if not isinstance(raw_views, dict) or not raw_views:
         raise fail("no [views.<name>] tables", column="views")
@@ -156,9 +183,29 @@ def write_contract(
     con: duckdb.DuckDBPyConnection, declared: DeclaredContract, specs: dict[str, ReportSpec], schema: str = "core"
 ) -> None:
     """Write the declared contract and the report specs into the file, and create the report views."""
+    dataset = declared.dataset
+    values = {"name": dataset.name, "title": dataset.title, "description": dataset.description}
+    stated = {key: getattr(dataset, key) for key in DATASET_OPTIONAL if getattr(dataset, key) is not None}
+    if stated:
+        # Inputs whose schema predates these columns state none of them; one that does needs the columns.
+        present = _dataset_columns(con, schema)
+        absent = [key for key in stated if key not in present]
+        if absent:
+            raise BuildError(
+                [
+                    Problem(
+                        "contract",
+                        declared.file,
+                        f"[dataset] states {absent[0]}, but {schema}.dataset has no such column",
+                        column=f"dataset.{absent[0]}",
+                        expected=f"a column {absent[0]} VARCHAR in the CREATE TABLE {schema}.dataset of schema/",
+                    )
+                ]
+            )
+        values |= stated
     con.execute(
-        f"INSERT INTO {schema}.dataset VALUES ($name, $title, $description)",
-        {"name": declared.dataset.name, "title": declared.dataset.title, "description": declared.dataset.description},
+        f"INSERT INTO {schema}.dataset ({', '.join(values)}) VALUES ({', '.join('$' + key for key in values)})",
+        values,
     )
     names = list(declared.views)
     con.execute(
@@ -258,7 +305,7 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
         try:
             con.execute(f"CREATE VIEW {view} AS {rendered.inline_sql()}")
             con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(spec.title + ': ' + spec.description)}")
-            con.execute(f"SELECT * FROM {view} LIMIT 0").fetchall()
+            columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
         except duckdb.Error as error:
             raise BuildError(
                 [
@@ -269,6 +316,18 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
                     )
                 ]
             ) from None
+        if spec.chart is not None:
+            absent = [name for name in spec.chart.fields() if name not in columns]
+            if absent:
+                raise BuildError(
+                    [
+                        Problem(
+                            "reports",
+                            spec.metadata_file,
+                            f"[chart]: {absent[0]} is not a column of the report; its columns: {', '.join(columns)}",
+                        )
+                    ]
+                )
         names.append(spec.view_name)
     return names
 
@@ -452,8 +511,25 @@ def read_report_specs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str,
     return parse_report_rows(read_report_rows(con, catalog))
 
 
+def _dataset_columns(con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None) -> set[str]:
+    return {
+        name
+        for (name,) in con.execute(
+            """SELECT column_name FROM duckdb_columns()
+               WHERE database_name = coalesce($catalog, current_database()) AND schema_name = $schema
+                 AND table_name = 'dataset'""",
+            {"catalog": catalog, "schema": schema},
+        ).fetchall()
+    }
+
+
 def read_dataset(con: duckdb.DuckDBPyConnection, catalog: str) -> Dataset:
-    rows = con.execute(f"SELECT name, title, description FROM {quote_identifier(catalog)}.core.dataset").fetchall()
+    """The data set the file holds; the licence and rights are None in a file whose core.dataset lacks them."""
+    present = _dataset_columns(con, "core", catalog)
+    columns = ["name", "title", "description"] + [
+        key if key in present else f"NULL AS {key}" for key in DATASET_OPTIONAL
+    ]
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM {quote_identifier(catalog)}.core.dataset").fetchall()
     if not rows:
         raise DatabaseError("the file names no data set (core.dataset is empty); rebuild it with `hebeidb build`")
     return Dataset(*rows[0])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hebeidb.common.errors import ParameterError, ReportParameterError, TemplateError
+from hebeidb.common.report_charts import ChartSpec, parse_chart
 from hebeidb.common.sqltext import (
     error_first_line,
     inline_placeholders,
@@ -92,6 +93,7 @@ class ReportSpec:
     portable: bool = True
     portability_note: str = ""
     example: str = ""
+    chart: ChartSpec | None = None  # the chart the report declares ([chart] in its metadata), if any
 
     @property
     def view_name(self) -> str:
@@ -175,6 +177,7 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
     if len(set(names)) != len(names):
         raise TemplateError(where, f"a parameter name is used twice: {names}")
     portable = meta.get("portable", True)
+    chart = parse_chart(where, meta["chart"]) if "chart" in meta else None
     return ReportSpec(
         name=name,
         title=meta["title"],
@@ -187,6 +190,7 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
         portable=portable is True,
         portability_note="" if portable is True else str(portable),
         example=str(meta.get("example", "")),
+        chart=chart,
     )
 
 
