@@ -19,6 +19,7 @@ import decimal
 import functools
 import io
 import json
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -134,8 +135,11 @@ def draw_chart(
     columns, rows = _table(chart, data)
     alt = _alternative(chart, data, subtitle, dropped, more)
     marks = len(data)
-    wide = _render(chart, data, WIDE, subtitle, source_text)
-    narrow = _render(chart, data, NARROW, subtitle, source_text)
+    try:
+        wide = _render(chart, data, WIDE, subtitle, source_text)
+        narrow = _render(chart, data, NARROW, subtitle, source_text)
+    except (ValueError, TypeError) as error:  # the renderer refuses data of a type the chart cannot draw
+        raise SiteError(f"the chart of report {spec.name} cannot be drawn: {str(error).splitlines()[0]}") from None
     return Chart(
         chart.title, subtitle, sources, source_text, chart.note, alt, marks, chart.kind, wide, narrow, columns, rows
     )
@@ -333,8 +337,18 @@ def _alternative(chart: ChartSpec, data: list[dict[str, Any]], subtitle: str, dr
 # --- drawing --------------------------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot hold (an SVG with one would not open): C0 controls but tab and line breaks,
+# surrogates and the two non-characters; each is drawn as U+FFFD.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
+
+
 def _wrap(text: str, width: int) -> list[str]:
     """Lines of at most ``width`` characters, broken at spaces only: a longer word keeps its own line whole."""
+    text = _xml_text(text)
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
@@ -356,7 +370,7 @@ def _render(chart: ChartSpec, data: list[dict[str, Any]], layout: Layout, subtit
     for row in data:
         point = {
             "c": _label(_shown(row, chart.category), layout.label_chars),
-            "s": _shown(row, chart.series) if chart.series else "",
+            "s": _xml_text(_shown(row, chart.series)) if chart.series else "",
         }
         if chart.kind == "timeline":
             start, end = row.get(chart.start or ""), row.get(chart.end or "") if chart.end else None
@@ -364,7 +378,7 @@ def _render(chart: ChartSpec, data: list[dict[str, Any]], layout: Layout, subtit
             point["t1"] = _json_value(end or start)
         else:
             point["v"] = _json_value(row.get(measure))
-            point["l"] = _number(row.get(chart.label or measure)) if chart.label or chart.aggregate else ""
+            point["l"] = _xml_text(_number(row.get(chart.label or measure))) if chart.label or chart.aggregate else ""
         values.append(point)
     categories = list(dict.fromkeys(point["c"] for point in values))
     series = list(dict.fromkeys(point["s"] for point in values if point["s"]))
@@ -510,8 +524,6 @@ def _large(values: list[dict[str, Any]]) -> bool:
 
 
 def _size(svg: str) -> tuple[int, int]:
-    import re
-
     head = svg[: svg.find(">")]
     width = re.search(r'\bwidth="([\d.]+)"', head)
     height = re.search(r'\bheight="([\d.]+)"', head)
