@@ -531,9 +531,23 @@ def _size(svg: str) -> tuple[int, int]:
 
 
 def render_svg(spec: dict[str, Any]) -> str:
-    """A Vega-Lite spec rendered to SVG on this machine (no network, fonts of the machine)."""
+    """A Vega-Lite spec rendered to SVG on this machine (no network, fonts of the machine).
+
+    Every text of the spec is made fit for XML first: the renderer stops the whole process (it does not raise)
+    on a character XML cannot hold, and the text comes from the file.
+    """
     vl_convert = require_chart_library()
-    return _svg(vl_convert, json.dumps(spec, sort_keys=True, ensure_ascii=False))
+    return _svg(vl_convert, json.dumps(_fit_for_xml(spec), sort_keys=True, ensure_ascii=False))
+
+
+def _fit_for_xml(value: Any) -> Any:
+    if isinstance(value, str):
+        return _xml_text(value)
+    if isinstance(value, dict):
+        return {_xml_text(str(k)): _fit_for_xml(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fit_for_xml(v) for v in value]
+    return value
 
 
 @functools.lru_cache(maxsize=64)
