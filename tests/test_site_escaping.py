@@ -292,3 +292,15 @@ def test_characters_xml_cannot_hold_do_not_stop_the_site(tmp_path: Path, built_d
     assert inspect_site(tmp_path / "site") == []
     words = " ".join("".join(ET.fromstring(i.read_text("utf-8")).itertext()) for i in images)
     assert "unit\ufffd\ufffd\ufffd\ufffd\ufffdend" in words
+
+
+def test_no_template_or_module_of_the_site_turns_escaping_off() -> None:
+    """Escaping holds as a class only if nothing opts out: no |safe, no Markup, no autoescape switched off."""
+    folder = Path(hebeidb.__file__).parent / "reader" / "site"
+    texts = {path.name: path.read_text("utf-8") for path in [*folder.glob("*.py"), *(folder / "templates").iterdir()]}
+    assert len(texts) >= 10
+    for name, text in texts.items():
+        assert not re.search(r"\|\s*safe\b", text), name
+        assert "Markup" not in text, name
+        assert not re.search(r"autoescape\s*(=\s*False|false)", text), name
+        assert "<script" not in text.lower(), name

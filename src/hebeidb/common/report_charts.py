@@ -18,6 +18,7 @@ readers that draw charts (the site) take everything from here and know no report
     note = "..."                    # a sentence printed under the chart (optional)
     aggregate = "count"             # count rows (no value column) or sum the value per category and series
     sort = "value"                  # "value": longest bar first; "data" (default): the result's own order
+                                    # (a counted or summed chart is always longest first)
     names.delegation = "regions.name_en"                 # show a name for an id: view.column of the view
     names.event_kind = { competition = "Competition" }   # keyed by that id, or a table of names
 
