@@ -45,7 +45,7 @@ class Layout:
     title_chars: int
 
 
-WIDE = Layout("wide", 760, 34, 70)
+WIDE = Layout("wide", 760, 40, 70)
 NARROW = Layout("narrow", 350, 18, 34)
 
 
@@ -386,7 +386,7 @@ def _render(chart: ChartSpec, data: list[dict[str, Any]], layout: Layout, subtit
     label_width = min(layout.label_chars, max((len(line) for c in categories for line in c.split("\n")), default=8))
     plot_width = max(120, layout.width - int(label_width * 6.6) - 40)
     grouped = chart.kind == "grouped_bar" and len(series) > 1
-    band = max(lines * 14 + 8, (len(series) * 13 + 8) if grouped else 22)
+    band = max(lines * 13 + 7, (len(series) * 13 + 8) if grouped else 22)
     spec: dict[str, Any] = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "config": {
@@ -461,7 +461,13 @@ def _plot(
     )
     height = band * len(categories)
     if chart.kind == "timeline":
-        x = {"field": "t0", "type": "temporal", "title": None, "axis": {"format": "%Y", "tickCount": "year"}}
+        x = {
+            "field": "t0",
+            "type": "temporal",
+            "title": None,
+            "axis": {"format": "%Y", "tickCount": "year"},
+            "scale": {"padding": 10},  # the first and last dots clear the axes
+        }
         return {
             "width": width,
             "height": height,
