@@ -95,3 +95,65 @@ def test_what_the_file_lacks_is_left_out_and_said(other: tuple[Path, Path]) -> N
     assert "Hebei Province has prioritized" in article
     views = (site / "views.html").read_text("utf-8")
     assert "<code>numbers</code></h2>" not in views and "<code>facts</code></h2>" in views
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory, built_db: Path) -> Path:
+    """The site of a file shaped like a small data set's: public views ``sources`` and ``facts`` with a few of the
+    shipped columns, no other view, and one report of its own with a chart (a copy of the built file, edited)."""
+    import duckdb
+
+    folder = tmp_path_factory.mktemp("small")
+    path = folder / "small.duckdb"
+    shutil.copy(built_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE TABLE core.small_facts AS SELECT fact_id, label, value, unit, quote, source_id FROM facts")
+        con.execute("CREATE TABLE core.small_sources AS SELECT source_id, title, url FROM sources")
+        con.execute("CREATE OR REPLACE VIEW facts AS SELECT * FROM core.small_facts")
+        con.execute("CREATE OR REPLACE VIEW sources AS SELECT * FROM core.small_sources")
+        con.execute("DELETE FROM core.public_view_references")
+        con.execute("DELETE FROM core.public_views WHERE view_name NOT IN ('facts', 'sources')")
+        con.execute("DELETE FROM core.report_parameters")
+        for (view,) in con.execute("SELECT view_name FROM core.reports").fetchall():
+            con.execute(f"DROP VIEW {view}")
+        con.execute("DELETE FROM core.reports")
+        for (view,) in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' "
+            "AND NOT internal AND view_name NOT IN ('facts', 'sources')"
+        ).fetchall():
+            con.execute(f"DROP VIEW {view}")
+        template = "SELECT source_id, count(*) AS facts FROM facts GROUP BY source_id ORDER BY facts DESC, source_id\n"
+        metadata = (
+            'title = "Facts per source"\ndescription = "How many facts each source gives."\n\n[chart]\nkind = "bar"\n'
+            'category = "source_id"\nvalue = "facts"\nlabel = "facts"\ntitle = "Facts each source gives"\n'
+            'unit = "facts"\nsource_field = "source_id"\nnames.source_id = "sources.title"\n'
+        )
+        con.execute(
+            "INSERT INTO core.reports VALUES ('by_source', 'Facts per source', 'How many facts each source gives.', "
+            "'report_by_source', $t, $m, 'queries/by_source.sql', 'queries/by_source.toml')",
+            {"t": template, "m": metadata},
+        )
+        con.execute(f"CREATE VIEW report_by_source AS {template}")
+    finally:
+        con.close()
+    with hebeidb.open(path) as db:
+        assert [v.name for v in db.views()] == ["sources", "facts"]
+        db.site(folder / "site")
+    return folder / "site"
+
+
+def test_a_small_data_sets_file_gets_every_page_its_views_allow(small: Path) -> None:
+    names = {p.name for p in small.iterdir()}
+    assert {"index.html", "article-1.html", "facts.html", "views.html", "lineage.html"} <= names
+    assert {"report-by_source.html", "report-by_source.svg", "report-by_source-narrow.svg"} <= names
+    assert not any(name.startswith("report-medals") for name in names)
+    index = (small / "index.html").read_text("utf-8")
+    assert "the file declares no numbers view" in index
+    assert 'href="facts.html#f-' in index  # headline figures, from the facts the file has
+    facts = (small / "facts.html").read_text("utf-8")
+    assert facts.count('<details class="fact"') > 10 and "Quote: “" in facts
+    svg = (small / "report-by_source.svg").read_text("utf-8")
+    assert "Facts each source gives" in svg and "Hebei Enhances Targeted Support" in svg  # a title, not an id
+    views = (small / "views.html").read_text("utf-8")
+    assert views.count('<section class="view"') == 2
