@@ -120,6 +120,7 @@ SELECT t.source_id, t.token_index, t.token, t.token_start, t.token_end, t.value,
        c.fact_ids,
        e.exclusion_id,
        e.reason_kind,
+       e.reason,
        CASE
            WHEN c.fact_ids IS NOT NULL THEN 'fact'
            WHEN e.exclusion_id IS NOT NULL THEN 'excluded'

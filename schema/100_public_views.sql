@@ -217,7 +217,7 @@ SELECT * FROM core.cross_checks ORDER BY check_kind, check_id;
 COMMENT ON VIEW cross_checks IS 'Every cross-check with stated value, computed value, tolerance and verdict: checks between claims (sums, shares, parts against wholes, repeats, agreements) and each fact against its own interval, told apart by check_scope.';
 
 CREATE VIEW numbers AS
-SELECT source_id, token, token_start, token_end, value, status, fact_ids, exclusion_id, reason_kind
+SELECT source_id, token, token_start, token_end, value, status, fact_ids, exclusion_id, reason_kind, reason
 FROM core.number_coverage
 ORDER BY source_id, token_start;
 COMMENT ON VIEW numbers IS 'Every number in the article body and what accounts for it: the facts that capture it or the exclusion that explains it.';

@@ -151,6 +151,7 @@ COMMENT ON COLUMN numbers.status IS 'fact (captured by a fact), excluded (listed
 COMMENT ON COLUMN numbers.fact_ids IS 'Facts whose quote contains the number with the same value, comma-separated.';
 COMMENT ON COLUMN numbers.exclusion_id IS 'The exclusion that explains the number, when it is not a fact.';
 COMMENT ON COLUMN numbers.reason_kind IS 'Why an excluded number is not a fact: publication_date, edition, date, period, repeat, name, descriptor or milestone.';
+COMMENT ON COLUMN numbers.reason IS 'Why an excluded number is not a fact of its own, in words, and where its information is kept.';
 COMMENT ON COLUMN build_info.package_version IS 'Version of the hebeidb package that built the file.';
 COMMENT ON COLUMN build_info.inputs_sha256 IS 'sha256 over the schema, seeds and queries the file was built from (the sha256 of the lines "<sha256>  <path>" of its files in path order, as sha256sum prints them).';
 COMMENT ON COLUMN build_info.inputs_origin IS 'installed (the package''s own inputs), custom (--inputs) or synthetic (hebeidb synth).';

@@ -571,9 +571,19 @@ def template_jinja_syntax_error(root: Path) -> Expect:
     return Expect("queries/medals.sql", ("endfi",), line)
 
 
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of ``path`` that holds ``text`` (once)."""
+    [number] = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line]
+    return number
+
+
 def template_unknown_column(root: Path) -> Expect:
     replace_text(root / "queries" / "indicators.sql", "       f.qualifier,\n", "       f.qualifier_word,\n")
-    return Expect("queries/indicators.sql", ("qualifier_word", "fails with its defaults"))
+    return Expect(
+        "queries/indicators.sql",
+        ("qualifier_word", "fails with its defaults"),
+        line_of(root / "queries" / "indicators.sql", "f.qualifier_word,"),
+    )
 
 
 # --- data fidelity: each rule of the README's data section, broken by one seed row ---------------------

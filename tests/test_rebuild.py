@@ -151,7 +151,10 @@ def test_unchanged_inputs_take_the_short_path_and_say_so(previous: Path, inputs_
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        ("SELECT no_such_column FROM medal_tallies\n", "queries/medals.sql: the report's SQL fails with its defaults"),
+        (
+            "SELECT no_such_column FROM medal_tallies\n",
+            "queries/medals.sql, line 1: the report's SQL fails with its defaults",
+        ),
         ("SELECT {{ undefined_name }} FROM medal_tallies\n", "queries/medals.sql"),
         ("DELETE FROM core.facts\n", "queries/medals.sql"),
     ],

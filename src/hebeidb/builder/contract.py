@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from hebeidb.common.contract import Dataset, Reference
+from hebeidb.common.contract import DATASET_OPTIONAL, Dataset, Reference
 from hebeidb.common.errors import BuildError, Problem, TemplateError
 from hebeidb.common.reports import ReportSpec, render, template_line, toml_error, validate
 from hebeidb.common.sqltext import (
@@ -67,7 +67,22 @@ def load_declared(path: Path, relative: Callable[[Path], str]) -> DeclaredContra
         isinstance(raw_dataset.get(k), str) and raw_dataset.get(k) for k in ("name", "title", "description")
     ):
         raise fail("[dataset] needs name, title and description as text", column="dataset")
-    dataset = Dataset(raw_dataset["name"], raw_dataset["title"], raw_dataset["description"])
+    for key in DATASET_OPTIONAL:
+        if key in raw_dataset and not (isinstance(raw_dataset[key], str) and raw_dataset[key].strip()):
+            raise fail(f"[dataset] {key} must be text", column=f"dataset.{key}")
+    unknown = sorted(set(raw_dataset) - {"name", "title", "description", *DATASET_OPTIONAL})
+    if unknown:
+        raise fail(
+            f"unknown entry {unknown[0]!r} in [dataset]",
+            column="dataset",
+            expected="name, title, description, " + ", ".join(DATASET_OPTIONAL),
+        )
+    dataset = Dataset(
+        raw_dataset["name"],
+        raw_dataset["title"],
+        raw_dataset["description"],
+        *(raw_dataset.get(key, "").strip() or None for key in DATASET_OPTIONAL),
+    )
     raw_views = data.get("views")
     if not isinstance(raw_views, dict) or not raw_views:
         raise fail("no [views.<name>] tables", column="views")
@@ -123,9 +138,12 @@ def write_contract(
     con: duckdb.DuckDBPyConnection, declared: DeclaredContract, specs: dict[str, ReportSpec], schema: str = "core"
 ) -> None:
     """Write the declared contract and the report specs into the file, and create the report views."""
+    dataset = declared.dataset
+    values = {"name": dataset.name, "title": dataset.title, "description": dataset.description}
+    values |= {key: getattr(dataset, key) for key in DATASET_OPTIONAL}
     con.execute(
-        f"INSERT INTO {schema}.dataset VALUES ($name, $title, $description)",
-        {"name": declared.dataset.name, "title": declared.dataset.title, "description": declared.dataset.description},
+        f"INSERT INTO {schema}.dataset ({', '.join(values)}) VALUES ({', '.join('$' + key for key in values)})",
+        values,
     )
     names = list(declared.views)
     con.execute(
@@ -225,7 +243,7 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
         try:
             con.execute(f"CREATE VIEW {view} AS {rendered.inline_sql()}")
             con.execute(f"COMMENT ON VIEW {view} IS {quote_literal(spec.title + ': ' + spec.description)}")
-            con.execute(f"SELECT * FROM {view} LIMIT 0").fetchall()
+            columns = [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
         except duckdb.Error as error:
             # DuckDB counts lines from the start of the statement, whose first line the view's name opens.
             line = template_line(spec.template, rendered.sql, sql_statement_line(str(error)))
@@ -239,6 +257,18 @@ def create_report_views(con: duckdb.DuckDBPyConnection, specs: dict[str, ReportS
                     )
                 ]
             ) from None
+        if spec.chart is not None:
+            absent = [name for name in spec.chart.fields() if name not in columns]
+            if absent:
+                raise BuildError(
+                    [
+                        Problem(
+                            "reports",
+                            spec.metadata_file,
+                            f"[chart]: {absent[0]} is not a column of the report; its columns: {', '.join(columns)}",
+                        )
+                    ]
+                )
         names.append(spec.view_name)
     return names
 

@@ -21,6 +21,8 @@ from hebeidb.common.sqltext import quote_identifier
 
 # Tables a file must hold for a reader to use it; a file without them was written by an older hebeidb.
 # They describe the file rather than hold data (exports carry them as metadata, not as files).
+# What [dataset] may say besides its name, title and description (columns of core.dataset of the same names).
+DATASET_OPTIONAL = ("license", "license_url", "rights")
 REQUIRED_TABLES = ("build_info", "dataset", "public_views", "public_view_references", "reports", "report_parameters")
 
 
@@ -53,9 +55,19 @@ class View:
 
 @dataclass(frozen=True)
 class Dataset:
+    """The data set a file holds: ``[dataset]`` of ``schema/public_views.toml``, stored in ``core.dataset``.
+
+    ``license`` is the compiled data's licence (an SPDX identifier) and ``license_url`` its text; ``rights``
+    says who holds the rights in the texts the file stores and quotes. Each is None where the inputs (or an
+    older file) state none.
+    """
+
     name: str
     title: str
     description: str
+    license: str | None = None
+    license_url: str | None = None
+    rights: str | None = None
 
 
 # --- read from the file (reader side) ----------------------------------------------------------------
@@ -103,8 +115,24 @@ def read_report_specs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str,
     return parse_report_rows(read_report_rows(con, catalog))
 
 
+def _dataset_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    return {
+        name
+        for (name,) in con.execute(
+            """SELECT column_name FROM duckdb_columns()
+               WHERE database_name = $catalog AND schema_name = 'core' AND table_name = 'dataset'""",
+            {"catalog": catalog},
+        ).fetchall()
+    }
+
+
 def read_dataset(con: duckdb.DuckDBPyConnection, catalog: str) -> Dataset:
-    rows = con.execute(f"SELECT name, title, description FROM {quote_identifier(catalog)}.core.dataset").fetchall()
+    """The data set the file holds; the licence and rights are None in a file whose core.dataset lacks them."""
+    present = _dataset_columns(con, catalog)
+    columns = ["name", "title", "description"] + [
+        key if key in present else f"NULL AS {key}" for key in DATASET_OPTIONAL
+    ]
+    rows = con.execute(f"SELECT {', '.join(columns)} FROM {quote_identifier(catalog)}.core.dataset").fetchall()
     if not rows:
         raise DatabaseError("the file names no data set (core.dataset is empty); rebuild it with `hebeidb build`")
     return Dataset(*rows[0])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hebeidb.common.errors import ParameterError, ReportParameterError, TemplateError
+from hebeidb.common.report_charts import ChartSpec, parse_chart
 from hebeidb.common.sqltext import (
     error_first_line,
     inline_placeholders,
@@ -93,6 +94,7 @@ class ReportSpec:
     portable: bool = True
     portability_note: str = ""
     example: str = ""
+    chart: ChartSpec | None = None  # the chart the report declares ([chart] in its metadata), if any
 
     @property
     def view_name(self) -> str:
@@ -180,6 +182,7 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
     if len(set(names)) != len(names):
         raise TemplateError(where, f"a parameter name is used twice: {names}")
     portable = meta.get("portable", True)
+    chart = parse_chart(where, meta["chart"]) if "chart" in meta else None
     return ReportSpec(
         name=name,
         title=meta["title"],
@@ -192,6 +195,7 @@ def parse_spec(name: str, template: str, metadata: str, template_file: str, meta
         portable=portable is True,
         portability_note="" if portable is True else str(portable),
         example=str(meta.get("example", "")),
+        chart=chart,
     )
 
 
@@ -495,24 +499,40 @@ def _require_one_query(spec: ReportSpec, sql: str) -> None:
 
 
 def template_line(template: str, sql: str, rendered_line: int | None) -> int | None:
-    """The line of ``template`` that rendered as line ``rendered_line`` of ``sql`` (1-based), or None.
+    """The line of ``template`` where line ``rendered_line`` of ``sql`` (1-based) begins, or None.
 
-    A template only chooses pieces of its text, in order, so the lines of the rendered SQL are its lines in the
-    same order, those of its tags dropped: each rendered line is matched to the next template line that holds it.
+    A template only chooses pieces of its text, in order, so the rendered SQL is its text in the same order, the
+    lines of its tags dropped and a line ended by a tag sometimes joined to the next: each rendered line is
+    matched, piece by piece, to the template lines that follow the last one matched.
     """
     if rendered_line is None:
         return None
-    template_lines = template.splitlines()
-    position = 0
-    for number, line in enumerate(sql.splitlines(), 1):
-        text = line.strip()
-        while position < len(template_lines) and text not in template_lines[position]:
-            position += 1
-        if position == len(template_lines):
-            return None
+    lines = template.splitlines()
+    position = 0  # the template line the next piece of text is looked for from
+    for number, rendered in enumerate(sql.splitlines(), 1):
+        rest = rendered.strip()
+        start = None
+        while rest:
+            found = next(((i, rest) for i in range(position, len(lines)) if rest in lines[i]), None)
+            if found is None:  # the longest head of the rest that one line holds, the rest on later lines
+                found = _longest_head(lines, position, rest)
+                if found is None:
+                    return None
+            index, piece = found
+            start = index if start is None else start
+            position = index + 1 if piece == rest or lines[index].rstrip().endswith(piece) else index
+            rest = rest[len(piece) :].strip()
         if number == rendered_line:
-            return position + 1 if text else None
-        position += 0 if not text else 1
+            return None if start is None else start + 1
+    return None
+
+
+def _longest_head(lines: list[str], position: int, text: str) -> tuple[int, str] | None:
+    for end in range(len(text) - 1, 0, -1):
+        head = text[:end]
+        for index in range(position, len(lines)):
+            if lines[index].rstrip().endswith(head):
+                return index, head
     return None
 
 

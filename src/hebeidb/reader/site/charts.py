@@ -1,253 +1,97 @@
-"""Charts of the report pages: Vega-Lite specs rendered to SVG at build time by vl-convert (offline).
+"""The charts of the report pages, drawn from what each report declares in its metadata (``[chart]``).
 
-Each chart draws one mark per data row (so that a test can count them) and carries a text
-alternative that says what it shows. Data come from the public views; a report with no chart of
-its own gets none.
+The site knows no report by name: a report's :class:`~hebeidb.common.report_charts.ChartSpec` names the
+columns of its own result (run with its defaults) that draw the chart, and this module reads them from the
+report's view, puts names in place of ids where the spec says where they are, and renders a Vega-Lite spec
+to SVG offline with ``vl-convert-python`` (no network, the machine's fonts). Each chart is rendered twice:
+for wide screens and for phones, with labels wrapped (never cut) to fit each.
+
+Every chart carries its title, a subtitle with unit and period, a source line and a text alternative; the
+site writes its data as CSV and its images as SVG files beside the pages, and shows the image through
+``<img>``: an SVG loaded as an image runs no script and fetches nothing, whatever text it holds.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import decimal
 import functools
+import io
 import json
-import unicodedata
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from hebeidb.common.errors import SiteError
-from hebeidb.reader.site import Chart
+from hebeidb.common.report_charts import ChartSpec
+from hebeidb.common.sqltext import quote_identifier
 
-MAX_MARKS = 300  # marks of one chart; the rest is counted in the text alternative
-WIDTH = 640
-POWERS = [10**k for k in range(16)]  # ticks of a log axis: one per power of ten
-FONT = "DejaVu Sans, Arial, sans-serif"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
+MAX_MARKS = 300  # bars or events a chart draws; the rest are counted in its subtitle
+MAX_ALT_ITEMS = 40  # items the text alternative spells out; the CSV has them all
+FONT = "DejaVu Sans, Noto Sans, WenQuanYi Micro Hei, Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+PALETTE = ["#2f6f9f", "#c0562b", "#4f8a3a", "#8a5aa6", "#b08a1a", "#4d4d4d", "#2a9d8f", "#d17aa0"]
 
 
-def _rows(con: Any, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    relation = con.sql(sql, params=params)
-    return [dict(zip(relation.columns, map(_plain, row), strict=True)) for row in relation.fetchall()]
+@dataclass(frozen=True)
+class Layout:
+    """One rendering of a chart: its total width in pixels and how many characters a line of text may hold."""
+
+    name: str
+    width: int  # the whole image, labels and titles included
+    label_chars: int  # a category label wraps past this many characters
+    title_chars: int
 
 
-def render_svg(spec: dict[str, Any]) -> str:
-    """A Vega-Lite spec as SVG, rendered offline (no network, fonts of the machine)."""
-    vl_convert = require_chart_library()
-    spec = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "config": {"font": FONT, "view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12}},
-        **spec,
-    }
-    # The SVG gets its accessible name from the figure around it.
-    return _svg(vl_convert, json.dumps(spec, sort_keys=True)).replace("<svg ", '<svg role="img" focusable="false" ', 1)
+WIDE = Layout("wide", 760, 40, 70)
+NARROW = Layout("narrow", 350, 18, 34)
 
 
-@functools.lru_cache(maxsize=64)
-def _svg(vl_convert: Any, spec: str) -> str:
-    """Rendering is most of a site's time (0.07 s to 2 s a chart) and the same spec always gives the same SVG:
-    a process that writes the site of the same data again (a notebook, a test run) renders each chart once."""
-    return vl_convert.vegalite_to_svg(json.loads(spec))
+@dataclass(frozen=True)
+class SourceRef:
+    """One source of a chart's data: its words and, when it has one, its http(s) address."""
+
+    text: str
+    url: str | None = None
 
 
-def report_chart(con: Any, name: str) -> Chart | None:
-    """The chart of a report, or None where none fits."""
-    maker = {
-        "medals": medals_chart,
-        "domain_summary": domains_chart,
-        "indicators": domains_chart,
-        "timeline": timeline_chart,
-        "consistency": consistency_chart,
-    }.get(name)
-    return maker(con) if maker else None
+@dataclass
+class Image:
+    svg: str
+    width: int
+    height: int
 
 
-def medals_chart(con: Any) -> Chart | None:
-    """Hebei beside China per competition (total medals); a share is marked where counting bases differ."""
-    data = _rows(
-        con,
-        """
-        SELECT competition, delegation, total, gold, coalesce(comparable, true) AS comparable, start_date
-        FROM medal_tallies
-        WHERE delegation IN ('hebei', 'china') AND total IS NOT NULL
-        ORDER BY start_date, competition_id, delegation
-        LIMIT $n
-        """,
-        {"n": MAX_MARKS},
-    )
-    if not data:
-        return None
-    for row in data:
-        row["bases"] = "same counting basis" if row["comparable"] else "counting bases differ: a share is an estimate"
-    spec = {
-        "width": WIDTH,
-        "height": 260,
-        "data": {"values": data},
-        "mark": {"type": "bar", "strokeWidth": 2},
-        "encoding": {
-            "x": {"field": "competition", "type": "nominal", "sort": None, "axis": {"labelAngle": -20, "title": None}},
-            "xOffset": {"field": "delegation"},
-            "y": {"field": "total", "type": "quantitative", "title": "medals (total)"},
-            "color": {
-                "field": "delegation",
-                "type": "nominal",
-                "scale": {"domain": ["china", "hebei"], "range": ["#b0413e", "#2f6f9f"]},
-            },
-            "strokeDash": {
-                "field": "bases",
-                "type": "nominal",
-                "title": None,
-                "scale": {
-                    "domain": ["same counting basis", "counting bases differ: a share is an estimate"],
-                    "range": [[1, 0], [4, 3]],
-                },
-            },
-            "stroke": {"value": "#222"},
-        },
-    }
-    differ = sorted({row["competition"] for row in data if not row["comparable"]})
-    alt = (
-        f"Bar chart of total medals per competition, Hebei beside China, {len(data)} bars: "
-        + "; ".join(f"{r['competition']}, {r['delegation']}: {r['total']}" for r in data)
-        + ". "
-        + (
-            f"Dashed outlines mark competitions where the counting bases differ ({', '.join(differ)}), so a "
-            "share of the national total is an estimate there."
-            if differ
-            else "Both delegations count alike at every competition shown."
-        )
-    )
-    return Chart(render_svg(spec), len(data), alt, "bar", data)
+@dataclass
+class Chart:
+    """A report's chart, rendered: the images, its words, and the data it draws."""
+
+    title: str
+    subtitle: str
+    sources: list[SourceRef]
+    source_text: str
+    note: str
+    alt: str
+    marks: int
+    kind: str
+    wide: Image
+    narrow: Image
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+    def csv(self) -> bytes:
+        """The data the chart draws, one row per mark, with names beside ids (UTF-8 with a byte order mark,
+        so that spreadsheet programs read non-Latin names right). Values are kept exactly as they are."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        writer.writerows([_csv_value(v) for v in row] for row in self.rows)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def domains_chart(con: Any) -> Chart | None:
-    """Facts by domain."""
-    data = _rows(
-        con,
-        "SELECT domain, count(*) AS facts FROM facts GROUP BY domain ORDER BY facts DESC, domain LIMIT $n",
-        {"n": MAX_MARKS},
-    )
-    if not data:
-        return None
-    spec = {
-        "width": WIDTH,
-        "height": max(120, 22 * len(data)),
-        "data": {"values": data},
-        "mark": {"type": "bar", "color": "#2f6f9f"},
-        "encoding": {
-            "y": {"field": "domain", "type": "nominal", "sort": None, "title": None},
-            "x": {"field": "facts", "type": "quantitative", "title": "facts"},
-        },
-    }
-    alt = f"Bar chart of the number of facts per domain, {len(data)} bars: " + "; ".join(
-        f"{r['domain']}: {r['facts']}" for r in data
-    )
-    return Chart(render_svg(spec), len(data), alt + ".", "bar", data)
-
-
-def timeline_chart(con: Any) -> Chart | None:
-    """Competitions, programme periods, targets and the publication on a time axis."""
-    data = _rows(
-        con,
-        """
-        SELECT starts_on, coalesce(ends_on, starts_on) AS ends_on, event_kind, event, ref
-        FROM report_timeline
-        WHERE starts_on IS NOT NULL
-        ORDER BY starts_on, event
-        LIMIT $n
-        """,
-        {"n": MAX_MARKS},
-    )
-    if not data:
-        return None
-    for row in data:
-        # The chart's renderer has Latin fonts only: a title in another script is labelled by its key
-        # (the text alternative and the table keep the title).
-        event = row["event"] if all(unicodedata.east_asian_width(ch) not in "WF" for ch in row["event"]) else row["ref"]
-        row["label"] = event if len(event) <= 60 else event[:59] + "…"
-    encoding = {
-        # Labels come cut to 60 characters above; the renderer's own cut to a width (labelLimit) measures each
-        # label again and again: with 300 events it took 4.5 s of the chart's 4.7 (2.2 s without it).
-        "y": {"field": "label", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 0}},
-        "x": {"field": "starts_on", "type": "temporal", "title": None},
-        "color": {"field": "event_kind", "type": "nominal", "title": "kind"},
-    }
-    spec = {
-        "width": WIDTH,
-        "height": max(120, 18 * len(data)),
-        "data": {"values": data},
-        # A rule spans each period; a point marks where each event starts (one point per event).
-        "layer": [
-            {"mark": {"type": "rule", "strokeWidth": 4}, "encoding": {**encoding, "x2": {"field": "ends_on"}}},
-            {
-                "mark": {"type": "point", "filled": True, "size": 70},
-                "encoding": {**encoding, "shape": {"field": "event_kind", "title": "kind"}},
-            },
-        ],
-    }
-    alt = f"Timeline of {len(data)} dated events: " + "; ".join(
-        f"{r['event_kind']} {r['event']} from {r['starts_on']} to {r['ends_on']}" for r in data[:40]
-    )
-    return Chart(render_svg(spec), len(data), alt + ("." if len(data) <= 40 else "; ..."), "point", data)
-
-
-def consistency_chart(con: Any) -> Chart | None:
-    """Each cross-check: stated against computed value, coloured by verdict (on log scales)."""
-    data = _rows(
-        con,
-        """
-        SELECT check_id, check_kind, verdict, CAST(stated_value AS DOUBLE) AS stated,
-               CAST(computed_value AS DOUBLE) AS computed
-        FROM cross_checks
-        WHERE stated_value > 0 AND computed_value > 0
-        ORDER BY check_kind, check_id
-        LIMIT $n
-        """,
-        {"n": MAX_MARKS},
-    )
-    if not data:
-        return None
-    spec = {
-        "width": 420,
-        "height": 420,
-        "data": {"values": data},
-        "mark": {"type": "point", "filled": True, "size": 60, "opacity": 0.8},
-        "encoding": {
-            "x": {
-                "field": "stated",
-                "type": "quantitative",
-                "scale": {"type": "log"},
-                "title": "stated value",
-                "axis": {"format": "~s", "labelAngle": 0, "values": POWERS},
-            },
-            "y": {
-                "field": "computed",
-                "type": "quantitative",
-                "scale": {"type": "log"},
-                "title": "computed value",
-                "axis": {"format": "~s", "values": POWERS},
-            },
-            "color": {
-                "field": "verdict",
-                "type": "nominal",
-                "scale": {"domain": ["pass", "fail"], "range": ["#2f6f9f", "#c0392b"]},
-            },
-            "shape": {"field": "check_kind", "type": "nominal", "title": "check"},
-        },
-    }
-    failing = [r["check_id"] for r in data if r["verdict"] != "pass"]
-    alt = (
-        f"Scatter plot of {len(data)} cross-checks, stated value against computed value on log scales, coloured "
-        f"by verdict: {len(data) - len(failing)} pass, {len(failing)} fail"
-        + (f" ({', '.join(failing[:20])})" if failing else "")
-        + ". Checks whose values are zero or negative are listed in the table only."
-    )
-    return Chart(render_svg(spec), len(data), alt, "point", data)
+Query = Callable[[str, dict[str, Any] | None], tuple[list[str], list[tuple[Any, ...]]]]
 
 
 def require_chart_library() -> Any:
@@ -255,6 +99,465 @@ def require_chart_library() -> Any:
         import vl_convert
     except ModuleNotFoundError:
         raise SiteError(
-            'the site renders its charts with vl-convert-python; install it: pip install "hebeidb[site]"'
+            "the site renders its charts with vl-convert-python; install it: "
+            'pip install vl-convert-python (or pip install "hebeidb[site]")'
         ) from None
     return vl_convert
+
+
+def draw_chart(
+    query: Query,
+    spec: Any,
+    views: dict[str, Any],
+    sources_of: Callable[[Sequence[Any]], list[SourceRef]],
+    dataset_title: str,
+) -> Chart | None:
+    """The chart a report declares, drawn from its view; None when it declares none or has nothing to draw.
+
+    ``query(sql, params)`` runs one query through the database's guard; ``views`` are the public views the
+    file declares (by name); ``sources_of(ids)`` names the sources of the data.
+    """
+    chart: ChartSpec | None = spec.chart
+    if chart is None:
+        return None
+    data, dropped, more = _data(query, spec.view_name, chart)
+    if not data:
+        return None
+    names = {column: _names(query, views, chart.names[column], [row[column] for row in data]) for column in chart.names}
+    for row in data:
+        for column, found in names.items():
+            value = row.get(column)
+            row[f"{column}_name"] = found.get(_key(value), _plain(value))
+    source_ids = _source_ids(query, spec.view_name, chart) if chart.source_field else []
+    sources = sources_of(source_ids) if source_ids else []
+    subtitle = _subtitle(chart, data, dropped, more)
+    source_text = _source_text(chart, sources, dataset_title)
+    columns, rows = _table(chart, data)
+    alt = _alternative(chart, data, subtitle, dropped, more)
+    marks = len(data)
+    try:
+        wide = _render(chart, data, WIDE, subtitle, source_text)
+        narrow = _render(chart, data, NARROW, subtitle, source_text)
+    except (ValueError, TypeError) as error:  # the renderer refuses data of a type the chart cannot draw
+        raise SiteError(f"the chart of report {spec.name} cannot be drawn: {str(error).splitlines()[0]}") from None
+    return Chart(
+        chart.title, subtitle, sources, source_text, chart.note, alt, marks, chart.kind, wide, narrow, columns, rows
+    )
+
+
+# --- the data -------------------------------------------------------------------------------------------------
+
+
+def _data(query: Query, view_name: str, chart: ChartSpec) -> tuple[list[dict[str, Any]], int, bool]:
+    """The rows the chart draws (as dictionaries), how many rows lack the value it draws, and whether rows
+    beyond :data:`MAX_MARKS` were left out."""
+    view = quote_identifier(view_name)
+    q = quote_identifier
+    if chart.aggregate:
+        keys = [chart.category, *([chart.series] if chart.series else [])]
+        measure = "count(*)" if chart.aggregate == "count" else f"sum({q(chart.value or '')})"
+        value = chart.value or "count"
+        columns, rows = query(
+            f"SELECT {', '.join(q(k) for k in keys)}, {measure} AS {q(value)} FROM {view} "
+            f"GROUP BY ALL ORDER BY {q(value)} DESC NULLS LAST, {', '.join(q(k) for k in keys)} LIMIT $n",
+            {"n": MAX_MARKS + 1},
+        )
+        dropped = 0
+    else:
+        if chart.kind == "timeline":
+            drawn = " OR ".join(f"{q(name)} IS NOT NULL" for name in (chart.start, chart.end) if name)
+        else:
+            drawn = f"{q(chart.value or '')} IS NOT NULL"
+        order = f" ORDER BY {q(chart.value or '')} DESC" if chart.sort == "value" and chart.value else ""
+        fields = ", ".join(q(name) for name in chart.fields())
+        columns, rows = query(f"SELECT {fields} FROM {view} WHERE {drawn}{order} LIMIT $n", {"n": MAX_MARKS + 1})
+        [(dropped,)] = query(f"SELECT count(*) FILTER (WHERE NOT ({drawn})) FROM {view}", None)[1]
+    more = len(rows) > MAX_MARKS
+    data = [dict(zip(columns, row, strict=True)) for row in rows[:MAX_MARKS]]
+    if chart.aggregate and chart.value is None:
+        for row in data:
+            row[chart.unit or "count"] = row.pop("count")
+    return data, dropped, more
+
+
+def _measure(chart: ChartSpec) -> str:
+    """The key of the drawn value in a row of data."""
+    if chart.aggregate and chart.value is None:
+        return chart.unit or "count"
+    return chart.value or ""
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _names(query: Query, views: dict[str, Any], source: Any, values: list[Any]) -> dict[str, str]:
+    """Names of ids: from a table of names, or from ``view.column`` of a public view keyed by one column (an
+    id it does not know keeps its id)."""
+    if isinstance(source, dict):
+        return {str(k): v for k, v in source.items()}
+    view_name, column = source.split(".")
+    view = views.get(view_name)
+    if view is None or len(view.key) != 1 or column not in {c.name for c in view.columns}:
+        return {}
+    wanted = sorted({_key(v) for v in values if v is not None})
+    if not wanted:
+        return {}
+    key, name = quote_identifier(view.key[0]), quote_identifier(column)
+    _columns, rows = query(
+        f"SELECT CAST({key} AS VARCHAR), CAST({name} AS VARCHAR) FROM {quote_identifier(view_name)} "
+        f"WHERE CAST({key} AS VARCHAR) IN (SELECT unnest($ids))",
+        {"ids": wanted},
+    )
+    return {k: v for k, v in rows if v}
+
+
+def _source_ids(query: Query, view_name: str, chart: ChartSpec) -> list[Any]:
+    field_ = quote_identifier(chart.source_field or "")
+    _columns, rows = query(
+        f"SELECT DISTINCT {field_} FROM {quote_identifier(view_name)} WHERE {field_} IS NOT NULL ORDER BY 1 LIMIT 50",
+        None,
+    )
+    return [value for (value,) in rows]
+
+
+def _period(chart: ChartSpec, data: list[dict[str, Any]]) -> str:
+    fields = [f for f in (chart.start, chart.end) if f] if chart.kind == "timeline" else [chart.period or ""]
+    years = sorted({_year(row.get(f)) for row in data for f in fields if f and _year(row.get(f)) is not None})
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]} to {years[-1]}"
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.year
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
+        return value
+    return None
+
+
+def _subtitle(chart: ChartSpec, data: list[dict[str, Any]], dropped: int, more: bool) -> str:
+    parts = [chart.subtitle.rstrip(".")] if chart.subtitle else []
+    period = _period(chart, data)
+    if period:
+        parts.append(period)
+    if more:
+        parts.append(f"the first {len(data):,} shown")
+    text = "; ".join(parts)
+    return text + "." if text else ""
+
+
+def _source_text(chart: ChartSpec, sources: list[SourceRef], dataset_title: str) -> str:
+    named = "; ".join(source.text for source in sources)
+    own = chart.source or ""
+    words = "; ".join(part for part in (own, named) if part)
+    return f"Source: {words or dataset_title}. Compiled in {dataset_title}."
+
+
+def _table(chart: ChartSpec, data: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    columns: list[str] = []
+    for name in [*chart.fields(), *(["count"] if chart.aggregate == "count" and not chart.value else [])]:
+        key = _measure(chart) if name == "count" else name
+        columns.append(key)
+        if name in chart.names:
+            columns.append(f"{name}_name")
+    columns = list(dict.fromkeys(c for c in columns if c))
+    return columns, [[row.get(c) for c in columns] for row in data]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+# --- words ----------------------------------------------------------------------------------------------------
+
+
+def _shown(row: dict[str, Any], column: str | None) -> str:
+    if not column:
+        return ""
+    return row.get(f"{column}_name") or _plain(row.get(column))
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "no value"
+    if isinstance(value, decimal.Decimal):
+        value = float(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
+def _alternative(chart: ChartSpec, data: list[dict[str, Any]], subtitle: str, dropped: int, more: bool) -> str:
+    """The chart in words: what it is, what it shows, and its values (the first :data:`MAX_ALT_ITEMS`)."""
+    measure = _measure(chart)
+    unit = f" {chart.unit}" if chart.unit else ""
+    items = []
+    for row in data[:MAX_ALT_ITEMS]:
+        if chart.kind == "timeline":
+            start, end = row.get(chart.start or ""), row.get(chart.end or "") if chart.end else None
+            when = f"{start or end}" if not start or not end or start == end else f"from {start} to {end}"
+            kind = f" ({_shown(row, chart.series)})" if chart.series else ""
+            items.append(f"{_shown(row, chart.category)}{kind}, {when}")
+        else:
+            series = f", {_shown(row, chart.series)}" if chart.series else ""
+            items.append(f"{_shown(row, chart.category)}{series}: {_number(row.get(measure))}{unit}")
+    kinds = {
+        "bar": "Horizontal bar chart",
+        "grouped_bar": "Horizontal bar chart, bars grouped",
+        "stacked_bar": "Horizontal stacked bar chart",
+        "timeline": "Timeline",
+    }
+    marks = "events" if chart.kind == "timeline" else "bars"
+    text = f"{kinds[chart.kind]}: {chart.title}. {subtitle} {len(data):,} {marks}: " + "; ".join(items)
+    if len(data) > MAX_ALT_ITEMS:
+        text += f"; and {len(data) - MAX_ALT_ITEMS:,} more (all are in the chart's data, CSV)"
+    text += "."
+    if dropped:
+        rows = "1 row without a value is" if dropped == 1 else f"{dropped:,} rows without a value are"
+        text += f" {rows} not drawn."
+    return " ".join(text.split())
+
+
+# --- drawing --------------------------------------------------------------------------------------------------
+
+
+# Characters XML 1.0 cannot hold (an SVG with one would not open): C0 controls but tab and line breaks,
+# surrogates and the two non-characters; each is drawn as U+FFFD.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return NOT_XML.sub("\ufffd", text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters, broken at spaces only: a longer word keeps its own line whole."""
+    text = _xml_text(text)
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _label(text: str, width: int) -> str:
+    return "\n".join(_wrap(text, width))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _render(chart: ChartSpec, data: list[dict[str, Any]], layout: Layout, subtitle: str, source: str) -> Image:
+    measure = _measure(chart)
+    values = []
+    for row in data:
+        point = {
+            "c": _label(_shown(row, chart.category), layout.label_chars),
+            "s": _xml_text(_shown(row, chart.series)) if chart.series else "",
+        }
+        if chart.kind == "timeline":
+            start, end = row.get(chart.start or ""), row.get(chart.end or "") if chart.end else None
+            point["t0"] = _json_value(start or end)
+            point["t1"] = _json_value(end or start)
+        else:
+            point["v"] = _json_value(row.get(measure))
+            point["l"] = _xml_text(_number(row.get(chart.label or measure))) if chart.label or chart.aggregate else ""
+        values.append(point)
+    categories = list(dict.fromkeys(point["c"] for point in values))
+    series = list(dict.fromkeys(point["s"] for point in values if point["s"]))
+    lines = max((c.count("\n") + 1 for c in categories), default=1)
+    label_width = min(layout.label_chars, max((len(line) for c in categories for line in c.split("\n")), default=8))
+    plot_width = max(120, layout.width - int(label_width * 6.6) - 40)
+    grouped = chart.kind == "grouped_bar" and len(series) > 1
+    band = max(lines * 13 + 7, (len(series) * 13 + 8) if grouped else 22)
+    spec: dict[str, Any] = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "labelLimit": 0},
+            "legend": {"labelFontSize": 11, "labelLimit": 0, "titleLimit": 0, "symbolType": "square"},
+            "title": {"limit": 0, "subtitleLimit": 0},
+        },
+        "background": "white",
+        "padding": 8,
+        "title": {
+            "text": _wrap(chart.title, layout.title_chars),
+            "subtitle": _wrap(subtitle, int(layout.title_chars * 1.25)) if subtitle else "",
+            "anchor": "start",
+            "frame": "bounds",
+            "fontSize": 15,
+            "subtitleFontSize": 11,
+            "subtitleColor": "#4a4a4a",
+            "subtitlePadding": 4,
+            "offset": 14,
+        },
+        "vconcat": [
+            _plot(chart, values, categories, series, plot_width, band, layout),
+            {
+                "width": plot_width,
+                "height": 12 * len(_wrap(source, int(layout.title_chars * 1.25))),
+                "data": {"values": [{"t": _wrap(source, int(layout.title_chars * 1.25))}]},
+                "mark": {"type": "text", "align": "left", "baseline": "top", "fontSize": 10, "color": "#4a4a4a"},
+                "encoding": {"text": {"field": "t"}, "x": {"value": -int(label_width * 6.6)}, "y": {"value": 0}},
+            },
+        ],
+        "spacing": 14,
+    }
+    svg = render_svg(spec)
+    width, height = _size(svg)
+    return Image(svg, width, height)
+
+
+def _plot(
+    chart: ChartSpec,
+    values: list[dict[str, Any]],
+    categories: list[str],
+    series: list[str],
+    width: int,
+    band: int,
+    layout: Layout,
+) -> dict[str, Any]:
+    y_axis = {
+        "field": "c",
+        "type": "nominal",
+        "sort": categories,
+        "title": None,
+        "axis": {"labelExpr": "split(datum.label, '\\n')", "labelLimit": 0, "labelPadding": 6, "ticks": False},
+    }
+    legend = {
+        "orient": "top",
+        "direction": "horizontal",
+        "columns": 1 if layout is NARROW else min(len(series), 3),
+        "title": None,
+    }
+    color = (
+        {
+            "field": "s",
+            "type": "nominal",
+            "sort": series,
+            "scale": {"domain": series, "range": PALETTE[: max(1, len(series))] or PALETTE},
+            "legend": legend,
+        }
+        if series
+        else {"value": PALETTE[0]}
+    )
+    height = band * len(categories)
+    if chart.kind == "timeline":
+        x = {
+            "field": "t0",
+            "type": "temporal",
+            "title": None,
+            "axis": {"format": "%Y", "tickCount": "year"},
+            "scale": {"padding": 10},  # the first and last dots clear the axes
+        }
+        return {
+            "width": width,
+            "height": height,
+            "data": {"values": values},
+            "layer": [
+                {
+                    "mark": {"type": "rule", "strokeWidth": 4, "strokeCap": "round"},
+                    "encoding": {"y": y_axis, "x": x, "x2": {"field": "t1"}, "color": color},
+                },
+                {
+                    "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
+                    "encoding": {"y": y_axis, "x": x, "color": color},
+                },
+            ],
+        }
+    unit = chart.unit
+    x = {"field": "v", "type": "quantitative", "title": unit[:1].upper() + unit[1:] if unit else None}
+    x["axis"] = {"format": "~s" if _large(values) else ",~r", "tickCount": 5 if layout is NARROW else 8}
+    encoding: dict[str, Any] = {"y": y_axis, "x": x, "color": color}
+    if chart.kind == "grouped_bar" and len(series) > 1:
+        encoding["yOffset"] = {"field": "s", "sort": series}
+    bar = {
+        "mark": {"type": "bar", "height": {"band": 0.8} if chart.kind != "grouped_bar" else 11},
+        "encoding": encoding,
+    }
+    if chart.kind == "stacked_bar":
+        x["stack"] = "zero"
+        layers: list[dict[str, Any]] = [bar]
+        totals = {}
+        for point in values:
+            totals[point["c"]] = totals.get(point["c"], 0) + (point["v"] or 0)
+        layers.append(
+            {
+                "data": {"values": [{"c": c, "v": v, "l": _number(v)} for c, v in totals.items()]},
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11, "color": "#1d1d1f"},
+                "encoding": {"y": y_axis, "x": {"field": "v", "type": "quantitative"}, "text": {"field": "l"}},
+            }
+        )
+    else:
+        layers = [bar]
+        if chart.label or chart.aggregate:
+            text_encoding = {k: v for k, v in encoding.items() if k != "color"}
+            text_encoding["text"] = {"field": "l"}
+            layers.append(
+                {
+                    "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10, "color": "#1d1d1f"},
+                    "encoding": text_encoding,
+                }
+            )
+    # Room at the end of the longest bar for its label.
+    top = max((float(p["v"]) for p in values if p.get("v") is not None), default=0.0)
+    if chart.kind == "stacked_bar":
+        top = max(totals.values(), default=0)
+    x["scale"] = {"domainMax": top * (1.18 if layout is NARROW else 1.1) or 1, "nice": False}
+    return {"width": width, "height": height, "data": {"values": values}, "layer": layers}
+
+
+def _large(values: list[dict[str, Any]]) -> bool:
+    return any(abs(float(p["v"])) >= 100_000 for p in values if p.get("v") is not None)
+
+
+def _size(svg: str) -> tuple[int, int]:
+    head = svg[: svg.find(">")]
+    width = re.search(r'\bwidth="([\d.]+)"', head)
+    height = re.search(r'\bheight="([\d.]+)"', head)
+    return (round(float(width.group(1))) if width else 0, round(float(height.group(1))) if height else 0)
+
+
+def render_svg(spec: dict[str, Any]) -> str:
+    """A Vega-Lite spec rendered to SVG on this machine (no network, fonts of the machine).
+
+    Every text of the spec is made fit for XML first: the renderer stops the whole process (it does not raise)
+    on a character XML cannot hold, and the text comes from the file.
+    """
+    vl_convert = require_chart_library()
+    return _svg(vl_convert, json.dumps(_fit_for_xml(spec), sort_keys=True, ensure_ascii=False))
+
+
+def _fit_for_xml(value: Any) -> Any:
+    if isinstance(value, str):
+        return _xml_text(value)
+    if isinstance(value, dict):
+        return {_xml_text(str(k)): _fit_for_xml(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fit_for_xml(v) for v in value]
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _svg(vl_convert: Any, spec: str) -> str:
+    """The same spec always gives the same SVG: a process that writes the site of the same data again (a
+    notebook, a test run) renders each chart once."""
+    return vl_convert.vegalite_to_svg(json.loads(spec), allowed_base_urls=[])

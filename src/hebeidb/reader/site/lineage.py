@@ -1,21 +1,26 @@
-"""The lineage graph: seeds -> core tables -> public views -> report views, drawn as SVG by this module.
+"""The lineage graph of the site: input files -> core tables -> public views -> report views.
 
-Edges come from the database itself: each view's SQL (``duckdb_views()``) parsed with sqlglot for
-the tables and views it reads. A core table is fed by ``seeds/<table>.csv`` unless its description
-says the build derives it or it belongs to the file's contract (reports, views, build info).
+Everything comes from the file. The input files are those the build recorded reading (``core.input_files``),
+so only files that exist are drawn: a core table is fed by the seed files named after it
+(``seeds/<table>.csv``, ``seeds/<table>.sql``), the stored texts by the files under ``seeds/sources/``.
+Which tables and views each view reads is told by the one lineage engine (:func:`hebeidb.common.lineage.view_reads`)
+from the view's SQL, through the helper views of the core schema; no object reads itself.
+
+Node ids are indexes (``n0``, ``n1``, ...), never names from the file; the drawing is laid out here as
+numbers and written by the page's template, which escapes every name.
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
-from html import escape
 from typing import Any
 
-from hebeidb.common.contract import REQUIRED_TABLES
-
-LAYERS = ("seed", "core", "view", "report")
-LAYER_TITLES = {"seed": "seeds", "core": "core tables", "view": "public views", "report": "report views"}
-BOX_W, BOX_H, ROW, COL, PAD = 190, 24, 30, 250, 30
+LAYERS = ("input", "core", "view", "report")
+LAYER_TITLES = {"input": "input files", "core": "core tables", "view": "public views", "report": "report views"}
+BOX_W, BOX_H, ROW, COL, PAD, HEAD = 200, 24, 30, 250, 20, 26
+MAX_TEXT_FILES = 5  # stored texts drawn one by one; more are drawn as their folder
+MAX_LABEL = 27  # characters of a name inside its box (the full name is its title and is listed below)
 
 
 @dataclass
@@ -24,110 +29,164 @@ class Node:
     name: str
     layer: str
     description: str
-    inputs: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)  # names of the nodes it reads
+    x: int = 0
+    y: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.name if len(self.name) <= MAX_LABEL else self.name[: MAX_LABEL - 1] + "…"
+
+
+@dataclass
+class Edge:
+    source: Node
+    target: Node
+
+    @property
+    def path(self) -> str:
+        x1, y1 = self.source.x + BOX_W, self.source.y + BOX_H // 2
+        x2, y2 = self.target.x, self.target.y + BOX_H // 2
+        middle = (x1 + x2) // 2
+        return f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}"
 
 
 @dataclass
 class Graph:
     nodes: list[Node]
-    edges: list[tuple[str, str]]
-    svg: str
+    edges: list[Edge]
+    width: int
+    height: int
+    layer_titles: list[tuple[int, str]]
+    box_width: int = BOX_W
+    box_height: int = BOX_H
+
+    def node(self, name: str) -> Node:
+        return next(n for n in self.nodes if n.name == name)
 
 
-def _anchor(layer: str, name: str) -> str:
-    return f"{layer}-{name.replace('.', '-')}"
-
-
-def lineage_graph(con: Any, specs: list[Any]) -> Graph:
+def lineage_graph(query: Any, specs: list[Any], public: set[str]) -> Graph:
+    """The graph of the file: ``query(sql)`` runs one query through the database's guard and returns rows;
+    ``specs`` are the reports, ``public`` the names of the public views the file declares."""
     from hebeidb.common.lineage import view_reads
 
-    tables = con.sql(
-        "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'core' ORDER BY table_name"
-    ).fetchall()
-    views = con.sql(
+    tables = query(
+        "SELECT table_name, coalesce(comment, '') FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = 'core' ORDER BY table_name"
+    )
+    views = query(
         "SELECT schema_name, view_name, coalesce(comment, ''), sql FROM duckdb_views() "
-        "WHERE NOT internal AND schema_name = 'main' AND database_name = current_database() ORDER BY view_name"
-    ).fetchall()
-    core_views = con.sql(
-        "SELECT view_name, coalesce(comment, ''), sql FROM duckdb_views() "
-        "WHERE NOT internal AND schema_name = 'core' AND database_name = current_database()"
-    ).fetchall()
-    nodes: dict[str, Node] = {}
-    for name, comment in tables:
-        nodes[f"core.{name}"] = Node(_anchor("core", name), f"core.{name}", "core", comment)
-        if name not in REQUIRED_TABLES and "derived" not in comment.lower() and name != "source_texts":
-            seed = f"seeds/{name}.csv"
-            nodes[seed] = Node(_anchor("seed", name), seed, "seed", f"Seed file loaded into core.{name} by the build.")
-            nodes[f"core.{name}"].inputs.append(seed)
-        elif name == "source_texts":
-            seed = "seeds/sources/"
-            nodes[seed] = Node("seed-sources-texts", seed, "seed", "The stored document texts, pinned by sha256.")
-            nodes["core.source_texts"].inputs.append(seed)
+        "WHERE NOT internal AND database_name = current_database() AND schema_name IN ('main', 'core') "
+        "ORDER BY schema_name, view_name"
+    )
+    try:
+        files = [path for (path,) in query("SELECT path FROM core.input_files ORDER BY path")]
+    except Exception:  # a file written before the build recorded its inputs: no input files are drawn
+        files = []
+    reports = {spec.view_name: spec for spec in specs}
+    core_tables = {name for name, _ in tables}
+    main_views = {name for schema, name, _, _ in views if schema == "main"}
+    core_views = {name: sql for schema, name, _, sql in views if schema == "core"}
 
-    reads = view_reads
+    def resolve(name: str, schema: str) -> str | None:
+        """``schema.name`` of a name a view of ``schema`` reads, as DuckDB finds it (its own schema first)."""
+        if "." in name:
+            owner, _, bare = name.rpartition(".")
+            owner = owner.rpartition(".")[2]
+            return f"{owner}.{bare}" if owner in ("main", "core") else None
+        for candidate in (schema, "main", "core"):
+            if (candidate == "core" and (name in core_tables or name in core_views)) or (
+                candidate == "main" and name in main_views
+            ):
+                return f"{candidate}.{name}"
+        return None
 
-    # Core helper views (derived in the core schema) are folded into the tables they read.
-    helper = {f"core.{name}": reads(sql) for name, _comment, sql in core_views}
+    memo: dict[str, set[str]] = {}
 
-    def expand(names: set[str], seen: frozenset[str] = frozenset()) -> set[str]:
-        out: set[str] = set()
-        for name in names:
-            if name in helper and name not in seen:
-                out |= expand({n if "." in n else f"core.{n}" for n in helper[name]}, seen | {name})
+    def base_reads(qualified: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """The core tables and public views ``qualified`` (a view) reads, through core helper views."""
+        if qualified in memo:
+            return memo[qualified]
+        schema, _, name = qualified.partition(".")
+        sql = (
+            core_views.get(name)
+            if schema == "core"
+            else next((s for sch, n, _, s in views if sch == "main" and n == name), None)
+        )
+        found: set[str] = set()
+        for read in view_reads(sql or ""):
+            target = resolve(read.lower(), schema)
+            if target is None or target == qualified or target in seen:
+                continue
+            owner, _, bare = target.partition(".")
+            if owner == "core" and bare in core_views:
+                found |= base_reads(target, seen | {qualified})
             else:
-                out.add(name)
-        return out
+                found.add(target)
+        found.discard(qualified)
+        memo[qualified] = found
+        return found
 
-    report_views = {spec.view_name: spec for spec in specs}
-    for _schema, name, comment, sql in views:
-        layer = "report" if name in report_views else "view"
-        description = comment or (report_views[name].description if name in report_views else "")
-        node = Node(_anchor(layer, name), name, layer, description)
-        node.inputs = sorted(expand(reads(sql)))
+    nodes: dict[str, Node] = {}
+
+    def add(name: str, layer: str, description: str) -> Node:
+        node = Node(f"n{len(nodes)}", name, layer, description)
         nodes[name] = node
-    edges = sorted({(source, node.name) for node in nodes.values() for source in node.inputs if source in nodes})
+        return node
+
+    texts = [path for path in files if path.startswith("seeds/sources/")]
+    for name, comment in tables:
+        node_name = f"core.{name}"
+        fed = [path for path in files if path in (f"seeds/{name}.csv", f"seeds/{name}.sql")]
+        if name == "source_texts" and texts:
+            fed = texts if len(texts) <= MAX_TEXT_FILES else ["seeds/sources/"]
+        node = add(node_name, "core", comment)
+        for path in fed:
+            if path not in nodes:
+                if path.endswith("/"):
+                    description = (
+                        f"The folder of the {len(texts):,} stored texts the build read, each pinned by sha256."
+                    )
+                elif posixpath.dirname(path) == "seeds/sources":
+                    description = "A stored text the build read, pinned by sha256."
+                else:
+                    description = f"Input file the build read into {node_name}."
+                add(path, "input", description)
+            node.inputs.append(path)
+    for schema, name, comment, _sql in views:
+        if schema != "main":
+            continue
+        layer = "report" if name in reports else "view" if name in public else None
+        if layer is None:
+            continue
+        description = comment or (reports[name].description if name in reports else "")
+        add(name, layer, description)
+    for name in list(nodes):
+        node = nodes[name]
+        if node.layer in ("view", "report"):
+            reads = base_reads(f"main.{name}")
+            node.inputs = sorted(
+                {r.removeprefix("main.") for r in reads if r.removeprefix("main.") in nodes and r != f"main.{name}"}
+            )
     for node in nodes.values():
-        node.inputs = [source for source in node.inputs if source in nodes]
+        node.inputs = [name for name in dict.fromkeys(node.inputs) if name in nodes and name != node.name]
     ordered = sorted(nodes.values(), key=lambda n: (LAYERS.index(n.layer), n.name))
-    return Graph(ordered, edges, _svg(ordered, edges))
+    for index, node in enumerate(ordered):
+        node.id = f"n{index}"
+    return _layout(ordered)
 
 
-def _svg(nodes: list[Node], edges: list[tuple[str, str]]) -> str:
+def _layout(nodes: list[Node]) -> Graph:
     by_layer = {layer: [n for n in nodes if n.layer == layer] for layer in LAYERS}
-    place: dict[str, tuple[float, float]] = {}
-    height = max(len(v) for v in by_layer.values()) * ROW + 2 * PAD + 20
+    tallest = max((len(v) for v in by_layer.values()), default=0)
+    height = tallest * ROW + 2 * PAD + HEAD
     for column, layer in enumerate(LAYERS):
         members = by_layer[layer]
-        top = PAD + 20 + (height - 2 * PAD - 20 - len(members) * ROW) / 2
+        top = PAD + HEAD + (tallest - len(members)) * ROW // 2
         for row, node in enumerate(members):
-            place[node.name] = (PAD + column * COL, top + row * ROW)
+            node.x, node.y = PAD + column * COL, top + row * ROW
     width = PAD * 2 + (len(LAYERS) - 1) * COL + BOX_W
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="lineage" viewBox="0 0 {width} {height:.0f}" '
-        f'width="{width}" height="{height:.0f}" role="group" aria-label="Lineage graph">'
-    ]
-    for column, layer in enumerate(LAYERS):
-        parts.append(
-            f'<text class="layer" x="{PAD + column * COL}" y="{PAD}" font-weight="bold">{LAYER_TITLES[layer]}</text>'
-        )
-    parts.append('<g class="edges" fill="none" stroke="#8a8a8a" stroke-width="1">')
-    for source, target in edges:
-        (x1, y1), (x2, y2) = place[source], place[target]
-        x1, y1, x2, y2 = x1 + BOX_W, y1 + BOX_H / 2, x2, y2 + BOX_H / 2
-        middle = (x1 + x2) / 2
-        parts.append(
-            f'<path class="edge" data-from="{escape(source)}" data-to="{escape(target)}" '
-            f'd="M{x1:.0f},{y1:.0f} C{middle:.0f},{y1:.0f} {middle:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"/>'
-        )
-    parts.append("</g>")
-    for node in nodes:
-        x, y = place[node.name]
-        label = node.name if len(node.name) <= 26 else node.name[:25] + "…"
-        parts.append(
-            f'<a class="node node-{node.layer}" href="#{node.id}" aria-label="{escape(node.name)}">'
-            f"<title>{escape(node.name)}</title>"
-            f'<rect x="{x}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="4"/>'
-            f'<text x="{x + 8}" y="{y + 16:.0f}">{escape(label)}</text></a>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    by_name = {n.name: n for n in nodes}
+    edges = [Edge(by_name[source], node) for node in nodes for source in node.inputs]
+    titles = [(PAD + column * COL, LAYER_TITLES[layer]) for column, layer in enumerate(LAYERS)]
+    return Graph(nodes, edges, width, height, titles)
