@@ -123,3 +123,16 @@ def test_its_exports(tiny_db: Path, tmp_path: Path, fmt: str) -> None:
 
         with sqlite3.connect(tmp_path / "out" / "hebei.sqlite") as sqlite:
             assert sqlite.execute("SELECT count(*) FROM facts").fetchall() == [(3,)]
+
+
+def test_its_site_draws_the_chart_its_report_declares(tiny_db: Path, tmp_path: Path) -> None:
+    with hebeidb.open(tiny_db) as db:
+        written = {p.name for p in db.site(tmp_path / "site")}
+    assert {"index.html", "report-figures.html", "report-figures.svg", "report-figures.csv"} <= written
+    page = (tmp_path / "site" / "report-figures.html").read_text(encoding="utf-8")
+    assert "The figures of the Riverside Library note" in page
+    svg = (tmp_path / "site" / "report-figures.svg").read_text(encoding="utf-8")
+    assert "Books lent" in svg and "Visitors to the reading room" in svg
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Riverside Library in figures" in index
+    assert "medal" not in index.lower()  # nothing of the shipped data set
