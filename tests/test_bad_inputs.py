@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hebeidb.builder import build_database, check_inputs
+from hebeidb.builder.inputs import Inputs
 from hebeidb.common.errors import BuildError, Problem
 
 ARTICLE = "seeds/sources/hebei-targeted-support-2026-02-10.txt"
@@ -569,6 +570,22 @@ def template_jinja_syntax_error(root: Path) -> Expect:
     path = root / "queries" / "medals.sql"
     line = replace_text(path, "{% if since is not none %}", "{% if since is not none %}{% endfi %}")
     return Expect("queries/medals.sql", ("endfi",), line)
+
+
+def column_without_description(root: Path) -> Expect:
+    replace_text(
+        root / "schema" / "110_view_comments.sql",
+        "COMMENT ON COLUMN facts.label IS",
+        "-- COMMENT ON COLUMN facts.label IS",
+    )
+    return Expect("schema/", ("column main.facts.label has no description",), None, "label")
+
+
+def contract_key_not_unique(root: Path) -> Expect:
+    replace_text(
+        root / "schema" / "public_views.toml", '[views.facts]\nkey = ["fact_id"]', '[views.facts]\nkey = ["domain"]'
+    )
+    return Expect("schema/public_views.toml", ("key (domain) of view facts is not unique",), None, "views.facts.key")
 
 
 def line_of(path: Path, text: str) -> int:
@@ -1163,6 +1180,8 @@ CASES = [
     pytest.param(schema_syntax_error, id="schema-sql-syntax-error"),
     pytest.param(template_jinja_syntax_error, id="report-template-jinja-syntax-error"),
     pytest.param(template_unknown_column, id="report-template-unknown-column"),
+    pytest.param(column_without_description, id="column-without-description"),
+    pytest.param(contract_key_not_unique, id="contract-key-not-unique"),
     pytest.param(share_read_as_rounded, id="fidelity-1-share-read-as-rounded"),
     pytest.param(share_mapping_not_marked_inferred, id="fidelity-1-share-mapping-not-inferred"),
     pytest.param(counting_basis_stated_without_a_source, id="fidelity-2-counting-basis-without-source"),
@@ -1216,17 +1235,44 @@ CASES = [
     pytest.param(half_medals_at_a_tenth, id="fidelity2-11-half-medals-at-a-tenth"),
     pytest.param(criterion_with_a_precision, id="fidelity2-11-criterion-with-precision"),
 ]
-# The quick loop (pytest -m "not slow") builds one case of each stage: reading a CSV, a constraint of the DDL,
-# a check, a cross-check and the report views; the full suite builds every case.
+# The quick loop (pytest -m "not slow") builds one case of each check and of each kind of problem the loading of
+# the seeds names (a CSV, a type, a constraint of the DDL), so that breaking any of them fails it; the full suite
+# builds every case. tests/test_bad_inputs.py checks that every check the build runs has its case here.
 QUICK_CASES = {
-    "csv-unclosed-quote",
-    "duplicate-fact-id",
-    "quote-not-in-text",
-    "medal-total-not-sum-of-parts",
-    "report-template-unknown-column",
+    "attribution": "fidelity-3-investment-credited-to-one-project",
+    "check": "period-ends-before-start",
+    "cited_attributes": "uncovered-number-exclusion-deleted",
+    "contract": "contract-key-not-unique",
+    "coverage": "value-not-in-quote",
+    "cross_checks": "negative-count",
+    "csv": "csv-row-too-few-fields",
+    "documentation": "column-without-description",
+    "encoding": "csv-not-utf8",
+    "exclusion_agreement": "exclusion-disagrees-with-edition",
+    "files": "source-text-missing",
+    "foreign_key": "unknown-region",
+    "header": "seed-csv-empty",
+    "inference_basis": "fidelity-1-share-mapping-not-inferred",
+    "labels": "quote-not-in-text",
+    "not_null": "empty-required-indicator",
+    "periods": "as-of-after-publication",
+    "precision": "fractional-count",
+    "qualifiers": "fidelity2-7-nearly-as-either-side",
+    "quotes": "quote-not-in-text",
+    "reports": "report-template-jinja-syntax-error",
+    "source_hash": "source-text-edited",
+    "sql": "schema-sql-syntax-error",
+    "tallies": "fidelity-8-games-figure-as-china",
+    "time_basis": "fidelity-7-running-total-as-period-count",
+    "types": "type-value-abc",
+    "unique": "duplicate-fact-id",
+    "value_ranges": "negative-count",
+    "values_in_quotes": "value-not-in-quote",
+    "wording": "qualifier-exact-for-over",
 }
 CASES = [
-    pytest.param(*case.values, id=case.id, marks=() if case.id in QUICK_CASES else pytest.mark.slow) for case in CASES
+    pytest.param(*case.values, id=case.id, marks=() if case.id in QUICK_CASES.values() else pytest.mark.slow)
+    for case in CASES
 ]
 
 
@@ -1501,3 +1547,13 @@ def test_a_report_without_metadata_fails_the_build_naming_it(inputs_copy: Path) 
     (inputs_copy / "queries" / "draft.sql").write_text("SELECT 1 AS one\n", encoding="utf-8")
     problem = check_fails(inputs_copy)
     assert str(problem) == "queries/draft.sql: no metadata file draft.toml beside it [reports]"
+
+
+def test_the_quick_loop_breaks_every_check_the_build_runs(inputs_root: Path) -> None:
+    """Each check of the build (the engine's and the data set's) has a broken input the quick loop builds."""
+    from hebeidb.builder.checks import load_checks
+
+    ids = {case.id for case in CASES}
+    names = {check.name for check in load_checks(Inputs.at(inputs_root))} | {"contract"}
+    assert names <= set(QUICK_CASES), sorted(names - set(QUICK_CASES))
+    assert set(QUICK_CASES.values()) <= ids
