@@ -58,7 +58,24 @@ def _format_argument() -> Argument:
     return arg("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
 
 
-OUTPUT = (_format_argument(),)
+def _width_value(text: str) -> int:
+    try:
+        width = int(text)
+    except ValueError:
+        width = -1
+    if width < 0:
+        raise argparse.ArgumentTypeError(f"a width is a number of columns from 0 (never wrap) up, not {text!r}")
+    return width
+
+
+WIDTH = arg(
+    "--width",
+    type=_width_value,
+    metavar="N",
+    help="wrap tables to N columns (default: the terminal's width; output to a file or pipe is not wrapped: "
+    "one line per row; 0: never wrap)",
+)
+OUTPUT = (_format_argument(), WIDTH)
 COLUMNS = arg(
     "--columns",
     "-c",
@@ -206,11 +223,17 @@ def _timeout(args: argparse.Namespace) -> float | None:
     return seconds or None
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, only: str | None = None) -> None:
+def _write(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    args: argparse.Namespace,
+    only: str | None = None,
+) -> None:
+    """Print a result in the format the command line asks (``--format``, ``--width``, ``--columns``)."""
     from hebeidb.common.output import parse_columns, pick_columns, write_rows
 
     columns, rows = pick_columns(columns, rows, parse_columns(only))
-    write_rows(columns, rows, fmt, sys.stdout)
+    write_rows(columns, rows, args.format, sys.stdout, width=getattr(args, "width", None))
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:
@@ -364,7 +387,7 @@ def reports(args: argparse.Namespace) -> int:
             )
             for spec in db.reports()
         ]
-    _write(("name", "title", "description", "parameters", "view"), rows, args.format)
+    _write(("name", "title", "description", "parameters", "view"), rows, args)
     return EXIT_OK
 
 
@@ -382,7 +405,7 @@ def report(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.report(args.name, **params)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -392,7 +415,7 @@ def _report_help(argv: Sequence[str]) -> int | None:
         return None
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("name", nargs="?")
-    for flags in (("--db",), ("--param", "-p"), ("--format", "-f"), ("--columns", "-c"), ("--timeout",)):
+    for flags in (("--db",), ("--param", "-p"), ("--format", "-f"), ("--columns", "-c"), ("--timeout",), ("--width",)):
         where.add_argument(*flags, action="append")
     where.add_argument("--help", "-h", action="store_true")
     try:
@@ -413,7 +436,11 @@ def _report_help(argv: Sequence[str]) -> int | None:
         return _fail(str(error), error.exit_code)
     from hebeidb.common.output import describe_report
 
-    sys.stdout.write(describe_report(spec, columns))
+    try:
+        width = _width_value(known.width[-1]) if known.width else None
+    except argparse.ArgumentTypeError as error:
+        return _fail(f"--width: {error}", EXIT_USAGE)
+    sys.stdout.write(describe_report(spec, columns, width))
     return EXIT_OK
 
 
@@ -432,7 +459,7 @@ def sql(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.sql(args.query, params or None)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -453,7 +480,7 @@ def search(args: argparse.Namespace) -> int:
         _require_text("a search word", word)
     with _open(args) as db:
         result = db.search(args.words, numbers=args.numbers, domain=args.domain, limit=args.limit)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -479,7 +506,7 @@ def describe(args: argparse.Namespace) -> int:
             )
             for v in views
         ]
-        _write(("view", "description", "key", "references"), rows, args.format)
+        _write(("view", "description", "key", "references"), rows, args)
         return EXIT_OK
     view = views[0]
     referring = {c: r for r in view.references for c in r.columns}
@@ -495,7 +522,7 @@ def describe(args: argparse.Namespace) -> int:
         )
         for c in view.columns
     ]
-    _write(("column", "type", "key", "references", "description"), rows, args.format)
+    _write(("column", "type", "key", "references", "description"), rows, args)
     return EXIT_OK
 
 
@@ -579,7 +606,7 @@ def lineage(args: argparse.Namespace) -> int:
     with _open(args) as db:
         columns = db.lineage(args.name)
     rows = [(c.column, ", ".join(c.sources) or "(computed, no column source)") for c in columns]
-    _write(("column", "sources"), rows, args.format)
+    _write(("column", "sources"), rows, args)
     return EXIT_OK
 
 
