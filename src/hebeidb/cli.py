@@ -119,8 +119,39 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"hebeidb: error: {message}\n")
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # argparse's own check of a value with choices (a command name, --format, --dialect), naming the
+        # nearest choices first.
+        if action.choices is not None and value not in action.choices:
+            from hebeidb.common.errors import closest_names, did_you_mean
 
-def _parser() -> argparse.ArgumentParser:
+            names = [str(choice) for choice in action.choices]
+            hint = did_you_mean(closest_names(str(value), names))
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r}; {hint + ' ' if hint else ''}choose from {', '.join(names)}"
+            )
+
+
+def _refuse_extra(parser: argparse.ArgumentParser, name: str | None, extra: Sequence[str]) -> None:
+    """Refuse arguments no option or positional of the command takes, saying what was probably meant: a
+    forgotten ``--param`` before NAME=VALUE, a misspelt option."""
+    from hebeidb.common.errors import closest_names
+
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    flags = ["--help", "-h"] + [flag for flags, _ in (_COMMANDS[name].arguments if name else ()) for flag in flags]
+    pairs = [item for item in extra if not item.startswith("-") and "=" in item.lstrip("=")]
+    options = [item.split("=", 1)[0] for item in extra if item.startswith("--")]
+    if pairs and "--param" in flags:
+        message += "; did you mean " + " ".join(f"--param {pair}" for pair in pairs) + "?"
+    elif options:
+        # Compared without their dashes, which every option shares.
+        long = {flag[2:]: flag for flag in flags if flag.startswith("--")}
+        nearest = closest_names(options[0][2:], list(long))
+        message += f"; did you mean {' or '.join(long[name] for name in nearest)}?" if nearest else ""
+    parser.error(message)
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
         prog="hebeidb",
@@ -130,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hebeidb {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = {}
     for spec in _COMMANDS.values():
         sub = subparsers.add_parser(
             spec.name,
@@ -141,7 +173,8 @@ def _parser() -> argparse.ArgumentParser:
         for flags, options in spec.arguments:
             sub.add_argument(*flags, **options)
         sub.set_defaults(handler=spec.handler)
-    return parser
+        commands[spec.name] = sub
+    return parser, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,8 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     asked = _report_help(arguments)
     if asked is not None:
         return asked
-    parser = _parser()
-    args = parser.parse_args(arguments)
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        _refuse_extra(parser if args.command is None else commands[args.command], args.command, extra)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -155,12 +155,12 @@ def pick_columns(
     """Keep only the ``wanted`` columns, in that order; an unknown name is refused with the list of columns."""
     if not wanted:
         return list(columns), [tuple(row) for row in rows]
-    from hebeidb.common.errors import ParameterError
+    from hebeidb.common.errors import ParameterError, unknown_name
 
     index = {name: i for i, name in enumerate(columns)}
     unknown = [name for name in wanted if name not in index]
     if unknown:
-        raise ParameterError(f"no column named {unknown[0]!r} in the result; columns: {', '.join(columns)}")
+        raise unknown_name(f"no column named {unknown[0]!r} in the result", unknown[0], list(columns), "columns")
     if len(set(wanted)) != len(wanted):
         raise ParameterError(f"a column is named twice in --columns: {', '.join(wanted)}")
     picked = [index[name] for name in wanted]

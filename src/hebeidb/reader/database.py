@@ -38,10 +38,10 @@ from hebeidb.common.contract import (
 from hebeidb.common.errors import (
     DatabaseError,
     DatabaseNotFoundError,
-    ParameterError,
     ReportNotFoundError,
     StaleDatabaseWarning,
     require_type,
+    unknown_name,
 )
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
@@ -217,7 +217,7 @@ class Database:
             return views
         found = [v for v in views if v.name == view]
         if not found:
-            raise ParameterError(f"no public view named {view!r}; views: {', '.join(v.name for v in views)}")
+            raise unknown_name(f"no public view named {view!r}", view, [v.name for v in views], "views")
         return found
 
     # --- reports -----------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class Database:
         require_type("name", name, str, "a report name (str)")
         specs = self._report_specs()
         if name not in specs:
-            raise ReportNotFoundError(f"no report named {name!r}; reports: {', '.join(specs)}")
+            raise unknown_name(f"no report named {name!r}", name, list(specs), "reports", error=ReportNotFoundError)
         return specs[name]
 
     def render(self, name: str, *, timeout: float | None = None, **params: Any) -> RenderedReport:
@@ -350,7 +350,7 @@ class Database:
             require_type("domain", domain, str, "a domain name (str) or None")
             domains = self._dynamic_choices("domains.domain", deadline)
             if domain not in domains:
-                raise ParameterError(f"no domain named {domain!r}; domains: {', '.join(map(str, domains))}")
+                raise unknown_name(f"no domain named {domain!r}", domain, domains, "domains")
         query, params = find(lambda sql, values: self._rows(sql, values, deadline), words, numbers=numbers,
                              domain=domain, limit=limit)  # fmt: skip
         return self._result(query, params, deadline, timeout)
@@ -405,7 +405,8 @@ class Database:
         return ReaderSession(con, self._guard)
 
     def site(self, out: PathLike, *, listener: Listener | None = None, timeout: float | None = None) -> list[Path]:
-        """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
+        """Write the static report site of this database into the folder ``out`` (the ``site`` extra:
+        ``pip install "hebeidb[site]"``, or ``pip install ".[site]"`` in a checkout).
 
         ``listener(phase, files, finished)`` hears of each page as it is made; ``timeout`` (seconds) interrupts
         any one query or rendering that runs longer.
@@ -530,11 +531,13 @@ class Result:
         return self._call(lambda: self.relation.limit(size).fetchall())
 
     def df(self) -> Any:
-        """The result as a pandas DataFrame (``pip install "hebeidb[pandas]"``)."""
+        """The result as a pandas DataFrame (the ``pandas`` extra: ``pip install "hebeidb[pandas]"``, or
+        ``pip install ".[pandas]"`` in a checkout)."""
         return self._call(self.relation.df)
 
     def pl(self) -> Any:
-        """The result as a polars DataFrame (``pip install "hebeidb[polars]"``)."""
+        """The result as a polars DataFrame (the ``polars`` extra: ``pip install "hebeidb[polars]"``, or
+        ``pip install ".[polars]"`` in a checkout)."""
         return self._call(self.relation.pl)
 
     def arrow(self) -> Any:

@@ -39,6 +39,7 @@ from hebeidb.common.errors import (
     QueryMemoryError,
     QueryTimeoutError,
     TargetError,
+    unknown_name,
 )
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
@@ -151,7 +152,7 @@ def export_database(
     from hebeidb.reader.export.partitioned import parse_partition_by
 
     if fmt not in FORMATS:
-        raise ParameterError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise unknown_name(f"unknown export format {fmt!r}", fmt, FORMATS, "formats")
     partition_columns = parse_partition_by(partition_by)
     if partition_columns and fmt != "parquet":
         raise ParameterError(f"--partition-by applies to Parquet exports, not {fmt}")
@@ -295,7 +296,7 @@ def _select(objects: list[ExportObject], only: Sequence[str] | None) -> list[Exp
     by_name = {obj.name: obj for obj in objects}
     unknown = [name for name in only if name not in by_name]
     if unknown:
-        raise ParameterError(f"nothing to export named {', '.join(unknown)}; names: {', '.join(by_name)}")
+        raise unknown_name(f"nothing to export named {', '.join(unknown)}", unknown[0], list(by_name), "names")
     wanted = set(only)
     return [obj for obj in objects if obj.name in wanted]
 

@@ -2,7 +2,7 @@
 
 ``build_site(database, out)`` writes HTML pages (Jinja templates kept beside this module), one CSS
 file and charts rendered to SVG at build time (Vega-Lite specs rendered offline by
-``vl-convert-python``: ``pip install "hebeidb[site]"``). Nothing is fetched at view time: the pages
+``vl-convert-python``, of the ``site`` extra). Nothing is fetched at view time: the pages
 open from the file system or any static host. It reads only the database it opened and writes only
 the output folder, atomically, like an export: into a temporary folder beside the target, renamed
 into place when complete. A folder that is not an earlier site (checked against the manifest

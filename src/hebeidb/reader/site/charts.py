@@ -14,7 +14,7 @@ import json
 import unicodedata
 from typing import Any
 
-from hebeidb.common.errors import SiteError
+from hebeidb.common.errors import missing_library
 from hebeidb.reader.site import Chart
 
 MAX_MARKS = 300  # marks of one chart; the rest is counted in the text alternative
@@ -251,10 +251,9 @@ def consistency_chart(con: Any) -> Chart | None:
 
 
 def require_chart_library() -> Any:
+    """vl-convert-python, which renders the charts, or the error saying how to install it (the ``site`` extra)."""
     try:
         import vl_convert
     except ModuleNotFoundError:
-        raise SiteError(
-            'the site renders its charts with vl-convert-python; install it: pip install "hebeidb[site]"'
-        ) from None
+        raise missing_library("vl-convert-python (it renders the site's charts)", "site") from None
     return vl_convert
