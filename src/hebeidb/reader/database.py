@@ -19,6 +19,7 @@ template rendering under the reader's deadline and memory limit (:mod:`hebeidb.r
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from hebeidb.reader.translate import Translation
 
 T = TypeVar("T")
+_DECIMAL = re.compile(r"DECIMAL\(\d+,\s*\d+\)")
 PathLike = str | os.PathLike[str]
 
 
@@ -499,6 +501,12 @@ class Result:
     ``fetchnumpy()`` run the query under the reader's timeout and raise :class:`QueryError` (or
     :class:`QueryTimeoutError`) rather than a raw DuckDB exception. ``relation`` is the DuckDB
     relation itself for anything else.
+
+    Numbers: ``fetchall()`` and ``arrow()`` keep DuckDB's DECIMAL columns (``value``, medal counts) as
+    ``Decimal`` and ``decimal128``; ``df()`` and ``pl()`` give them as float64, so that a data frame computes
+    with them (pandas would hold ``Decimal`` objects, dtype ``object``). Nothing is lost: every value has at
+    most two decimals and fewer than 16 significant digits, and the nearest double to such a decimal prints
+    as that decimal again (``1300000.0``, ``97.5``, ``123.5``).
     """
 
     def __init__(self, guard: Guard, relation: duckdb.DuckDBPyRelation, timeout: float | None) -> None:
@@ -532,13 +540,29 @@ class Result:
 
     def df(self) -> Any:
         """The result as a pandas DataFrame (the ``pandas`` extra: ``pip install "hebeidb[pandas]"``, or
-        ``pip install ".[pandas]"`` in a checkout)."""
-        return self._call(self.relation.df)
+        ``pip install ".[pandas]"`` in a checkout). DECIMAL columns come as float64 (see the class)."""
+        return self._call(self._frame_relation().df)
+
+    fetchdf = df
 
     def pl(self) -> Any:
         """The result as a polars DataFrame (the ``polars`` extra: ``pip install "hebeidb[polars]"``, or
-        ``pip install ".[polars]"`` in a checkout)."""
-        return self._call(self.relation.pl)
+        ``pip install ".[polars]"`` in a checkout). DECIMAL columns come as Float64 (see the class)."""
+        return self._call(self._frame_relation().pl)
+
+    def _frame_relation(self) -> duckdb.DuckDBPyRelation:
+        """The relation data frames are made from: every DECIMAL column cast to DOUBLE (nested ones too)."""
+        types = [str(kind) for kind in self.relation.types]
+        if not any("DECIMAL(" in kind for kind in types):
+            return self.relation
+        # Columns by position (#n): a result may name two columns alike.
+        select = ", ".join(
+            f"CAST(#{n} AS {_DECIMAL.sub('DOUBLE', kind)}) AS {quote_identifier(name)}"
+            if "DECIMAL(" in kind
+            else f"#{n} AS {quote_identifier(name)}"
+            for n, (name, kind) in enumerate(zip(self.relation.columns, types, strict=True), 1)
+        )
+        return self._call(lambda: self.relation.project(select))
 
     def arrow(self) -> Any:
         """The result as a pyarrow Table (``pip install pyarrow``), read whole: the connection is free
