@@ -6,12 +6,18 @@
 CREATE TABLE core.dataset (
     name         VARCHAR PRIMARY KEY CHECK (regexp_full_match(name, '[a-z][a-z0-9_-]*')),
     title        VARCHAR NOT NULL,
-    description  VARCHAR NOT NULL
+    description  VARCHAR NOT NULL,
+    license      VARCHAR,
+    license_url  VARCHAR,
+    rights       VARCHAR
 );
-COMMENT ON TABLE core.dataset IS 'One row naming the data set the file holds (used as the title of exports), from schema/public_views.toml.';
+COMMENT ON TABLE core.dataset IS 'One row naming the data set the file holds (used as the title of exports), with its licence, from schema/public_views.toml.';
 COMMENT ON COLUMN core.dataset.name IS 'Short machine name of the data set.';
 COMMENT ON COLUMN core.dataset.title IS 'Title of the data set.';
 COMMENT ON COLUMN core.dataset.description IS 'What the data set holds, in a few sentences.';
+COMMENT ON COLUMN core.dataset.license IS 'Licence of the compiled data and the code (an SPDX identifier such as MIT); NULL when not declared.';
+COMMENT ON COLUMN core.dataset.license_url IS 'Where the licence text is; NULL when not declared.';
+COMMENT ON COLUMN core.dataset.rights IS 'What the licence does not cover and why it is kept: the stored texts of the sources belong to their publishers; NULL when not declared.';
 
 CREATE TABLE core.public_views (
     view_name    VARCHAR PRIMARY KEY CHECK (regexp_full_match(view_name, '[a-z][a-z0-9_]*')),

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from hebeidb.common.errors import BuildError, DatabaseError, Problem, TemplateError
+from hebeidb.common.errors import BuildError, DatabaseError, Problem, TemplateError, closest_names, did_you_mean
 from hebeidb.common.reports import ReportSpec, parse_spec, render, toml_error, validate
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
 
@@ -62,9 +62,23 @@ class View:
 
 @dataclass(frozen=True)
 class Dataset:
+    """The data set the file holds, as ``[dataset]`` of ``schema/public_views.toml`` declares it.
+
+    ``license`` and ``license_url`` name the licence of the compiled data and the code; ``rights`` says what
+    it does not cover (the sources' own texts, which belong to their publishers). Each is None when not
+    declared, and in a file built before they were recorded.
+    """
+
     name: str
     title: str
     description: str
+    license: str | None = None
+    license_url: str | None = None
+    rights: str | None = None
+
+
+DATASET_KEYS = ("name", "title", "description")
+DATASET_OPTIONAL_KEYS = ("license", "license_url", "rights")
 
 
 @dataclass(frozen=True)
@@ -97,10 +111,20 @@ def load_declared(path: Path, relative: Callable[[Path], str]) -> DeclaredContra
 
     raw_dataset = data.get("dataset")
     if not isinstance(raw_dataset, dict) or not all(
-        isinstance(raw_dataset.get(k), str) and raw_dataset.get(k) for k in ("name", "title", "description")
+        isinstance(raw_dataset.get(k), str) and raw_dataset.get(k) for k in DATASET_KEYS
     ):
         raise fail("[dataset] needs name, title and description as text", column="dataset")
-    dataset = Dataset(raw_dataset["name"], raw_dataset["title"], raw_dataset["description"])
+    for key, value in raw_dataset.items():
+        if key not in DATASET_KEYS + DATASET_OPTIONAL_KEYS:
+            hint = did_you_mean(closest_names(key, DATASET_KEYS + DATASET_OPTIONAL_KEYS))
+            raise fail(
+                f"unknown entry {key!r}{f' ({hint})' if hint else ''}",
+                column="dataset",
+                expected=", ".join(DATASET_KEYS + DATASET_OPTIONAL_KEYS),
+            )
+        if key in DATASET_OPTIONAL_KEYS and not (isinstance(value, str) and value.strip()):
+            raise fail(f"{key} = {value!r}", column=f"dataset.{key}", expected="text, or no entry")
+    dataset = Dataset(*(raw_dataset.get(key) for key in DATASET_KEYS + DATASET_OPTIONAL_KEYS))
     raw_views = data.get("views")
     if not isinstance(raw_views, dict) or not raw_views:
         raise fail("no [views.<name>] tables", column="views")
@@ -156,9 +180,10 @@ def write_contract(
     con: duckdb.DuckDBPyConnection, declared: DeclaredContract, specs: dict[str, ReportSpec], schema: str = "core"
 ) -> None:
     """Write the declared contract and the report specs into the file, and create the report views."""
+    keys = DATASET_KEYS + DATASET_OPTIONAL_KEYS
     con.execute(
-        f"INSERT INTO {schema}.dataset VALUES ($name, $title, $description)",
-        {"name": declared.dataset.name, "title": declared.dataset.title, "description": declared.dataset.description},
+        f"INSERT INTO {schema}.dataset ({', '.join(keys)}) VALUES ({', '.join(f'${key}' for key in keys)})",
+        {key: getattr(declared.dataset, key) for key in keys},
     )
     names = list(declared.views)
     con.execute(
@@ -453,7 +478,18 @@ def read_report_specs(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str,
 
 
 def read_dataset(con: duckdb.DuckDBPyConnection, catalog: str) -> Dataset:
-    rows = con.execute(f"SELECT name, title, description FROM {quote_identifier(catalog)}.core.dataset").fetchall()
+    """The data set the file holds (its licence and rights None in a file built before they were recorded)."""
+    recorded = {
+        name
+        for (name,) in con.execute(
+            """SELECT column_name FROM duckdb_columns()
+               WHERE database_name = $catalog AND schema_name = 'core' AND table_name = 'dataset'""",
+            {"catalog": catalog},
+        ).fetchall()
+    }
+    keys = DATASET_KEYS + DATASET_OPTIONAL_KEYS
+    select = ", ".join(key if key in recorded else f"NULL AS {key}" for key in keys)
+    rows = con.execute(f"SELECT {select} FROM {quote_identifier(catalog)}.core.dataset").fetchall()
     if not rows:
         raise DatabaseError("the file names no data set (core.dataset is empty); rebuild it with `hebeidb build`")
     return Dataset(*rows[0])

@@ -238,6 +238,7 @@ def require_type(name: str, value: object, types: type | tuple[type, ...], expec
 
 SHORT_LIST = 12  # a message lists every allowed name up to this many; beyond, the nearest few and how to list them
 NEAR = 0.6  # how alike (difflib's ratio, 0 to 1) a name must be to be suggested
+CLOSE_TO_BEST = 0.1  # and at most this much less alike than the nearest
 LARGE_LIST = 5_000  # beyond this many names, only those near in sorted order or holding the name are compared
 NEIGHBOURS = 100
 
@@ -275,7 +276,8 @@ def closest_names(name: str, names: Iterable[object], count: int = 3) -> list[st
         if score >= NEAR:
             scored.append((score, text))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [text for _, text in scored[:count]]
+    # Only those about as near as the nearest: "reprot" is report or reports, not also export.
+    return [text for score, text in scored[:count] if score >= scored[0][0] - CLOSE_TO_BEST]
 
 
 def _candidates(name: str, names: Iterable[object]) -> Iterable[object]:

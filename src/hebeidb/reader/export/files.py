@@ -191,9 +191,9 @@ def _export_into(
     def catalog(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         objects = _select(exportable(con), only)
         views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
-        return objects, _build_info(con), _sources(con), views, read_dataset(con, EXPORT_ALIAS)
+        return objects, _build_info(con), _sources(con), views, read_dataset(con, EXPORT_ALIAS), document_sources(con)
 
-    objects, info, sources, views, dataset = session.run(catalog, timeout)
+    objects, info, sources, views, dataset, documents = session.run(catalog, timeout)
     digest = sources_digest(sources)  # once: every file and the package carry it
     if fmt == "sqlite":
         from hebeidb.reader.export.sqlite import export_sqlite, sqlite_datapackage
@@ -201,7 +201,7 @@ def _export_into(
         chosen = [views[obj.name] for obj in objects if obj.name in views]
         if listener is not None:
             listener(f"{len(chosen)} views into one SQLite file", None, False)
-        written = export_sqlite(session, timeout, EXPORT_ALIAS, folder, chosen, dataset)
+        written = export_sqlite(session, timeout, EXPORT_ALIAS, folder, chosen, dataset, documents)
         if listener is not None:
             listener(f"{len(chosen)} views into one SQLite file", None, True)
         manifest = session.run(
@@ -592,6 +592,7 @@ def _datapackage(
         "description": dataset.description,
         "version": str(info["package_version"]),
         "created": _iso(info["built_at"]),
+        **licensing(dataset),
         "hebeidb": {
             "version": str(info["package_version"]),
             "build_sha256": str(info["inputs_sha256"]),
@@ -607,6 +608,25 @@ def _datapackage(
         "sources": package_sources(sources, {path.name for path in files}, fmt),
         "resources": resources,
     }
+
+
+def licensing(dataset: Any) -> dict[str, Any]:
+    """The package's ``licenses`` (the data set's licence: of the compiled data and the code) and ``rights`` (what
+    it does not cover: the sources' own texts), as the file's dataset record states them; empty if it does not."""
+    out: dict[str, Any] = {}
+    if dataset.license:
+        licence = {"name": dataset.license, "path": dataset.license_url, "title": f"{dataset.license} licence"}
+        out["licenses"] = [{key: value for key, value in licence.items() if value}]
+    if dataset.rights:
+        out["rights"] = dataset.rights
+    return out
+
+
+def document_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """The citation and URL of every document source (the texts whose numbers are the facts), in id order."""
+    return con.execute(
+        f"SELECT {CITATION_SQL}, url FROM {EXPORT_ALIAS}.core.sources WHERE kind = 'document' ORDER BY source_id"
+    ).fetchall()
 
 
 def package_sources(sources: list[dict[str, Any]], written: set[str], fmt: str) -> list[dict[str, Any]]:
