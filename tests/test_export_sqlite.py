@@ -380,3 +380,38 @@ def test_datasette_shows_the_licence_and_source(sqlite_export: Path, metadata: d
     [(status, body)] = datasette_get(sqlite_export, metadata, ["/-/metadata.json"])
     assert status == 200
     assert (body["license"], body["source_url"]) == (metadata["license"], metadata["source_url"])
+
+
+def test_a_canned_query_over_a_column_of_many_values_tries_only_those_its_template_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parameter whose values are a view's column (a million fact ids) is not rendered once per value: the
+    template can single out only a value it writes, and the canned query reads the others from the table."""
+    import sqlite3 as sqlite
+
+    from hebeidb.common.reports import parse_spec, render
+    from hebeidb.reader.export.sqlite import canned_query
+
+    template = (
+        "SELECT region, n FROM counts WHERE 1 = 1\n"
+        "{% if region is not none and region != 'all' %}\nAND region = $region\n{% endif %}\nORDER BY region"
+    )
+    metadata = '[[params]]\nname = "region"\ntype = "choice"\nchoices_from = "counts.region"\n'
+    metadata = 'title = "Counts"\ndescription = "Counts."\n' + metadata
+    spec = parse_spec("counts", template, metadata, "queries/counts.sql", "queries/counts.toml")
+    values = ("all", *(f"region_{i:06d}" for i in range(100_000)))
+    import hebeidb.reader.export.sqlite as module
+
+    renders: list[object] = []
+    monkeypatch.setattr(module, "render", lambda *args: renders.append(args) or render(*args))
+    sql = canned_query(spec, lambda source: values, tables={"counts"})
+    assert 0 < len(renders) < 10  # not once per value
+    assert "region_000500" not in sql  # read from the table, not listed
+    con = sqlite.connect(":memory:")
+    con.execute("CREATE TABLE counts (region TEXT, n INTEGER)")
+    con.executemany("INSERT INTO counts VALUES (?, ?)", [("all", 0), ("region_000001", 1), ("region_000002", 2)])
+    assert con.execute(sql, {"region": ""}).fetchall() == [("all", 0), ("region_000001", 1), ("region_000002", 2)]
+    assert con.execute(sql, {"region": "all"}).fetchall() == [("all", 0), ("region_000001", 1), ("region_000002", 2)]
+    assert con.execute(sql, {"region": "region_000002"}).fetchall() == [("region_000002", 2)]
+    with pytest.raises(sqlite.OperationalError, match='parameter region got "nowhere"'):
+        con.execute(sql, {"region": "nowhere"}).fetchall()

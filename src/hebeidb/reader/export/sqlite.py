@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hebeidb.reader.database import ReaderSession
 
 SQLITE_FILE = "hebei.sqlite"
+LISTED_VALUES = 1_000  # a canned query lists at most this many allowed values of a column it cannot read
 METADATA_FILE = "metadata.json"
 BATCH_ROWS = 50_000
 
@@ -249,16 +250,28 @@ def canned_query(
         if parameter.choices is not None:
             return tuple(parameter.choices)
         if parameter.choices_from is not None:
-            return dynamic_choices(parameter.choices_from)
+            # The values of a view's column (a million fact ids): a template can single out only a value it
+            # writes (``{% if region != 'all' %}``), so those are tried, with one other to include the filter.
+            values = dynamic_choices(parameter.choices_from)
+            named = [
+                v for v in values if isinstance(v, str) and (f"'{v}'" in spec.template or f'"{v}"' in spec.template)
+            ]
+            other = next((v for v in values if v not in named), None)
+            return tuple(named) + ((other,) if other is not None else ())
         return tuple(v for v in (parameter.minimum, parameter.maximum) if v is not None)
 
     def rendered_with(values: Mapping[str, Any]) -> Any:
         return render(spec, validate(spec, values, dynamic_choices))
 
     def active_value(parameter: Any) -> Any:
-        for value in (*choices(parameter), parameter.default):
-            if value is not None and value != parameter.default:
+        # A value for which the template includes the parameter's filter (not one it singles out to leave
+        # the filter out, as 'all'); failing that, any other than the default.
+        others = [v for v in (*choices(parameter), parameter.default) if v is not None and v != parameter.default]
+        for value in others:
+            if parameter.name in rendered_with({parameter.name: value}).params:
                 return value
+        if others:
+            return others[0]
         return parameter.default if parameter.default is not None else 2000
 
     # Booleans that only shape the query (a descending sort) are rendered off; the sort keys then read them.
@@ -382,7 +395,10 @@ def _allowed(
     view, column = parameter.choices_from.split(".")
     if view in tables:  # read where they are: a column of a million fact ids is not written into the query
         return f"SELECT {quote_identifier(column)} FROM {quote_identifier(view)}"
-    return ", ".join(_literal(value).sql(dialect="sqlite") for value in dynamic_choices(parameter.choices_from))
+    values = dynamic_choices(parameter.choices_from)
+    if len(values) > LISTED_VALUES:  # too many to write into the query, and not in the file: not checked
+        return None
+    return ", ".join(_literal(value).sql(dialect="sqlite") for value in values)
 
 
 def _expected(parameter: Any) -> str:
