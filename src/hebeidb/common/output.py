@@ -108,7 +108,7 @@ def describe_report(spec: Any, columns: Sequence[str], width: int | None = None)
     out = io.StringIO()
     out.write(
         f"usage: hebeidb report {spec.name} [--param NAME=VALUE ...] [--format FORMAT] [--columns A,B] "
-        "[--db PATH] [--timeout SECONDS]\n\n"
+        "[--width N] [--db PATH] [--timeout SECONDS]\n\n"
     )
     out.write(f"{spec.title}\n\n")
     for paragraph in spec.description.split("\n\n"):
