@@ -178,9 +178,10 @@ def spark():
 
 
 # Property tests (hypothesis) try 70 random examples each in the full run; the quick loop
-# (-m "not slow") tries 20 fixed ones, the same on every run.
-hypothesis.settings.register_profile("full", max_examples=70)
-hypothesis.settings.register_profile("quick", max_examples=20, derandomize=True)
+# (-m "not slow") tries 20 fixed ones, the same on every run. No example has a deadline: speed is the
+# benchmark's business, not a test's.
+hypothesis.settings.register_profile("full", max_examples=70, deadline=None)
+hypothesis.settings.register_profile("quick", max_examples=20, derandomize=True, deadline=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hebeidb.cli import _COMMANDS
-from hebeidb.common.output import write_rows
+from hebeidb.common.output import MIN_TEXT_WIDTH, write_rows
 from hebeidb.reader.database import Database
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -73,16 +73,106 @@ def test_columns_pick_and_order(run_cli: Run, db_path: Path, db: Database, comma
     out = ok(run_cli(*command, "--columns", columns, "--format", "csv", "--db", str(db_path)))
     table = list(csv.reader(io.StringIO(out)))
     assert table[0] == columns.split(",")
-    wide = ok(run_cli(*command, "--columns", columns, "--db", str(db_path)))
+    wide = ok(run_cli(*command, "--columns", columns, "--width", "160", "--db", str(db_path)))
     lines = wide.splitlines()
     assert lines[0].split()[: len(columns.split(","))] == columns.split(",")  # side by side
-    assert max(len(line) for line in lines) <= 80
+    assert max(len(line) for line in lines) <= 160
 
 
 def test_unknown_columns_are_a_usage_error(run_cli: Run, db_path: Path) -> None:
     result = run_cli("report", "medals", "--columns", "gold,golden", "--db", str(db_path))
     assert result.returncode == 2
     assert "'golden'" in result.stderr and "competition_id" in result.stderr
+
+
+@pytest.mark.parametrize("width", ["80", "100", "120"])
+def test_reports_on_a_terminal_give_each_description_a_readable_width(
+    run_cli: Run, db_path: Path, db: Database, width: str
+) -> None:
+    out = ok(run_cli("reports", "--width", width, "--db", str(db_path)))
+    spec = next(s for s in db.reports() if s.name == "medals")
+    description = " ".join(spec.description.split())
+    lines = out.splitlines()
+    if lines[0].startswith("-[ 1 ]"):  # one block per report: the description takes the width beside its label
+        pieces = [line.split(" | ", 1)[1] for line in lines if " | " in line and not line.startswith("-[")]
+    else:
+        start = lines[0].index("description")
+        end = lines[0].index("parameters")
+        pieces = [line[start:end] for line in lines[2:-1]]
+    assert description in " ".join(" ".join(pieces).split())
+    longest = max(len(piece.rstrip()) for piece in pieces)
+    assert longest >= MIN_TEXT_WIDTH - 5, out  # never squeezed into a narrow column
+    assert max(len(line) for line in lines) <= int(width)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["reports"], ["report", "provenance"], ["report", "medals"], ["describe", "facts"], ["search", "autism"]],
+)
+def test_output_to_a_pipe_has_one_line_per_row(run_cli: Run, db_path: Path, db: Database, command: list[str]) -> None:
+    """Output that is not a terminal is not wrapped (as `sqlite-utils` and the `duckdb` shell write it): `grep`
+    finds a whole row, whatever its length."""
+    out = ok(run_cli(*command, "--db", str(db_path)))
+    rows = ok(run_cli(*command, "--format", "json", "--db", str(db_path)))
+    count = len(json.loads(rows))
+    lines = out.splitlines()
+    assert len(lines) == 2 + count + 1, out
+    assert lines[-1] == f"({count} row{'s' if count != 1 else ''})"
+    if command == ["reports"]:
+        for spec in db.reports():
+            [line] = [line for line in lines if spec.title in line]
+            assert " ".join(spec.description.split()) in line
+
+
+def test_width_0_never_wraps_and_a_bad_width_is_refused(run_cli: Run, db_path: Path) -> None:
+    unwrapped = ok(run_cli("report", "provenance", "--width", "0", "--db", str(db_path)))
+    assert unwrapped == ok(run_cli("report", "provenance", "--db", str(db_path)))
+    for bad in ("-1", "wide", "1.5"):
+        result = run_cli("report", "provenance", "--width", bad, "--db", str(db_path))
+        assert result.returncode == 2
+        assert "--width" in result.stderr and repr(bad) in result.stderr
+
+
+def test_a_terminal_gets_tables_wrapped_to_its_width(built_db: Path, tmp_path: Path) -> None:
+    """The command as a process writing to a (pseudo-)terminal of 70 columns, then to a pipe."""
+    import os
+    import pty
+
+    from conftest import CLI
+
+    env = {**os.environ, "COLUMNS": "70", "LINES": "24"}
+    command = [*CLI, "report", "provenance", "--columns", "fact_id,quote", "--db", str(built_db)]
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(command, stdout=terminal, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the command has finished writing
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    finally:
+        os.close(controller)
+    shown = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    assert max(len(line) for line in shown.splitlines()) <= 70
+    piped = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, check=True).stdout
+    assert len(piped.splitlines()) < len(shown.splitlines())
+    assert max(len(line) for line in piped.splitlines()) > 70
+    fact_ids = [line.split()[0] for line in piped.splitlines()[2:-1]]
+    assert len(fact_ids) > 10
+    assert all(fact_id in shown.split() for fact_id in fact_ids)  # the same rows, only the lines differ
+
+
+def test_report_help_never_splits_a_word(run_cli: Run, db_path: Path, db: Database) -> None:
+    for width in ("40", "60"):
+        out = ok(run_cli("report", "provenance", "--help", "--width", width, "--db", str(db_path)))
+        for column in db.report("provenance").columns:
+            assert column in out.replace(",", " ").split()
 
 
 # --- whole numbers --------------------------------------------------------------------------------
@@ -162,7 +252,7 @@ def test_reports_json_gives_parameters_as_objects(run_cli: Run, db_path: Path, d
 
 
 def test_reports_table_shows_titles_and_descriptions(run_cli: Run, db_path: Path, db: Database) -> None:
-    table = ok(run_cli("reports", "--db", str(db_path)))
+    table = ok(run_cli("reports", "--width", "80", "--db", str(db_path)))
     assert max(len(line) for line in table.splitlines()) <= 80
     markdown = ok(run_cli("reports", "--format", "markdown", "--db", str(db_path)))
     for spec in db.reports():

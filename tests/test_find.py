@@ -156,7 +156,7 @@ def test_cli_search_json_equals_the_api(run_cli: Run, db_path: Path, db: Databas
 
 
 def test_cli_search_columns_and_width(run_cli: Run, db_path: Path, db: Database) -> None:
-    result = run_cli("search", "employment", "--columns", "stated,quote", "--db", str(db_path))
+    result = run_cli("search", "employment", "--columns", "stated,quote", "--width", "80", "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["stated", "quote"]

@@ -144,7 +144,7 @@ def test_table_that_does_not_fit_switches_to_one_block_per_record() -> None:
 def test_record_layout_wraps_long_values_without_losing_text() -> None:
     words = " ".join(f"word{i}" for i in range(60))
     unbroken = "x" * 95
-    # Six wide columns cannot share 50 terminal columns at a readable width (ten each): records, wrapped.
+    # Six wide columns cannot share 50 terminal columns at a readable width: records, wrapped.
     wide = ["a" * 30, "b" * 30, "c" * 30]
     lines = table_lines(["id", "text", "blob", "a", "b", "c"], [[1, words, unbroken, *wide]], width=50)
     assert lines[0].startswith("-[ 1 ]")
@@ -155,23 +155,92 @@ def test_record_layout_wraps_long_values_without_losing_text() -> None:
         assert bar, line
         current = name.strip() or current
         pieces.setdefault(current, []).append(value)
-        assert len(line) <= 50, line
+        assert len(line) <= 50 or value == unbroken, line
     assert " ".join(pieces["text"]) == words
     assert len(pieces["text"]) > 1
-    assert "".join(pieces["blob"]) == unbroken
-    assert len(pieces["blob"]) > 1
+    # A word longer than the line is not split: it takes a line of its own.
+    assert pieces["blob"] == [unbroken]
     assert lines[-1] == "(1 row)"
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as ``sys.stdout`` does in an interactive shell."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def test_table_width_defaults_to_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "30")
-    narrow = written(["label", "value"], [["x" * 40, 1]], "table", width=None)
+    out = Terminal()
+    write_rows(["label", "value"], [[" ".join(["word"] * 12), 1]], "table", out)
+    narrow = out.getvalue()
     # The long label wraps inside its column so that every line fits 30 columns, and none of it is lost.
     assert all(len(line) <= 30 for line in narrow.splitlines())
-    assert "".join(line.split()[0] for line in narrow.splitlines()[2:-1]) == "x" * 40
+    assert len(narrow.splitlines()) > 4
+    assert narrow.split().count("word") == 12
     monkeypatch.setenv("COLUMNS", "200")
-    wide = written(["label", "value"], [["x" * 40, 1]], "table", width=None)
-    assert wide.splitlines()[0] == "label" + " " * 37 + "value"
+    out = Terminal()
+    write_rows(["label", "value"], [["x" * 40, 1]], "table", out)
+    assert out.getvalue().splitlines()[0] == "label" + " " * 37 + "value"
+
+
+@pytest.mark.parametrize("width", [None, 0])
+def test_table_not_written_to_a_terminal_or_with_width_0_has_one_line_per_row(
+    monkeypatch: pytest.MonkeyPatch, width: int | None
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    rows = [[i, " ".join(f"word{j}" for j in range(40)), "河北省" * 30] for i in range(3)]
+    out = Terminal() if width == 0 else io.StringIO()
+    write_rows(["id", "text", "name_zh"], rows, "table", out, width=width)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 + len(rows) + 1
+    for line, row in zip(lines[2:-1], rows, strict=True):
+        assert line.split()[1:] == [*str(row[1]).split(), row[2]]
+
+
+TOKENS = [
+    "deep_news_2026_02_10",  # an id
+    "1,300,000",  # a number with separators
+    "https://www.itiger.com/news/1148086511",  # a URL
+    "well-known",  # a hyphenated word
+    "a4ace8c3e8614fbcb39c5e74624bbbd3c761257112cbefe569dd143a89601fcd",  # a sha256
+    "beijing_2022_winter_paralympics",
+]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+@pytest.mark.parametrize("layout", ["table", "records"])
+def test_wrapping_never_splits_a_word_an_id_or_a_number(width: int, layout: str) -> None:
+    text = " ".join(f"{token} and some words between {token}" for token in TOKENS)
+    text += " 河北省残疾人联合会 deep_news_2026_02_10"
+    columns = ["id", "text"] if layout == "table" else ["id", "text", "a", "b", "c", "d"]
+    extra = [] if layout == "table" else ["y" * 25] * 4
+    out = written(columns, [[7, text, *extra]], "table", width)
+    lines = out.splitlines()
+    # Side by side only where the longest word (the sha256) fits its column beside the id.
+    longest = max(len(token) for token in TOKENS)
+    assert lines[0].startswith("-[ 1 ]") == (layout == "records" or width < 1 + 2 + longest)
+    pieces = [line.split(" | ", 1)[-1] if " | " in line else line[3:] for line in lines[1:-1]]
+    for token in TOKENS:
+        # Every token stands whole on one line, never cut in two.
+        assert any(token in piece.split() for piece in pieces), (token, out)
+    # The Chinese name may break between characters (it has no spaces), never losing one.
+    assert "".join("".join(piece.split()) for piece in pieces).count("河北省残疾人联合会") == 1
+    for line, piece in zip(lines[1:-1], pieces, strict=True):
+        # Only a word longer than the line passes the width, on a line of its own.
+        assert display_width(line) <= width or piece.strip() in TOKENS, line
+
+
+def test_chinese_text_wraps_between_characters_and_keeps_latin_words_whole() -> None:
+    text = "河北省残疾人联合会" * 4 + " deep_news_2026_02_10 " + "残疾人" * 5
+    lines = table_lines(["id", "name_zh"], [[1, text]], width=40)
+    assert lines[0].split() == ["id", "name_zh"]
+    cells = [line[3:].strip() for line in lines[2:-1]]
+    assert all(display_width(line) <= 40 for line in lines)
+    assert sum("河" in cell for cell in cells) >= 2  # broken where it had to be
+    assert "deep_news_2026_02_10" in cells or any("deep_news_2026_02_10" in c.split() for c in cells)
+    assert "".join("".join(c.split()) for c in cells) == "".join(text.split())
 
 
 def display_width(text: str) -> int:

@@ -601,8 +601,10 @@ def test_report_spec_of_an_unknown_report_lists_the_reports(db: Database) -> Non
         db.report_spec("medal")
     assert isinstance(caught.value, ValueError)
     assert str(caught.value) == (
-        "no report named 'medal'; reports: consistency, domain_summary, indicators, medals, provenance, timeline"
+        "no report named 'medal'; did you mean 'medals'? "
+        "reports: consistency, domain_summary, indicators, medals, provenance, timeline"
     )
+    assert caught.value.suggestions == ("medals",)
     assert db.report_spec("medals").view_name == "report_medals"
 
 

@@ -61,7 +61,24 @@ def _format_argument() -> Argument:
     return arg("--format", "-f", choices=FORMATS, default="table", help="output format (default: table)")
 
 
-OUTPUT = (_format_argument(),)
+def _width_value(text: str) -> int:
+    try:
+        width = int(text)
+    except ValueError:
+        width = -1
+    if width < 0:
+        raise argparse.ArgumentTypeError(f"a width is a number of columns from 0 (never wrap) up, not {text!r}")
+    return width
+
+
+WIDTH = arg(
+    "--width",
+    type=_width_value,
+    metavar="N",
+    help="wrap tables to N columns (default: the terminal's width; output to a file or pipe is not wrapped: "
+    "one line per row; 0: never wrap)",
+)
+OUTPUT = (_format_argument(), WIDTH)
 COLUMNS = arg(
     "--columns",
     "-c",
@@ -105,8 +122,39 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"hebeidb: error: {message}\n")
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # argparse's own check of a value with choices (a command name, --format, --dialect), naming the
+        # nearest choices first.
+        if action.choices is not None and value not in action.choices:
+            from hebeidb.common.errors import closest_names, did_you_mean
 
-def _parser() -> argparse.ArgumentParser:
+            names = [str(choice) for choice in action.choices]
+            hint = did_you_mean(closest_names(str(value), names))
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r}; {hint + ' ' if hint else ''}choose from {', '.join(names)}"
+            )
+
+
+def _refuse_extra(parser: argparse.ArgumentParser, name: str | None, extra: Sequence[str]) -> None:
+    """Refuse arguments no option or positional of the command takes, saying what was probably meant: a
+    forgotten ``--param`` before NAME=VALUE, a misspelt option."""
+    from hebeidb.common.errors import closest_names
+
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    flags = ["--help", "-h"] + [flag for flags, _ in (_COMMANDS[name].arguments if name else ()) for flag in flags]
+    pairs = [item for item in extra if not item.startswith("-") and "=" in item.lstrip("=")]
+    options = [item.split("=", 1)[0] for item in extra if item.startswith("--")]
+    if pairs and "--param" in flags:
+        message += "; did you mean " + " ".join(f"--param {pair}" for pair in pairs) + "?"
+    elif options:
+        # Compared without their dashes, which every option shares.
+        long = {flag[2:]: flag for flag in flags if flag.startswith("--")}
+        nearest = closest_names(options[0][2:], list(long))
+        message += f"; did you mean {' or '.join(long[name] for name in nearest)}?" if nearest else ""
+    parser.error(message)
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = _Parser(
         prog="hebeidb",
@@ -116,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"hebeidb {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = {}
     for spec in _COMMANDS.values():
         sub = subparsers.add_parser(
             spec.name,
@@ -127,7 +176,8 @@ def _parser() -> argparse.ArgumentParser:
         for flags, options in spec.arguments:
             sub.add_argument(*flags, **options)
         sub.set_defaults(handler=spec.handler)
-    return parser
+        commands[spec.name] = sub
+    return parser, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,8 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     asked = _report_help(arguments)
     if asked is not None:
         return asked
-    parser = _parser()
-    args = parser.parse_args(arguments)
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(arguments)
+    if extra:
+        _refuse_extra(parser if args.command is None else commands[args.command], args.command, extra)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -237,11 +289,17 @@ def _timeout(args: argparse.Namespace) -> float | None:
     return seconds or None
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, only: str | None = None) -> None:
+def _write(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    args: argparse.Namespace,
+    only: str | None = None,
+) -> None:
+    """Print a result in the format the command line asks (``--format``, ``--width``, ``--columns``)."""
     from hebeidb.common.output import parse_columns, pick_columns, write_rows
 
     columns, rows = pick_columns(columns, rows, parse_columns(only))
-    write_rows(columns, rows, fmt, sys.stdout)
+    write_rows(columns, rows, args.format, sys.stdout, width=getattr(args, "width", None))
 
 
 def _params(pairs: Sequence[str]) -> dict[str, str]:
@@ -427,7 +485,7 @@ def reports(args: argparse.Namespace) -> int:
             )
             for spec in db.reports()
         ]
-    _write(("name", "title", "description", "parameters", "view"), rows, args.format)
+    _write(("name", "title", "description", "parameters", "view"), rows, args)
     return EXIT_OK
 
 
@@ -445,7 +503,7 @@ def report(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.report(args.name, **params)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -455,7 +513,7 @@ def _report_help(argv: Sequence[str]) -> int | None:
         return None
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("name", nargs="?")
-    for flags in (("--db",), ("--param", "-p"), ("--format", "-f"), ("--columns", "-c"), ("--timeout",)):
+    for flags in (("--db",), ("--param", "-p"), ("--format", "-f"), ("--columns", "-c"), ("--timeout",), ("--width",)):
         where.add_argument(*flags, action="append")
     where.add_argument("--help", "-h", action="store_true")
     try:
@@ -476,7 +534,11 @@ def _report_help(argv: Sequence[str]) -> int | None:
         return _fail(str(error), error.exit_code)
     from hebeidb.common.output import describe_report
 
-    sys.stdout.write(describe_report(spec, columns))
+    try:
+        width = _width_value(known.width[-1]) if known.width else None
+    except argparse.ArgumentTypeError as error:
+        return _fail(f"--width: {error}", EXIT_USAGE)
+    sys.stdout.write(describe_report(spec, columns, width))
     return EXIT_OK
 
 
@@ -495,7 +557,7 @@ def sql(args: argparse.Namespace) -> int:
     params = _params(args.param)
     with _open(args) as db:
         result = db.sql(args.query, params or None)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -516,7 +578,7 @@ def search(args: argparse.Namespace) -> int:
         _require_text("a search word", word)
     with _open(args) as db:
         result = db.search(args.words, numbers=args.numbers, domain=args.domain, limit=args.limit)
-        _write(result.columns, result.fetchall(), args.format, args.columns)
+        _write(result.columns, result.fetchall(), args, only=args.columns)
     return EXIT_OK
 
 
@@ -542,7 +604,7 @@ def describe(args: argparse.Namespace) -> int:
             )
             for v in views
         ]
-        _write(("view", "description", "key", "references"), rows, args.format)
+        _write(("view", "description", "key", "references"), rows, args)
         return EXIT_OK
     view = views[0]
     referring = {c: r for r in view.references for c in r.columns}
@@ -558,7 +620,7 @@ def describe(args: argparse.Namespace) -> int:
         )
         for c in view.columns
     ]
-    _write(("column", "type", "key", "references", "description"), rows, args.format)
+    _write(("column", "type", "key", "references", "description"), rows, args)
     return EXIT_OK
 
 
@@ -628,7 +690,7 @@ def lineage(args: argparse.Namespace) -> int:
     with _open(args) as db:
         columns = db.lineage(args.name)
     rows = [(c.column, ", ".join(c.sources) or "(computed, no column source)") for c in columns]
-    _write(("column", "sources"), rows, args.format)
+    _write(("column", "sources"), rows, args)
     return EXIT_OK
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from hebeidb.common.contract import DATASET_OPTIONAL, Dataset, Reference
-from hebeidb.common.errors import BuildError, Problem, TemplateError
+from hebeidb.common.errors import BuildError, Problem, TemplateError, closest_names, did_you_mean
 from hebeidb.common.reports import ReportSpec, render, template_line, toml_error, validate
 from hebeidb.common.sqltext import (
     error_first_line,
@@ -70,12 +70,14 @@ def load_declared(path: Path, relative: Callable[[Path], str]) -> DeclaredContra
     for key in DATASET_OPTIONAL:
         if key in raw_dataset and not (isinstance(raw_dataset[key], str) and raw_dataset[key].strip()):
             raise fail(f"[dataset] {key} must be text", column=f"dataset.{key}")
-    unknown = sorted(set(raw_dataset) - {"name", "title", "description", *DATASET_OPTIONAL})
+    known = ("name", "title", "description", *DATASET_OPTIONAL)
+    unknown = sorted(set(raw_dataset) - set(known))
     if unknown:
+        hint = did_you_mean(closest_names(unknown[0], known))
         raise fail(
-            f"unknown entry {unknown[0]!r} in [dataset]",
+            f"unknown entry {unknown[0]!r} in [dataset]{f' ({hint})' if hint else ''}",
             column="dataset",
-            expected="name, title, description, " + ", ".join(DATASET_OPTIONAL),
+            expected=", ".join(known),
         )
     dataset = Dataset(
         raw_dataset["name"],

@@ -15,6 +15,8 @@ Errors carry their fields (a :class:`Problem` its file, line and column); the me
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 EXIT_OK = 0
@@ -68,9 +70,17 @@ class HebeidbError(Exception):
 
 
 class ParameterError(HebeidbError, ValueError):
-    """A name, parameter, path or query was refused; the message says what is allowed."""
+    """A name, parameter, path or query was refused; the message says what is allowed.
+
+    ``suggestions`` holds the allowed names or values nearest to the one refused, best first (the message's
+    "did you mean"), or is empty.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, *args: object, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(*args)
+        self.suggestions = tuple(suggestions)
 
 
 class UsageError(ParameterError):
@@ -224,21 +234,118 @@ def require_type(name: str, value: object, types: type | tuple[type, ...], expec
         raise ParameterError(f"{name} must be {expected}, not {type(value).__name__}")
 
 
+# --- names that are not known: the nearest ones, and how to list them all -------------------------------
+
+SHORT_LIST = 12  # a message lists every allowed name up to this many; beyond, the nearest few and how to list them
+NEAR = 0.6  # how alike (difflib's ratio, 0 to 1) a name must be to be suggested
+CLOSE_TO_BEST = 0.1  # and at most this much less alike than the nearest
+LARGE_LIST = 5_000  # beyond this many names, only those near in sorted order or holding the name are compared
+NEIGHBOURS = 100
+
+
+def closest_names(name: str, names: Iterable[object], count: int = 3) -> list[str]:
+    """The allowed ``names`` nearest to ``name``, best first: alike by difflib's ratio (over lower case), or
+    holding it (``autism`` -> ``autism_school_span``) or held in it (``medalss`` -> ``medals``)."""
+    import difflib
+
+    wanted = name.lower().strip()
+    if not wanted:
+        return []
+    names = _candidates(name.strip(), names)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)  # difflib caches what it learns of the second sequence: the refused name
+    scored: list[tuple[float, str]] = []
+    seen: set[str] = set()
+    for candidate in names:
+        text = str(candidate)
+        if text in seen:
+            continue
+        seen.add(text)
+        lowered = text.lower()
+        if lowered == wanted:
+            score = 1.0
+        elif len(wanted) >= 3 and wanted in lowered:
+            score = 0.9 + 0.05 * len(wanted) / len(lowered)  # a shorter name holding it is nearer
+        elif len(lowered) >= 3 and lowered in wanted:
+            score = 0.85 + 0.05 * len(lowered) / len(wanted)
+        else:
+            matcher.set_seq1(lowered)
+            if matcher.real_quick_ratio() < NEAR or matcher.quick_ratio() < NEAR:
+                continue
+            score = matcher.ratio()
+        if score >= NEAR:
+            scored.append((score, text))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    # Only those about as near as the nearest: "reprot" is report or reports, not also export.
+    return [text for score, text in scored[:count] if score >= scored[0][0] - CLOSE_TO_BEST]
+
+
+def _candidates(name: str, names: Iterable[object]) -> Iterable[object]:
+    """The names worth comparing with ``name``: all of them while they are a few thousand; of a longer list
+    (the fact ids of a large database) those holding ``name`` and its neighbours in sorted order, so that a
+    typo after the first characters is found at once among millions."""
+    listed = names if isinstance(names, Sequence) else list(names)
+    if len(listed) <= LARGE_LIST:
+        return listed
+    import bisect
+
+    texts = [str(n) for n in listed]
+    ordered = texts if all(a <= b for a, b in itertools.pairwise(texts)) else sorted(texts)
+    at = bisect.bisect_left(ordered, name)
+    holding = [text for text in texts if name in text][:NEIGHBOURS]
+    return [*ordered[max(0, at - NEIGHBOURS) : at + NEIGHBOURS], *holding]
+
+
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """``"did you mean 'medals'?"`` (or ``'a' or 'b'``, ``'a', 'b' or 'c'``); empty without suggestions."""
+    if not suggestions:
+        return ""
+    quoted = [repr(s) for s in suggestions]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"did you mean {listed}?"
+
+
+def unknown_name(
+    refused: str,
+    value: object,
+    names: Sequence[object],
+    kind: str,
+    *,
+    counted: str | None = None,
+    how_to_list: str | None = None,
+    error: type[ParameterError] = ParameterError,
+) -> ParameterError:
+    """The error for ``value``, which is not one of ``names``: ``refused`` (what was refused, in words), the
+    nearest names (did you mean), then the names, as ``kind: a, b, c``; when there are more than
+    ``SHORT_LIST`` and ``how_to_list`` says how to list them, only how many ``counted`` there are and how.
+
+    >>> str(unknown_name("no report named 'medal'", "medal", ["medals", "timeline"], "reports"))
+    "no report named 'medal'; did you mean 'medals'? reports: medals, timeline"
+    """
+    suggestions = closest_names(value, names) if isinstance(value, str) else []
+    hint = did_you_mean(suggestions)
+    if len(names) <= SHORT_LIST or how_to_list is None:
+        listing = f"{kind}: {', '.join(map(str, names)) or 'none'}"
+    else:
+        listing = f"{len(names):,} {counted or kind}; list them all with {how_to_list}"
+    return error(f"{refused}; {hint} {listing}" if hint else f"{refused}; {listing}", suggestions=suggestions)
+
+
 def missing_library(module: str, extra: str) -> MissingLibraryError:
     """The error for an optional library that is not installed, with the command that installs it from the
     package index and from a checkout of the project."""
     return MissingLibraryError(
         f'this needs {module}, which is not installed; install it with pip install "hebeidb[{extra}]" '
-        f'(from a checkout of hebeidb: pip install ".[{extra}]")'
+        f'(in a checkout of hebeidb, from its folder: pip install ".[{extra}]")'
     )
 
 
-def require_library(module: str, extra: str) -> object:
-    """Import the optional library ``module`` (of the ``extra`` that installs it), or raise
-    :class:`MissingLibraryError` saying how to install it."""
+def require_library(module: str, extra: str, package: str | None = None) -> object:
+    """Import the optional library ``module`` (``package`` on the index, of the ``extra`` that installs it), or
+    raise :class:`MissingLibraryError` saying how to install it."""
     from importlib import import_module
 
     try:
         return import_module(module)
     except ModuleNotFoundError:
-        raise missing_library(module, extra) from None
+        raise missing_library(package or module, extra) from None

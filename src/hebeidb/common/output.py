@@ -65,7 +65,12 @@ def terminal_text(value: Any) -> str:
 def write_rows(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, width: int | None = None
 ) -> None:
-    """Write ``rows`` in format ``fmt`` (table, csv, json or markdown)."""
+    """Write ``rows`` in format ``fmt`` (table, csv, json or markdown).
+
+    A table is wrapped to ``width`` terminal columns; by default to the terminal's width when ``out`` is a
+    terminal, and not at all when it is not (a file, a pipe: one line per row, as ``grep`` and ``cut``
+    expect); ``width=0`` never wraps.
+    """
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
@@ -77,35 +82,50 @@ def write_rows(
     elif fmt == "markdown":
         out.write(_markdown(columns, rows))
     elif fmt == "table":
-        out.write(_table(columns, rows, width or shutil.get_terminal_size((80, 24)).columns))
+        out.write(_table(columns, rows, terminal_width(out) if width is None else width or None))
     else:
         raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
 
 
+def terminal_width(out: TextIO) -> int | None:
+    """The width to wrap tables written to ``out`` to: the terminal's when ``out`` is one, else None (no limit)."""
+    isatty = getattr(out, "isatty", None)
+    try:
+        terminal = bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        terminal = False
+    return shutil.get_terminal_size((80, 24)).columns if terminal else None
+
+
 def describe_report(spec: Any, columns: Sequence[str], width: int | None = None) -> str:
-    """A report's help: title, description, every parameter with type, default, allowed values and help."""
-    width = width or min(shutil.get_terminal_size((80, 24)).columns, 100)
+    """A report's help: title, description, every parameter with type, default, allowed values and help.
+
+    Wrapped to ``width`` columns (default: the terminal's, at most 100; 0: not wrapped)."""
+    if width is None:
+        width = min(shutil.get_terminal_size((80, 24)).columns, 100)
+    width = width or 10**6
     indent = "  "
     out = io.StringIO()
     out.write(
         f"usage: hebeidb report {spec.name} [--param NAME=VALUE ...] [--format FORMAT] [--columns A,B] "
-        "[--db PATH] [--timeout SECONDS]\n\n"
+        "[--width N] [--db PATH] [--timeout SECONDS]\n\n"
     )
     out.write(f"{spec.title}\n\n")
     for paragraph in spec.description.split("\n\n"):
-        out.write(textwrap.fill(" ".join(paragraph.split()), width) + "\n\n")
+        out.write("\n".join(_wrap(" ".join(paragraph.split()), width)) + "\n\n")
     if spec.parameters:
         out.write("parameters (--param NAME=VALUE):\n")
         label = max(len(p.name) for p in spec.parameters) + 2
         for parameter in spec.parameters:
             room = max(width - len(indent) - label, 30)
-            lines = textwrap.wrap(parameter.describe(), room) + textwrap.wrap(parameter.help, room)
+            lines = _wrap_nonempty(parameter.describe(), room) + _wrap_nonempty(parameter.help, room)
             out.write(f"{indent}{parameter.name.ljust(label)}{lines[0] if lines else ''}".rstrip() + "\n")
             for line in lines[1:]:
                 out.write(f"{indent}{'':{label}}{line}\n")
     else:
         out.write("parameters: none\n")
-    out.write("\n" + textwrap.fill("columns (--columns A,B): " + ", ".join(columns), width, subsequent_indent=indent))
+    listed = _wrap("columns (--columns A,B): " + ", ".join(columns), width - len(indent))
+    out.write("\n" + "\n".join([listed[0], *(indent + line for line in listed[1:])]))
     out.write(f"\n\nview: {spec.view_name} (the result with the defaults)\n")
     if spec.example:
         out.write(f"\nexample:\n{indent}{spec.example}\n")
@@ -122,7 +142,10 @@ def _markdown(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-MIN_TEXT_WIDTH = 10  # a text column is never wrapped narrower than this
+# A text column is never wrapped narrower than this (nor than its longest word): a description squeezed into
+# a dozen columns is unreadable, one record per block reads better.
+MIN_TEXT_WIDTH = 30
+MIN_RECORD_WIDTH = 20  # one record per block: values wrap to the width left beside the labels, at least this
 GAP = 2  # spaces between columns
 
 
@@ -132,12 +155,12 @@ def pick_columns(
     """Keep only the ``wanted`` columns, in that order; an unknown name is refused with the list of columns."""
     if not wanted:
         return list(columns), [tuple(row) for row in rows]
-    from hebeidb.common.errors import ParameterError
+    from hebeidb.common.errors import ParameterError, unknown_name
 
     index = {name: i for i, name in enumerate(columns)}
     unknown = [name for name in wanted if name not in index]
     if unknown:
-        raise ParameterError(f"no column named {unknown[0]!r} in the result; columns: {', '.join(columns)}")
+        raise unknown_name(f"no column named {unknown[0]!r} in the result", unknown[0], list(columns), "columns")
     if len(set(wanted)) != len(wanted):
         raise ParameterError(f"a column is named twice in --columns: {', '.join(wanted)}")
     picked = [index[name] for name in wanted]
@@ -152,12 +175,13 @@ def parse_columns(text: str | None) -> list[str] | None:
     return [name for name in names if name] or None
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) -> str:
-    """Columns side by side, wide text wrapped within its column, when they fit the terminal.
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None) -> str:
+    """Columns side by side, wide text wrapped within its column, when they fit ``width`` (None: no limit).
 
-    Numbers, dates and short values keep their full width; long text columns share the room left
-    and wrap within it (nothing is cut). Only a result whose columns cannot fit even then is shown
-    as one record per block (like psql's \\x).
+    Numbers, dates and short values keep their full width; long text columns share the room left and wrap
+    between words (nothing is cut, and a word, id or number is never split). A text column is never wrapped
+    narrower than ``MIN_TEXT_WIDTH`` or its longest word: a result that cannot fit even then is shown as one
+    record per block (like psql's \\x), where a word longer than the line takes a line of its own.
     """
     cells = [[terminal_text(v) for v in row] for row in rows]
     columns = [terminal_text(c) for c in columns]
@@ -165,10 +189,17 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
     right = [
         all(_numeric(row[i]) for row in cells if row[i]) and any(row[i] for row in cells) for i in range(len(columns))
     ]
-    widths = _fit(natural, right, [_width(c) for c in columns], width - GAP * (len(columns) - 1))
     count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n"
+    if width is None:
+        widths: list[int] | None = natural
+    else:
+        longest = [
+            0 if right[i] else max([_longest_word(c)] + [_longest_word(row[i]) for row in cells])
+            for i, c in enumerate(columns)
+        ]
+        widths = _fit(natural, right, longest, width - GAP * (len(columns) - 1))
     if widths is None:
-        return _records(columns, cells, width) + count
+        return _records(columns, cells, width or 0) + count
 
     def wrapped(value: str, w: int) -> list[str]:
         if _width(value) <= w:
@@ -201,52 +232,95 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], width: int) ->
     return out.getvalue()
 
 
-def _fit(natural: list[int], numeric: list[bool], headers: list[int], room: int) -> list[int] | None:
-    """Column widths that fit ``room``: short and numeric columns whole, long text shrunk; None if impossible."""
+def _fit(natural: list[int], numeric: list[bool], longest: list[int], room: int) -> list[int] | None:
+    """Column widths that fit ``room``: short and numeric columns whole, long text shrunk (never below
+    ``MIN_TEXT_WIDTH`` nor its ``longest`` word); None if impossible."""
     if sum(natural) <= room:
         return natural
-    least = [n if numeric[i] or n <= MIN_TEXT_WIDTH else MIN_TEXT_WIDTH for i, n in enumerate(natural)]
+    least = [n if numeric[i] else max(min(n, MIN_TEXT_WIDTH), longest[i]) for i, n in enumerate(natural)]
     if sum(least) > room:
         return None
-    # Water-filling: columns that need less than an equal share of the room get what they need;
-    # the longest share what is left equally, so that a very long column does not starve the others.
+    # Water-filling: columns that need less than their share of the room get what they need; the others
+    # share what is left in proportion to their length (a long description gets more lines' width than a
+    # short list beside it), none below its least width.
     widths = list(least)
     flexible = sorted((i for i, n in enumerate(natural) if widths[i] < n), key=lambda i: natural[i])
     spare = room - sum(widths[i] for i in range(len(widths)) if i not in flexible)
     for position, i in enumerate(flexible):
-        share = spare // (len(flexible) - position)
+        wanted = sum(natural[j] for j in flexible[position:])
+        share = spare * natural[i] // wanted
         widths[i] = max(least[i], min(natural[i], share))
         spare -= widths[i]
     return widths
 
 
 def _wrap(value: str, width: int) -> list[str]:
-    """Wrap ``value`` to lines of at most ``width`` terminal columns (wide characters count two)."""
+    """Wrap ``value`` to lines of at most ``width`` terminal columns (wide characters count two), breaking only
+    between words: a word, id or number is never split, and one longer than a line takes a line of its own.
+    Chinese text, which has no spaces, is kept whole where it fits a line and otherwise broken between
+    characters (never inside a Latin word or number within it)."""
     if value.isascii():
-        return textwrap.wrap(value, width, break_long_words=True, break_on_hyphens=False) or [""]
-    # Word by word, measuring wide characters as two columns; a word wider than a line is split.
+        return textwrap.wrap(value, width, break_long_words=False, break_on_hyphens=False) or [""]
     pieces: list[str] = []
-    line = ""
+    line, used = "", 0
     for word in value.split():
-        candidate = f"{line} {word}" if line else word
-        if _width(candidate) <= width:
-            line = candidate
+        size = _width(word)
+        space = 1 if line else 0
+        if used + space + size <= width:
+            line, used = line + " " * space + word, used + space + size
             continue
-        if line:
-            pieces.append(line)
-        line = ""
-        for ch in word:
-            if _width(line + ch) > width:
+        if size <= width or not any(_is_wide(ch) for ch in word):
+            if line:
                 pieces.append(line)
-                line = ""
-            line += ch
+            line, used = word, size
+            continue
+        # Longer than a line and breakable: fill this line and the next between its characters.
+        for position, atom in enumerate(_atoms(word)):
+            gap = 1 if position == 0 and line else 0
+            atom_size = _width(atom)
+            if line and used + gap + atom_size > width:
+                pieces.append(line)
+                line, used, gap = "", 0, 0
+            line, used = line + " " * gap + atom, used + gap + atom_size
     pieces.append(line)
     return pieces
 
 
+def _wrap_nonempty(value: str, width: int) -> list[str]:
+    """:func:`_wrap` for text that may be empty (no line then)."""
+    return _wrap(value, width) if value.strip() else []
+
+
+def _atoms(word: str) -> list[str]:
+    """The pieces of a word between which a line may break: each wide character alone, every run of other
+    characters (a Latin word, a number, an id) whole."""
+    if word.isascii():
+        return [word]
+    atoms: list[str] = []
+    run = ""
+    for ch in word:
+        if _is_wide(ch):
+            if run:
+                atoms.append(run)
+                run = ""
+            atoms.append(ch)
+        else:
+            run += ch
+    if run:
+        atoms.append(run)
+    return atoms
+
+
+def _longest_word(value: str) -> int:
+    """The width of the widest piece of ``value`` that wrapping never splits."""
+    if value.isascii():
+        return max((len(word) for word in value.split()), default=0)
+    return max((_width(atom) for word in value.split() for atom in _atoms(word)), default=0)
+
+
 def _records(columns: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
     label = max((len(c) for c in columns), default=0)
-    room = max(width - label - 3, 20)
+    room = max(width - label - 3, MIN_RECORD_WIDTH)
     out = io.StringIO()
     for number, row in enumerate(cells, 1):
         out.write(f"-[ {number} ]".ljust(min(width, label + 3 + 20), "-") + "\n")
@@ -263,7 +337,11 @@ def _width(value: str) -> int:
     """Columns a string takes in a terminal: East Asian wide characters (河北省) take two."""
     if value.isascii():
         return len(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in value)
+    return sum(2 if _is_wide(ch) else 1 for ch in value)
+
+
+def _is_wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
 def _numeric(value: str) -> bool:

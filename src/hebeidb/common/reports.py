@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hebeidb.common.errors import ParameterError, ReportParameterError, TemplateError
+from hebeidb.common.errors import ParameterError, ReportParameterError, TemplateError, unknown_name
 from hebeidb.common.report_charts import ChartSpec, parse_chart
 from hebeidb.common.sqltext import (
     error_first_line,
@@ -104,8 +104,13 @@ class ReportSpec:
         for parameter in self.parameters:
             if parameter.name == name:
                 return parameter
-        allowed = ", ".join(p.name for p in self.parameters) or "none"
-        raise ReportParameterError(f"report {self.name!r} has no parameter {name!r}; its parameters: {allowed}")
+        raise unknown_name(
+            f"report {self.name!r} has no parameter {name!r}",
+            name,
+            [p.name for p in self.parameters],
+            "its parameters",
+            error=ReportParameterError,
+        )
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters}
@@ -250,8 +255,11 @@ def _parameter(where: str, index: int, raw: Mapping[str, Any]) -> Parameter:
     return Parameter(**{**parameter.__dict__, "default": default})
 
 
-def coerce(parameter: Parameter, value: Any, dynamic_choices: Callable[[], tuple[Any, ...]]) -> Any:
-    """Check and convert one parameter value; raise ReportParameterError saying what is allowed."""
+def coerce(
+    parameter: Parameter, value: Any, dynamic_choices: Callable[[], tuple[Any, ...]], report: str | None = None
+) -> Any:
+    """Check and convert one parameter value; raise ReportParameterError saying what is allowed (the nearest
+    allowed values first; of a long list, how to list them all: ``report`` names the report for its help)."""
     if value is None:
         if parameter.required:
             raise ReportParameterError(f"parameter {parameter.name!r} is required: {parameter.describe()}")
@@ -275,10 +283,25 @@ def coerce(parameter: Parameter, value: Any, dynamic_choices: Callable[[], tuple
         parameter.choices if parameter.choices is not None else (dynamic_choices() if parameter.choices_from else None)
     )
     if allowed is not None and converted not in allowed:
-        raise ReportParameterError(
-            f"parameter {parameter.name!r} got {_show(value)}; allowed: {', '.join(map(str, allowed))}"
+        raise unknown_name(
+            f"parameter {parameter.name!r} got {_show(value)}",
+            converted,
+            allowed,
+            "allowed",
+            counted="allowed values",
+            how_to_list=_how_to_list(parameter, report),
+            error=ReportParameterError,
         )
     return converted
+
+
+def _how_to_list(parameter: Parameter, report: str | None) -> str | None:
+    """The command that lists every allowed value of ``parameter`` (the values of a view's column, or the
+    report's help for a list of its own), or None."""
+    if parameter.choices_from is not None:
+        view, column = parameter.choices_from.split(".")  # plain names (checked when the metadata is read)
+        return f"hebeidb sql 'SELECT DISTINCT {column} FROM {view} ORDER BY 1'"
+    return f"hebeidb report {report} --help" if report else None
 
 
 def _convert(kind: str, value: Any) -> Any:
@@ -626,6 +649,6 @@ def validate(
         if value is not None:  # None means "not given": the default applies
             values[name] = value
     return {
-        p.name: coerce(p, values[p.name], lambda p=p: dynamic_choices(p.choices_from))  # type: ignore[misc]
+        p.name: coerce(p, values[p.name], lambda p=p: dynamic_choices(p.choices_from), spec.name)  # type: ignore[misc]
         for p in spec.parameters
     }

@@ -19,6 +19,7 @@ template rendering under the reader's deadline and memory limit (:mod:`hebeidb.r
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,10 +39,10 @@ from hebeidb.common.contract import (
 from hebeidb.common.errors import (
     DatabaseError,
     DatabaseNotFoundError,
-    ParameterError,
     ReportNotFoundError,
     StaleDatabaseWarning,
     require_type,
+    unknown_name,
 )
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from hebeidb.reader.translate import Translation
 
 T = TypeVar("T")
+_DECIMAL = re.compile(r"DECIMAL\(\d+,\s*\d+\)")
 PathLike = str | os.PathLike[str]
 
 
@@ -217,7 +219,7 @@ class Database:
             return views
         found = [v for v in views if v.name == view]
         if not found:
-            raise ParameterError(f"no public view named {view!r}; views: {', '.join(v.name for v in views)}")
+            raise unknown_name(f"no public view named {view!r}", view, [v.name for v in views], "views")
         return found
 
     # --- reports -----------------------------------------------------------------------------
@@ -230,7 +232,7 @@ class Database:
         require_type("name", name, str, "a report name (str)")
         specs = self._report_specs()
         if name not in specs:
-            raise ReportNotFoundError(f"no report named {name!r}; reports: {', '.join(specs)}")
+            raise unknown_name(f"no report named {name!r}", name, list(specs), "reports", error=ReportNotFoundError)
         return specs[name]
 
     def render(self, name: str, *, timeout: float | None = None, **params: Any) -> RenderedReport:
@@ -350,7 +352,7 @@ class Database:
             require_type("domain", domain, str, "a domain name (str) or None")
             domains = self._dynamic_choices("domains.domain", deadline)
             if domain not in domains:
-                raise ParameterError(f"no domain named {domain!r}; domains: {', '.join(map(str, domains))}")
+                raise unknown_name(f"no domain named {domain!r}", domain, domains, "domains")
         query, params = find(lambda sql, values: self._rows(sql, values, deadline), words, numbers=numbers,
                              domain=domain, limit=limit)  # fmt: skip
         return self._result(query, params, deadline, timeout)
@@ -405,7 +407,8 @@ class Database:
         return ReaderSession(con, self._guard)
 
     def site(self, out: PathLike, *, listener: Listener | None = None, timeout: float | None = None) -> list[Path]:
-        """Write the static report site of this database into the folder ``out`` (``pip install "hebeidb[site]"``).
+        """Write the static report site of this database into the folder ``out`` (the ``site`` extra:
+        ``pip install "hebeidb[site]"``, or ``pip install ".[site]"`` in a checkout).
 
         ``listener(phase, files, finished)`` hears of each page as it is made; ``timeout`` (seconds) interrupts
         any one query or rendering that runs longer.
@@ -498,6 +501,12 @@ class Result:
     ``fetchnumpy()`` run the query under the reader's timeout and raise :class:`QueryError` (or
     :class:`QueryTimeoutError`) rather than a raw DuckDB exception. ``relation`` is the DuckDB
     relation itself for anything else.
+
+    Numbers: ``fetchall()`` and ``arrow()`` keep DuckDB's DECIMAL columns (``value``, medal counts) as
+    ``Decimal`` and ``decimal128``; ``df()`` and ``pl()`` give them as float64, so that a data frame computes
+    with them (pandas would hold ``Decimal`` objects, dtype ``object``). Nothing is lost: every value has at
+    most two decimals and fewer than 16 significant digits, and the nearest double to such a decimal prints
+    as that decimal again (``1300000.0``, ``97.5``, ``123.5``).
     """
 
     def __init__(self, guard: Guard, relation: duckdb.DuckDBPyRelation, timeout: float | None) -> None:
@@ -530,12 +539,30 @@ class Result:
         return self._call(lambda: self.relation.limit(size).fetchall())
 
     def df(self) -> Any:
-        """The result as a pandas DataFrame (``pip install "hebeidb[pandas]"``)."""
-        return self._call(self.relation.df)
+        """The result as a pandas DataFrame (the ``pandas`` extra: ``pip install "hebeidb[pandas]"``, or
+        ``pip install ".[pandas]"`` in a checkout). DECIMAL columns come as float64 (see the class)."""
+        return self._call(self._frame_relation().df)
+
+    fetchdf = df
 
     def pl(self) -> Any:
-        """The result as a polars DataFrame (``pip install "hebeidb[polars]"``)."""
-        return self._call(self.relation.pl)
+        """The result as a polars DataFrame (the ``polars`` extra: ``pip install "hebeidb[polars]"``, or
+        ``pip install ".[polars]"`` in a checkout). DECIMAL columns come as Float64 (see the class)."""
+        return self._call(self._frame_relation().pl)
+
+    def _frame_relation(self) -> duckdb.DuckDBPyRelation:
+        """The relation data frames are made from: every DECIMAL column cast to DOUBLE (nested ones too)."""
+        types = [str(kind) for kind in self.relation.types]
+        if not any("DECIMAL(" in kind for kind in types):
+            return self.relation
+        # Columns by position (#n): a result may name two columns alike.
+        select = ", ".join(
+            f"CAST(#{n} AS {_DECIMAL.sub('DOUBLE', kind)}) AS {quote_identifier(name)}"
+            if "DECIMAL(" in kind
+            else f"#{n} AS {quote_identifier(name)}"
+            for n, (name, kind) in enumerate(zip(self.relation.columns, types, strict=True), 1)
+        )
+        return self._call(lambda: self.relation.project(select))
 
     def arrow(self) -> Any:
         """The result as a pyarrow Table (``pip install pyarrow``), read whole: the connection is free

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hebeidb.common.errors import ParameterError
+from hebeidb.common.errors import ParameterError, unknown_name
 
 if TYPE_CHECKING:
     pass
@@ -99,7 +99,7 @@ def check_dialect(dialect: str, *, unverified: bool = False) -> None:
             f"dialect {dialect!r} is not verified (no test runs the reports on it); verified: {offered}; "
             "add --unverified (unverified=True) to translate anyway"
         )
-    raise ParameterError(f"unknown dialect {dialect!r}; dialects: {offered}")
+    raise unknown_name(f"unknown dialect {dialect!r}", dialect, DIALECTS, "dialects")
 
 
 def translate(sql: str, params: Mapping[str, Any] | None, dialect: str, *, unverified: bool = False) -> Translation:

@@ -4,7 +4,9 @@ Files are written into a temporary folder beside the target and moved into place
 them are complete, so an interrupted export never leaves a half-written file where a finished one is
 expected; several files are written at once. Parquet files carry their own metadata (package version,
 build hash, the digest of the sources and the resource that lists them) and keep DuckDB's column types
-(DECIMAL stays DECIMAL, DATE stays DATE).
+(DATE stays DATE), except DECIMAL, written as DOUBLE so that data frames read numbers: every value has at most
+15 significant digits, which a double keeps exactly (a larger one fails the export), and datapackage.json and
+the file's metadata record each such column's DECIMAL type.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from hebeidb.common.errors import (
     QueryMemoryError,
     QueryTimeoutError,
     TargetError,
+    unknown_name,
 )
 from hebeidb.common.progress import Listener
 from hebeidb.common.sqltext import error_first_line, is_plain_name, quote_identifier, quote_literal
@@ -151,7 +154,7 @@ def export_database(
     from hebeidb.reader.export.partitioned import parse_partition_by
 
     if fmt not in FORMATS:
-        raise ParameterError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise unknown_name(f"unknown export format {fmt!r}", fmt, FORMATS, "formats")
     partition_columns = parse_partition_by(partition_by)
     if partition_columns and fmt != "parquet":
         raise ParameterError(f"--partition-by applies to Parquet exports, not {fmt}")
@@ -188,9 +191,9 @@ def _export_into(
     def catalog(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
         objects = _select(exportable(con), only)
         views = {view.name: view for view in read_views(con, EXPORT_ALIAS)}
-        return objects, _build_info(con), _sources(con), views, read_dataset(con, EXPORT_ALIAS)
+        return objects, _build_info(con), _sources(con), views, read_dataset(con, EXPORT_ALIAS), document_sources(con)
 
-    objects, info, sources, views, dataset = session.run(catalog, timeout)
+    objects, info, sources, views, dataset, documents = session.run(catalog, timeout)
     digest = sources_digest(sources)  # once: every file and the package carry it
     if fmt == "sqlite":
         from hebeidb.reader.export.sqlite import export_sqlite, sqlite_datapackage
@@ -198,7 +201,7 @@ def _export_into(
         chosen = [views[obj.name] for obj in objects if obj.name in views]
         if listener is not None:
             listener(f"{len(chosen)} views into one SQLite file", None, False)
-        written = export_sqlite(session, timeout, EXPORT_ALIAS, folder, chosen, dataset)
+        written = export_sqlite(session, timeout, EXPORT_ALIAS, folder, chosen, dataset, documents)
         if listener is not None:
             listener(f"{len(chosen)} views into one SQLite file", None, True)
         manifest = session.run(
@@ -295,7 +298,7 @@ def _select(objects: list[ExportObject], only: Sequence[str] | None) -> list[Exp
     by_name = {obj.name: obj for obj in objects}
     unknown = [name for name in only if name not in by_name]
     if unknown:
-        raise ParameterError(f"nothing to export named {', '.join(unknown)}; names: {', '.join(by_name)}")
+        raise unknown_name(f"nothing to export named {', '.join(unknown)}", unknown[0], list(by_name), "names")
     wanted = set(only)
     return [obj for obj in objects if obj.name in wanted]
 
@@ -326,7 +329,10 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [{"source_id": i, "sha256": h, "url": u, "citation": c} for i, h, u, c in rows]
 
 
-def _metadata(info: dict[str, Any], sources_sha256: str, obj: ExportObject) -> dict[str, str]:
+def _metadata(
+    info: dict[str, Any], sources_sha256: str, obj: ExportObject, columns: Sequence[str], types: Sequence[str]
+) -> dict[str, str]:
+    decimals = {column: kind for column, kind in zip(columns, types, strict=True) if _decimal(kind)}
     return {
         "hebeidb_version": str(info["package_version"]),
         "hebeidb_build_sha256": str(info["inputs_sha256"]),
@@ -336,7 +342,50 @@ def _metadata(info: dict[str, Any], sources_sha256: str, obj: ExportObject) -> d
         # "sources"); each file carries only their digest and where to find them.
         "hebeidb_sources_sha256": sources_sha256,
         "hebeidb_sources_resource": SOURCES_RESOURCE,
+        # DECIMAL columns are written as DOUBLE (see _parquet_columns): their DuckDB types, to restore them.
+        **({"hebeidb_decimal_columns": json.dumps(decimals, sort_keys=True)} if decimals else {}),
     }
+
+
+PARQUET_NUMBERS = (
+    "Columns whose duckdbType is DECIMAL are stored as DOUBLE, which every reader takes for a number; each value "
+    "has at most decimalPlaces decimals and 15 significant digits, so the shortest decimal form of the double "
+    "(as Python, Arrow, pandas and DuckDB print it) is the exact value."
+)
+# A double keeps every decimal of at most 15 significant digits: the shortest decimal form of the nearest
+# double (Python's repr, Arrow's, pandas', DuckDB's text) is that decimal again.
+DOUBLE_DIGITS = 15
+
+
+def _decimal(data_type: str) -> tuple[int, int] | None:
+    """(precision, scale) of a DuckDB DECIMAL type, or None."""
+    found = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", data_type)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def _parquet_columns(obj: ExportObject, columns: Sequence[str], types: Sequence[str]) -> str:
+    """The select list of a Parquet file: DECIMAL columns as DOUBLE, which every data frame reads as a number
+    (pandas reads Parquet decimals as Python objects). A value is written only if the double keeps it exactly
+    (at most ``DOUBLE_DIGITS`` significant digits); a larger one fails the export, naming it."""
+    parts = []
+    for column, kind in zip(columns, types, strict=True):
+        name = quote_identifier(column)
+        decimal = _decimal(kind)
+        if decimal is None:
+            parts.append(name)
+        elif decimal[0] <= DOUBLE_DIGITS:
+            parts.append(f"CAST({name} AS DOUBLE) AS {name}")
+        else:
+            limit = 10 ** (DOUBLE_DIGITS - decimal[1])
+            message = (
+                f"{quote_literal(f'{obj.name}.{column} holds ')} || CAST({name} AS VARCHAR) || "
+                f"{quote_literal(f', more than {DOUBLE_DIGITS} significant digits: a DOUBLE cannot keep it exactly')}"
+            )
+            parts.append(
+                f"CASE WHEN {name} IS NULL OR abs({name}) < {limit} THEN CAST({name} AS DOUBLE) "
+                f"ELSE error({message}) END AS {name}"
+            )
+    return ", ".join(parts)
 
 
 def sources_digest(sources: list[dict[str, Any]]) -> str:
@@ -382,7 +431,8 @@ def _write(con: duckdb.DuckDBPyConnection, obj: ExportObject, settings: FileSett
     query = f"SELECT * FROM {obj.sql_name}{order_by}"
     columns, types = _names_and_types(con, obj, settings.catalog)
     if fmt == "parquet":
-        pairs = _metadata(settings.info, settings.sources_sha256, obj).items()
+        query = f"SELECT {_parquet_columns(obj, columns, types)} FROM {obj.sql_name}{order_by}"
+        pairs = _metadata(settings.info, settings.sources_sha256, obj, columns, types).items()
         metadata = ", ".join(f"{key}: {quote_literal(value)}" for key, value in pairs)
         options = parquet_options(metadata)
         if partitioned(columns, partition_by):
@@ -542,6 +592,7 @@ def _datapackage(
         "description": dataset.description,
         "version": str(info["package_version"]),
         "created": _iso(info["built_at"]),
+        **licensing(dataset),
         "hebeidb": {
             "version": str(info["package_version"]),
             "build_sha256": str(info["inputs_sha256"]),
@@ -549,6 +600,7 @@ def _datapackage(
             "storage_version": str(info["storage_version"]),
             "checks_passed": int(info["n_checks"]),
             "sources_sha256": sources_sha256,
+            **({"numbers": PARQUET_NUMBERS} if fmt == "parquet" else {}),
             # Every file the export wrote, with its sha256: a later export replaces this folder only
             # while it holds exactly these files, unchanged.
             "files": hashes,
@@ -556,6 +608,25 @@ def _datapackage(
         "sources": package_sources(sources, {path.name for path in files}, fmt),
         "resources": resources,
     }
+
+
+def licensing(dataset: Any) -> dict[str, Any]:
+    """The package's ``licenses`` (the data set's licence: of the compiled data and the code) and ``rights`` (what
+    it does not cover: the sources' own texts), as the file's dataset record states them; empty if it does not."""
+    out: dict[str, Any] = {}
+    if dataset.license:
+        licence = {"name": dataset.license, "path": dataset.license_url, "title": f"{dataset.license} licence"}
+        out["licenses"] = [{key: value for key, value in licence.items() if value}]
+    if dataset.rights:
+        out["rights"] = dataset.rights
+    return out
+
+
+def document_sources(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """The citation and URL of every document source (the texts whose numbers are the facts), in id order."""
+    return con.execute(
+        f"SELECT {CITATION_SQL}, url FROM {EXPORT_ALIAS}.core.sources WHERE kind = 'document' ORDER BY source_id"
+    ).fetchall()
 
 
 def package_sources(sources: list[dict[str, Any]], written: set[str], fmt: str) -> list[dict[str, Any]]:
@@ -596,9 +667,13 @@ def _declare_pandas_missing_values(schema: dict[str, Any]) -> None:
 
     A Parquet integer column cannot hold the text ``nan``, so in a nullable integer field it can only be
     an empty cell: declaring it missing hides no value, and a ``nan`` in a required field is still an error.
+    Nor can a DECIMAL written as DOUBLE hold a NaN: there ``nan`` is an empty cell too, in every such field,
+    so that one in a required field is the error it is (not a number NaN).
     """
     for field in schema["fields"]:
-        if field["type"] == "integer" and not field.get("constraints", {}).get("required"):
+        if "decimalPlaces" in field or (
+            field["type"] == "integer" and not field.get("constraints", {}).get("required")
+        ):
             field["missingValues"] = ["", "nan"]
 
 
@@ -617,8 +692,11 @@ def _table_schema(
         description = comment or (shared.get(name) if obj.name.startswith("report_") else None)
         if description:
             field["description"] = description
-        if data_type.startswith("DECIMAL"):
+        decimal = _decimal(data_type)
+        if decimal is not None:
+            # Parquet files hold it as DOUBLE: the type of the database and the decimals every value has.
             field["duckdbType"] = data_type
+            field["decimalPlaces"] = decimal[1]
         if not nullable:
             field["constraints"] = {"required": True}
         fields.append(field)

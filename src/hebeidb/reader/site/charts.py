@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hebeidb.common.errors import SiteError
+from hebeidb.common.errors import SiteError, require_library
 from hebeidb.common.report_charts import ChartSpec
 from hebeidb.common.sqltext import quote_identifier
 
@@ -95,14 +95,8 @@ Query = Callable[[str, dict[str, Any] | None], tuple[list[str], list[tuple[Any, 
 
 
 def require_chart_library() -> Any:
-    try:
-        import vl_convert
-    except ModuleNotFoundError:
-        raise SiteError(
-            "the site renders its charts with vl-convert-python; install it: "
-            'pip install vl-convert-python (or pip install "hebeidb[site]")'
-        ) from None
-    return vl_convert
+    """vl-convert, which renders the charts (the ``site`` extra), or the error that says how to install it."""
+    return require_library("vl_convert", "site", "vl-convert-python")
 
 
 def draw_chart(
