@@ -210,7 +210,9 @@ def remove_database(path: Path) -> None:
 def build_env(args: argparse.Namespace) -> dict[str, str] | None:
     if not args.memory_limit:
         return None
-    return {**os.environ, builder().MEMORY_ENV: args.memory_limit}
+    from hebeidb.common.connect import BUILD_MEMORY_ENV
+
+    return {**os.environ, BUILD_MEMORY_ENV: args.memory_limit}
 
 
 # Runs a command and writes its wall time, exit code and peak RSS (getrusage of its children) as JSON.

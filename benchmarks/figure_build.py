@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,13 @@ def child_build(database: Path, inputs: Path) -> dict[str, Any]:
     }
 
 
+def engine_schema() -> Path:
+    """The folder of the engine's own DDL, which every build runs before the inputs' schema."""
+    from hebeidb.builder.steps import ENGINE_SCHEMA_DIR
+
+    return ENGINE_SCHEMA_DIR
+
+
 def child_anchor(database: Path, inputs: Path, settings: str = "plain") -> dict[str, Any]:
     """Raw DuckDB: the same schema files and seed CSVs in one process, no staging, no checks.
 
@@ -69,18 +75,16 @@ def child_anchor(database: Path, inputs: Path, settings: str = "plain") -> dict[
     if settings == "plain":
         con = duckdb.connect(str(database))
     else:
-        build = builder()
-        if hasattr(build, "default_memory_limit"):
-            limit = build.default_memory_limit()
-        else:
-            limit = os.environ.get(build.MEMORY_ENV) or build.DEFAULT_MEMORY_LIMIT
-        con = duckdb.connect(config={"memory_limit": limit, "temp_directory": str(database) + ".tmp"})
-        con.execute(
-            "ATTACH $p AS anchor (STORAGE_VERSION $v)", {"p": str(database), "v": build.DEFAULT_STORAGE_VERSION}
-        )
+        from hebeidb.builder.pipeline import DEFAULT_STORAGE_VERSION
+        from hebeidb.common.connect import build_memory_limit
+
+        con = duckdb.connect(config={"memory_limit": build_memory_limit(), "temp_directory": str(database) + ".tmp"})
+        con.execute("ATTACH $p AS anchor (STORAGE_VERSION $v)", {"p": str(database), "v": DEFAULT_STORAGE_VERSION})
         con.execute("USE anchor")
     con.execute("SET enable_progress_bar = false")
-    for path in sorted((inputs / "schema").glob("*.sql")):
+    # The engine's own tables (build_info, the contract's, the input files') first, as the build makes them:
+    # the data set's views read them.
+    for path in [*sorted(engine_schema().glob("*.sql")), *sorted((inputs / "schema").glob("*.sql"))]:
         con.execute(path.read_text(encoding="utf-8"))
     derived = [
         name

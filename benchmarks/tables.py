@@ -107,7 +107,7 @@ def show(results: Results, markdown: bool) -> None:
     rows = print_report(results, results.raw["size_list"], markdown)
     missed = [r for r in rows if r.met == "NO"]
     print(f"\ntargets: {sum(r.met == 'yes' for r in rows)} met, {len(missed)} missed")
-    print("\nTargets of issue 13\n")
+    print("\nTargets\n")
     print_grid(["target", "measured", "met?"], target_rows(results.raw), markdown, left=(0, 1, 2))
 
 
