@@ -438,9 +438,13 @@ def sql(args: argparse.Namespace) -> int:
 
 @command(
     "search",
-    "Find facts by words in their label, indicator, domain, programme or quote, best matches first.",
-    "hebeidb search children with autism --columns stated,period,quote",
-    arg("words", nargs="+", help="words to find; every word must match (employment also finds employed)"),
+    "Find the facts that answer a question, best first: every word helps, rare words more.",
+    "hebeidb search How many children with autism were served --columns stated,label,quote",
+    arg(
+        "words",
+        nargs="+",
+        help="a question or words to find (shares finds sharing, 11th finds eleventh); a fact need not hold them all",
+    ),
     arg("--numbers", action="store_true", help="also list the article's excluded numbers that match, with reasons"),
     arg("--domain", metavar="D", help="only facts of this domain (see `hebeidb sql 'SELECT * FROM domains'`)"),
     arg("--limit", type=int, default=50, metavar="N", help="at most N facts (and N numbers); default 50"),
@@ -449,11 +453,14 @@ def sql(args: argparse.Namespace) -> int:
     READER,
 )
 def search(args: argparse.Namespace) -> int:
+    """The rows go to standard output; "did you mean" and "no figure in the record matches" to standard error."""
     for word in args.words:
         _require_text("a search word", word)
     with _open(args) as db:
         result = db.search(args.words, numbers=args.numbers, domain=args.domain, limit=args.limit)
         _write(result.columns, result.fetchall(), args.format, args.columns)
+    for line in result.messages():
+        _fail(line, EXIT_OK)
     return EXIT_OK
 
 
