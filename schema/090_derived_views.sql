@@ -106,6 +106,42 @@ JOIN core.number_tokens AS t
  AND t.value = f.value;
 COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
 
+-- (Filled into core.search_words by the build.) The words of every text a search reads beside the
+-- facts: the small tables' labels, names, descriptions and titles, and the stored texts. A long
+-- text is cut at blanks first (cheap), numbers are left out there, and only the distinct pieces are
+-- cleaned into words: at a million facts this reads the texts once, not once per search.
+CREATE VIEW core.search_words_scan AS
+WITH texts(text) AS (
+    SELECT concat_ws(' ', label_en, population, replace(indicator_id, '_', ' '), description) FROM core.indicators
+    UNION ALL
+    SELECT concat_ws(' ', label, replace(unit_id, '_', ' '), description) FROM core.units
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(domain_id, '_', ' '), description) FROM core.domains
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(programme_id, '_', ' '), description) FROM core.programmes
+    UNION ALL
+    SELECT concat_ws(' ', name_en, official_name_en, replace(kind, '_', ' '), joint_event) FROM core.competitions
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(region_id, '_', ' ')) FROM core.regions
+    UNION ALL
+    SELECT concat_ws(' ', title, publisher) FROM core.sources
+    UNION ALL
+    SELECT text FROM core.source_texts
+),
+pieces AS (
+    SELECT piece, count(*) AS n
+    FROM (SELECT unnest(string_split(replace(replace(replace(text, chr(10), ' '), chr(13), ' '), chr(9), ' '), ' '))
+                     AS piece
+          FROM texts)
+    WHERE piece <> '' AND NOT (ascii(piece) BETWEEN 48 AND 57)
+    GROUP BY piece
+)
+SELECT word, CAST(sum(n) AS BIGINT) AS occurrences
+FROM (SELECT unnest(regexp_extract_all(lower(piece), '[a-z]+')) AS word, n FROM pieces)
+WHERE length(word) >= 3
+GROUP BY word;
+COMMENT ON VIEW core.search_words_scan IS 'Cuts every text of the record into words; the build copies it into core.search_words.';
+
 -- Every number in a document body and what accounts for it.
 CREATE VIEW core.number_coverage AS
 WITH captured AS (

@@ -120,23 +120,19 @@ def search(
     lexicon = {word: (value, kind) for word, value, kind in rows(NUMBER_WORDS_SQL, {})}
     found = terms(words, lexicon)
     ranking = _rank(rows, found, domain, limit)
-    texts = _texts(rows, found, ranking) if ranking.needs_texts else None
     suggestions: dict[str, tuple[str, ...]] = {}
-    unknown = [i for i, t in enumerate(found) if t.kind == "word" and ranking.nowhere(i, texts)]
-    if unknown:
-        forms, suggestions = _vocabulary(rows, found, unknown)
+    absent = [i for i, t in enumerate(found) if t.kind == "word" and ranking.df[i] == 0 and not ranking.in_entries[i]]
+    if absent:
+        forms, suggestions = _vocabulary(rows, found, absent)
         if forms:
             found = [replace(t, stem=forms[i]) if i in forms else t for i, t in enumerate(found)]
             ranking = _rank(rows, found, domain, limit)
         # A misspelt word does not make the other words' facts wrong: it is left out of the answer's weight.
-        typos = frozenset(i for i, t in enumerate(found) if t.word in suggestions)
-        ranking = replace(ranking, typos=typos)
-        if forms or typos:
-            texts = _texts(rows, found, ranking) if ranking.needs_texts else None
-    answered = ranking.answered
-    sentences = [] if answered or texts is None else texts[1]
+        ranking = replace(ranking, typos=frozenset(i for i, t in enumerate(found) if t.word in suggestions))
+    sentences: list[dict[str, Any]] = []
     no_figure = None
-    if not answered:
+    if not ranking.answered:
+        sentences = _sentences(rows, found, ranking)
         no_figure = f"no figure in the record matches {shown.strip()!r}; " + (
             "the closest sentences of the stored texts are shown instead"
             if sentences
@@ -161,13 +157,6 @@ class _Ranking:
         total = sum(self.idf[i] for i in counted)
         return any(sum(self.idf[i] for i in counted if held[i]) > ANSWER_COVERAGE * total for _, _, held in self.hits)
 
-    @property
-    def needs_texts(self) -> bool:
-        return not self.answered or 0 in self.df
-
-    def nowhere(self, i: int, texts: tuple[list[int], list[dict[str, Any]]] | None) -> bool:
-        return self.df[i] == 0 and not self.in_entries[i] and (texts is None or texts[0][i] == 0)
-
 
 def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> _Ranking:
     params = _term_params(found)
@@ -191,8 +180,8 @@ def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> 
         period_weight=FIELD_WEIGHTS["period"],
         limit=limit,
     )
-    ranked = _run(rows, "facts.sql", found, params)
-    _, _, _, df, idf = ranked[0]
+    ranked = _run(rows, "facts.sql", found, params, kinds=sorted({kind for kind, _, _, _ in entries}))
+    [(_, _, _, df, idf)] = [row for row in ranked if row[0] is None]
     return _Ranking(
         hits=[(fact_id, score, hits) for fact_id, score, hits, _, _ in ranked if fact_id],
         df=list(df),
@@ -201,40 +190,43 @@ def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> 
     )
 
 
-def _texts(rows: Rows, found: Sequence[Term], ranking: _Ranking) -> tuple[list[int], list[dict[str, Any]]]:
-    """How many stored texts hold each term, and the sentences closest to the search."""
+def _sentences(rows: Rows, found: Sequence[Term], ranking: _Ranking) -> list[dict[str, Any]]:
+    """The sentences of the stored texts closest to the search, best first."""
     params = _term_params(found)
     params.update(idf=ranking.idf, texts=TEXTS, sentences=SENTENCES, sentence_end=SENTENCE_END, blanks=BLANKS)
-    [(holding, sentences)] = _run(rows, "texts.sql", found, params)
-    return list(holding), list(sentences or [])
+    [(sentences,)] = _run(rows, "texts.sql", found, params)
+    return list(sentences or [])
 
 
 def _vocabulary(
-    rows: Rows, found: Sequence[Term], unknown: Sequence[int]
+    rows: Rows, found: Sequence[Term], absent: Sequence[int]
 ) -> tuple[dict[int, str], dict[str, tuple[str, ...]]]:
-    """For words nothing in the record holds: the record's closest words (a misspelling), or else a shorter
-    stem that words of the record share (another form of the word: "beneficiaries" and "benefiting")."""
-    stems = [found[i].stem for i in unknown]
+    """For words no fact and no name holds, looked up in the record's own words (core.search_words):
+    nothing when a text holds them; else the closest words (a misspelling: "did you mean"); else a
+    shorter stem that words of the record share (another form of the word: "beneficiaries" and
+    "benefiting"), to search instead."""
+    stems = [found[i].stem for i in absent]
     params: dict[str, Any] = {
-        "unknown_terms": list(unknown),
-        "unknown_words": [found[i].word for i in unknown],
+        "unknown_terms": list(absent),
+        "unknown_words": [found[i].word for i in absent],
         "unknown_stems": stems,
-        "max_distances": [_max_distance(found[i].word) for i in unknown],
+        "max_distances": [_max_distance(found[i].word) for i in absent],
         "min_shared": [_min_shared(stem) for stem in stems],
     }
-    candidates = _run(rows, "vocabulary.sql", found, params)
+    near = _run(rows, "vocabulary.sql", found, params)
     forms: dict[int, str] = {}
     suggestions: dict[str, tuple[str, ...]] = {}
-    for i in unknown:
-        mine = [(word, n, distance, shared) for term, word, n, distance, shared in candidates if term == i]
+    for i in absent:
+        mine = [(word, holds, distance, shared) for term, word, _, holds, distance, shared in near if term == i]
+        if any(holds for _, holds, _, _ in mine):
+            continue
         close = [word for word, _, distance, _ in mine if distance <= _max_distance(found[i].word)]
         if close:
             suggestions[found[i].word] = tuple(close[:3])
             continue
-        stem = found[i].stem
-        sharing = [shared for _, _, _, shared in mine if shared >= _min_shared(stem)]
+        sharing = [shared for _, _, _, shared in mine if shared >= _min_shared(found[i].stem)]
         if sharing:
-            forms[i] = stem[: max(sharing)]
+            forms[i] = found[i].stem[: max(sharing)]
     return forms, suggestions
 
 
@@ -266,6 +258,7 @@ def _results(
         sentence_sources=[s["source_id"] for s in sentences],
         sentence_starts=[s["start"] for s in sentences],
         sentence_ends=[s["end"] for s in sentences],
+        sentence_texts=[s["sentence"] for s in sentences],
         sentence_scores=[s["score"] for s in sentences],
         sentence_matched=[_matched(found, s["hits"]) for s in sentences],
         domain=domain,
@@ -299,8 +292,10 @@ def _term_params(found: Sequence[Term]) -> dict[str, Any]:
     return params
 
 
-def _run(rows: Rows, template: str, found: Sequence[Term], params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    sql = _render(template, found)
+def _run(
+    rows: Rows, template: str, found: Sequence[Term], params: dict[str, Any], **shape: Any
+) -> list[tuple[Any, ...]]:
+    sql = _render(template, found, **shape)
     return rows(sql, _bound(sql, params))
 
 

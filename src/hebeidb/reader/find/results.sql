@@ -41,7 +41,7 @@ sentences AS (
            CAST(NULL AS VARCHAR) AS qualifier,
            CAST(NULL AS VARCHAR) AS unit,
            CAST(NULL AS VARCHAR) AS period,
-           substring(t.text, s.start + 1, s."end" - s.start) AS quote,
+           s.sentence AS quote,
            CAST(NULL AS VARCHAR) AS domain,
            CAST(NULL AS VARCHAR) AS indicator,
            CAST(NULL AS VARCHAR) AS programme,
@@ -55,10 +55,12 @@ sentences AS (
            CAST(NULL AS VARCHAR) AS competition,
            s."end" AS position_end,
            s.matched
-    FROM (SELECT unnest(CAST($sentence_sources AS VARCHAR[])) AS source_id, unnest(CAST($sentence_starts AS INTEGER[])) AS start,
-                 unnest(CAST($sentence_ends AS INTEGER[])) AS "end", unnest(CAST($sentence_scores AS DOUBLE[])) AS score,
+    FROM (SELECT unnest(CAST($sentence_sources AS VARCHAR[])) AS source_id,
+                 unnest(CAST($sentence_starts AS INTEGER[])) AS start,
+                 unnest(CAST($sentence_ends AS INTEGER[])) AS "end",
+                 unnest(CAST($sentence_texts AS VARCHAR[])) AS sentence,
+                 unnest(CAST($sentence_scores AS DOUBLE[])) AS score,
                  unnest(CAST($sentence_matched AS VARCHAR[])) AS matched) AS s
-    JOIN core.source_texts AS t USING (source_id)
 )
 {%- if numbers %},
 number_texts AS (

@@ -1,18 +1,13 @@
 {#- The sentences of the stored texts closest to the search, for a search no fact answers: the
     texts (of document sources) that hold the most of the search's weight, their bodies cut into
     sentences with their offsets in the stored text, each sentence scored by the idf of the terms
-    it holds. One row: how many texts hold each term, and the best sentences as a list. -#}
+    it holds. One row: the best sentences as a list. -#}
 {% from "match.sql" import holds %}
 WITH texts AS MATERIALIZED (
     SELECT t.source_id, t.text, s.body_start, s.body_end,
            [{% for t in terms %}{{ holds("t.text", t) }}{{ ", " if not loop.last }}{% endfor %}] AS present
     FROM core.source_texts AS t
     JOIN core.sources AS s USING (source_id)
-),
-presence AS (
-    SELECT [{% for t in terms %}count(*) FILTER (WHERE present[{{ t.n }}]){{ ", " if not loop.last }}{% endfor %}]
-               AS texts_holding
-    FROM texts
 ),
 best_texts AS (
     SELECT source_id, body_start,
@@ -53,8 +48,8 @@ scored AS (
     SELECT *, list_sum(list_transform(list_zip(hits, $idf), lambda x: CASE WHEN x[1] THEN x[2] ELSE 0 END)) AS score
     FROM held
 )
-SELECT (SELECT texts_holding FROM presence) AS texts_holding,
-       (SELECT list({'source_id': source_id, 'start': start, 'end': "end", 'score': score, 'hits': hits}
+SELECT (SELECT list({'source_id': source_id, 'start': start, 'end': "end", 'sentence': sentence, 'score': score,
+                     'hits': hits}
                     ORDER BY score DESC, source_id, start)
           FROM (SELECT * FROM scored WHERE score > 0 ORDER BY score DESC, source_id, start LIMIT $sentences))
            AS sentences
