@@ -14,6 +14,18 @@ CREATE MACRO core.interval_text(low, low_inclusive, high, high_inclusive) AS
     CASE WHEN low_inclusive THEN '[' ELSE '(' END || coalesce(core.number_text(low), '-inf') || ', '
     || coalesce(core.number_text(high), '+inf') || CASE WHEN high_inclusive THEN ']' ELSE ')' END;
 
+-- A stated value as people read it: the unit's prefix, the symbol of the rule's comparison (for a
+-- criterion) or of the qualifier (none for an exact figure), the number with thousands separators
+-- and the unit's suffix: "> 1,300,000 persons", "97.5%", "rank 2". The facts view shows it; search
+-- shows the facts it finds with it.
+CREATE MACRO core.value_text(value, qualifier, qualifier_symbol, comparison_symbol, prefix, suffix) AS
+    coalesce(prefix, '')
+    || CASE WHEN comparison_symbol IS NOT NULL THEN comparison_symbol || ' '
+            WHEN qualifier = 'exact' THEN '' ELSE qualifier_symbol || ' ' END
+    || CASE WHEN value = round(value) THEN format('{:,}', CAST(value AS BIGINT))
+            ELSE format('{:,}', CAST(value AS DOUBLE)) END
+    || coalesce(suffix, '');
+
 -- The pattern of every number written in a text, in digits ("96,700", "1.3 million", "12th") or in
 -- words ("nine", "Thirty-one", "second"). It is built from core.number_words, so teaching the
 -- checks a new word is a seed change.

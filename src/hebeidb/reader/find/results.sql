@@ -1,37 +1,49 @@
-{#- What a search shows, best first, every row with the same columns: the facts it found (from the
-    public view, by key: one placeholder per key reaches the view's base table, where a join would
-    make DuckDB compute the whole view), the article's excluded numbers that hold its words (when
-    asked), and the closest sentences of the stored texts (when no fact answers it). -#}
+{#- What a search shows, best first, every row with the same columns: the facts it found (as the
+    public facts view shows them), the article's excluded numbers that hold its words (when asked),
+    and the closest sentences of the stored texts (when no fact answers it). -#}
 {% from "match.sql" import holds, saturated %}
 WITH
+hits AS MATERIALIZED (
+    -- The facts found, by key, from the base table first: there the keys filter the scan, where
+    -- through the public view's joins they would become a join over every fact.
+    SELECT *
+    FROM core.facts
+    WHERE fact_id IN ({% for k in range(n_facts) %}$fact{{ k }}{{ ", " if not loop.last }}{% else %}NULL{% endfor %})
+),
 found AS (
+    -- The columns of the public facts view a hit shows, from the same tables and macro.
     SELECT 'fact' AS match,
            f.fact_id,
-           f.label,
-           f.value_text AS stated,
+           i.label_en AS label,
+           core.value_text(f.value, q.qualifier, q.symbol, c.symbol, u.text_prefix, u.text_suffix) AS stated,
            f.qualifier,
-           f.unit,
+           i.unit_id AS unit,
            CASE f.period_kind
                 WHEN 'as_of' THEN 'as of ' || f.period_end
                 WHEN 'target' THEN 'by ' || f.period_end
                 ELSE coalesce(f.period_start || ' to ', '') || coalesce(CAST(f.period_end AS VARCHAR), '')
            END AS period,
            f.quote,
-           f.domain,
-           f.indicator,
+           i.domain_id AS domain,
+           f.indicator_id AS indicator,
            f.programme_id AS programme,
-           f.region,
+           f.region_id AS region,
            CAST(NULL AS VARCHAR) AS reason,
            f.source_id,
            f.quote_start AS position,
-           list_extract(CAST($fact_scores AS DOUBLE[]), list_position(CAST($fact_ids AS VARCHAR[]), f.fact_id)) AS score,
+           list_extract(CAST($fact_scores AS DOUBLE[]), list_position(CAST($fact_ids AS VARCHAR[]), f.fact_id))
+               AS score,
            f.is_inferred,
            f.note,
            f.competition_id AS competition,
            f.quote_end AS position_end,
-           list_extract(CAST($fact_matched AS VARCHAR[]), list_position(CAST($fact_ids AS VARCHAR[]), f.fact_id)) AS matched
-    FROM facts AS f
-    WHERE f.fact_id IN ({% for k in range(n_facts) %}$fact{{ k }}{{ ", " if not loop.last }}{% else %}NULL{% endfor %})
+           list_extract(CAST($fact_matched AS VARCHAR[]), list_position(CAST($fact_ids AS VARCHAR[]), f.fact_id))
+               AS matched
+    FROM hits AS f
+    JOIN core.indicators AS i USING (indicator_id)
+    JOIN core.units AS u ON u.unit_id = i.unit_id
+    JOIN core.qualifiers AS q ON q.qualifier = f.qualifier
+    LEFT JOIN core.qualifiers AS c ON c.qualifier = f.comparison
 ),
 sentences AS (
     SELECT 'sentence' AS match,
