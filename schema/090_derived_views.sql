@@ -118,8 +118,9 @@ JOIN core.number_tokens AS t
  AND t.value = f.value;
 COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
 
--- (Filled into core.search_words by the build.) The words of every text a search reads beside the
--- facts: the small tables' labels, names, descriptions and titles, and the stored texts. A long
+-- (Filled into core.search_words by the build.) The words of every text a search reads: the small
+-- tables' labels, names, descriptions and titles, the facts' notes, the exclusions' reasons and the
+-- stored texts (which hold every quote). A long
 -- text is cut at blanks first (cheap), numbers are left out there, and only the distinct pieces are
 -- cleaned into words: at a million facts this reads the texts once, not once per search.
 CREATE VIEW core.search_words_scan AS
@@ -137,6 +138,10 @@ WITH texts(text) AS (
     SELECT concat_ws(' ', name_en, replace(region_id, '_', ' ')) FROM core.regions
     UNION ALL
     SELECT concat_ws(' ', title, publisher) FROM core.sources
+    UNION ALL
+    SELECT note FROM core.facts WHERE note IS NOT NULL
+    UNION ALL
+    SELECT reason FROM core.exclusions
     UNION ALL
     SELECT text FROM core.source_texts
 ),

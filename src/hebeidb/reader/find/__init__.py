@@ -109,36 +109,37 @@ def search(
 ) -> Search:
     """The search for ``words``, ready to run: its query, its bound values and its notes.
 
-    Steps, each through ``rows``: the record's number words; the small tables' entries that hold a
-    term (entries.sql); the facts ranked (facts.sql); when no fact answers or a word is in no
-    fact, the stored texts (texts.sql); when a word is nowhere, the record's vocabulary
-    (vocabulary.sql). The returned query shows the facts (or sentences) by key from the public views.
+    Steps, each through ``rows``: the record's number words; the record's own words
+    (vocabulary.sql), for the words of the search that no text, label or name holds (they are not
+    searched for in a million quotes; a misspelt one gets the closest words, another form is
+    searched in the record's form); the small tables' entries that hold a term (entries.sql); the
+    facts ranked (facts.sql); when no fact answers, the closest sentences of the stored texts
+    (texts.sql). The returned query shows the facts (or sentences) found.
     """
     check_limit(limit)
     shown = words if isinstance(words, str) else " ".join(words)
     split_words(words)  # refuses too many words, or none, before anything is looked up
     lexicon = {word: (value, kind) for word, value, kind in rows(NUMBER_WORDS_SQL, {})}
     found = terms(words, lexicon)
-    ranking = _rank(rows, found, domain, limit)
+    checked = [i for i, t in enumerate(found) if t.kind == "word" and len(t.stem) >= 3 and t.stem.isascii()]
+    absent: frozenset[int] = frozenset()
     suggestions: dict[str, tuple[str, ...]] = {}
-    absent = [i for i, t in enumerate(found) if t.kind == "word" and ranking.df[i] == 0 and not ranking.in_entries[i]]
-    if absent:
-        forms, suggestions = _vocabulary(rows, found, absent)
-        if forms:
-            found = [replace(t, stem=forms[i]) if i in forms else t for i, t in enumerate(found)]
-            ranking = _rank(rows, found, domain, limit)
-        # A misspelt word does not make the other words' facts wrong: it is left out of the answer's weight.
-        ranking = replace(ranking, typos=frozenset(i for i, t in enumerate(found) if t.word in suggestions))
+    if checked:
+        absent, forms, suggestions = _vocabulary(rows, found, checked)
+        found = [replace(t, stem=forms[i]) if i in forms else t for i, t in enumerate(found)]
+    ranking = _rank(rows, found, absent, domain, limit)
+    # A misspelt word does not make the other words' facts wrong: it is left out of the answer's weight.
+    ranking = replace(ranking, typos=frozenset(i for i, t in enumerate(found) if t.word in suggestions))
     sentences: list[dict[str, Any]] = []
     no_figure = None
     if not ranking.answered:
-        sentences = _sentences(rows, found, ranking)
+        sentences = _sentences(rows, found, absent, ranking) if len(absent) < len(found) else []
         no_figure = f"no figure in the record matches {shown.strip()!r}; " + (
             "the closest sentences of the stored texts are shown instead"
             if sentences
             else "no sentence of the stored texts holds its words either"
         )
-    sql, params = _results(found, ranking, sentences, numbers=numbers, domain=domain, limit=limit)
+    sql, params = _results(found, absent, ranking, sentences, numbers=numbers, domain=domain, limit=limit)
     return Search(sql, params, tuple(t.word for t in found), no_figure, suggestions)
 
 
@@ -147,7 +148,6 @@ class _Ranking:
     hits: list[tuple[str, float, list[bool]]]  # fact_id, score, which terms it holds
     df: list[int]  # facts holding each term
     idf: list[float]
-    in_entries: list[bool]  # whether some name or description of the small tables holds the term
     typos: frozenset[int] = frozenset()  # terms taken for misspellings: they do not count against an answer
 
     @property
@@ -158,7 +158,9 @@ class _Ranking:
         return any(sum(self.idf[i] for i in counted if held[i]) > ANSWER_COVERAGE * total for _, _, held in self.hits)
 
 
-def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> _Ranking:
+def _rank(rows: Rows, found: Sequence[Term], absent: frozenset[int], domain: str | None, limit: int) -> _Ranking:
+    if len(absent) == len(found):  # no text of the record holds a word of the search: no fact can
+        return _Ranking(hits=[], df=[0] * len(found), idf=[1.0] * len(found))
     params = _term_params(found)
     params.update(
         fields=list(FIELD_WEIGHTS),
@@ -168,7 +170,7 @@ def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> 
         k1=K1,
         domain=domain,
     )
-    entries = _run(rows, "entries.sql", found, params)
+    entries = _run(rows, "entries.sql", found, params, absent)
     params.update(
         entry_kinds=[kind for kind, _, _, _ in entries],
         entry_keys=[key for _, key, _, _ in entries],
@@ -180,54 +182,55 @@ def _rank(rows: Rows, found: Sequence[Term], domain: str | None, limit: int) -> 
         period_weight=FIELD_WEIGHTS["period"],
         limit=limit,
     )
-    ranked = _run(rows, "facts.sql", found, params, kinds=sorted({kind for kind, _, _, _ in entries}))
+    ranked = _run(rows, "facts.sql", found, params, absent, kinds=sorted({kind for kind, _, _, _ in entries}))
     [(_, _, _, df, idf)] = [row for row in ranked if row[0] is None]
     return _Ranking(
         hits=[(fact_id, score, hits) for fact_id, score, hits, _, _ in ranked if fact_id],
         df=list(df),
         idf=list(idf),
-        in_entries=[any(weights[i] > 0 for _, _, weights, _ in entries) for i in range(len(found))],
     )
 
 
-def _sentences(rows: Rows, found: Sequence[Term], ranking: _Ranking) -> list[dict[str, Any]]:
+def _sentences(rows: Rows, found: Sequence[Term], absent: frozenset[int], ranking: _Ranking) -> list[dict[str, Any]]:
     """The sentences of the stored texts closest to the search, best first."""
     params = _term_params(found)
     params.update(idf=ranking.idf, texts=TEXTS, sentences=SENTENCES, sentence_end=SENTENCE_END, blanks=BLANKS)
-    [(sentences,)] = _run(rows, "texts.sql", found, params)
+    [(sentences,)] = _run(rows, "texts.sql", found, params, absent)
     return list(sentences or [])
 
 
 def _vocabulary(
-    rows: Rows, found: Sequence[Term], absent: Sequence[int]
-) -> tuple[dict[int, str], dict[str, tuple[str, ...]]]:
-    """For words no fact and no name holds, looked up in the record's own words (core.search_words):
-    nothing when a text holds them; else the closest words (a misspelling: "did you mean"); else a
-    shorter stem that words of the record share (another form of the word: "beneficiaries" and
-    "benefiting"), to search instead."""
-    stems = [found[i].stem for i in absent]
+    rows: Rows, found: Sequence[Term], checked: Sequence[int]
+) -> tuple[frozenset[int], dict[int, str], dict[str, tuple[str, ...]]]:
+    """The words of the search that the record's own words (core.search_words: every word of its texts,
+    labels, names, descriptions and titles) hold nowhere; for those, the closest words of the record
+    (a misspelling: "did you mean"), or else a shorter stem that words of the record share (another
+    form of the word, searched in its stead: "beneficiaries" as "benefi", which "benefiting" starts with)."""
+    stems = [found[i].stem for i in checked]
     params: dict[str, Any] = {
-        "unknown_terms": list(absent),
-        "unknown_words": [found[i].word for i in absent],
+        "unknown_terms": list(checked),
+        "unknown_words": [found[i].word for i in checked],
         "unknown_stems": stems,
-        "max_distances": [_max_distance(found[i].word) for i in absent],
+        "max_distances": [_max_distance(found[i].word) for i in checked],
         "min_shared": [_min_shared(stem) for stem in stems],
     }
     near = _run(rows, "vocabulary.sql", found, params)
+    absent: set[int] = set()
     forms: dict[int, str] = {}
     suggestions: dict[str, tuple[str, ...]] = {}
-    for i in absent:
+    for i in checked:
         mine = [(word, holds, distance, shared) for term, word, _, holds, distance, shared in near if term == i]
         if any(holds for _, holds, _, _ in mine):
             continue
         close = [word for word, _, distance, _ in mine if distance <= _max_distance(found[i].word)]
+        sharing = [shared for _, _, _, shared in mine if shared >= _min_shared(found[i].stem)]
         if close:
             suggestions[found[i].word] = tuple(close[:3])
-            continue
-        sharing = [shared for _, _, _, shared in mine if shared >= _min_shared(found[i].stem)]
-        if sharing:
+        elif sharing:
             forms[i] = found[i].stem[: max(sharing)]
-    return forms, suggestions
+            continue
+        absent.add(i)
+    return frozenset(absent), forms, suggestions
 
 
 def _max_distance(word: str) -> int:
@@ -242,6 +245,7 @@ def _min_shared(stem: str) -> int:
 
 def _results(
     found: Sequence[Term],
+    absent: frozenset[int],
     ranking: _Ranking,
     sentences: Sequence[dict[str, Any]],
     *,
@@ -271,7 +275,7 @@ def _results(
     )
     params.update({f"fact{k}": fact_id for k, (fact_id, _, _) in enumerate(hits)})
     params.update({f"word{i}": t.word for i, t in enumerate(found)})
-    sql = _render("results.sql", found, n_facts=len(hits), numbers=numbers)
+    sql = _render("results.sql", found, absent, n_facts=len(hits), numbers=numbers)
     return sql, _bound(sql, params)
 
 
@@ -293,9 +297,14 @@ def _term_params(found: Sequence[Term]) -> dict[str, Any]:
 
 
 def _run(
-    rows: Rows, template: str, found: Sequence[Term], params: dict[str, Any], **shape: Any
+    rows: Rows,
+    template: str,
+    found: Sequence[Term],
+    params: dict[str, Any],
+    absent: frozenset[int] = frozenset(),
+    **shape: Any,
 ) -> list[tuple[Any, ...]]:
-    sql = _render(template, found, **shape)
+    sql = _render(template, found, absent, **shape)
     return rows(sql, _bound(sql, params))
 
 
@@ -305,11 +314,12 @@ def _bound(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if name in named}
 
 
-def _render(template: str, found: Sequence[Term], **shape: Any) -> str:
+def _render(template: str, found: Sequence[Term], absent: frozenset[int] = frozenset(), **shape: Any) -> str:
     context = [
         {
             "i": i,
             "n": i + 1,
+            "present": i not in absent,
             "sure": len(t.sure()),
             "maybe": len(t.maybe()),
             "value": t.value is not None,

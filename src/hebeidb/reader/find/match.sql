@@ -1,13 +1,18 @@
 {#- Whether a text holds a term of the search (see words.py, Term): the ILIKE patterns decide most
     rows (a text without the letters of the term at all, then a text with the term at a word start),
-    the regular expression only the rest. A NULL text holds nothing. Every value is a bound
-    parameter of the term: $t<i>_maybe<j>, $t<i>_sure<j>, $t<i>_regex. -#}
+    the regular expression only the rest. A NULL text holds nothing, and no text holds a term the
+    record's own words do not (core.search_words; term.present is false): it is not searched for.
+    Every value is a bound parameter of the term: $t<i>_maybe<j>, $t<i>_sure<j>, $t<i>_regex. -#}
 {%- macro holds(text, term) -%}
+{%- if not term.present -%}
+false
+{%- else -%}
 (CASE WHEN NOT ({% for j in range(term.maybe) %}{{ text }} ILIKE $t{{ term.i }}_maybe{{ j }}{{ " OR " if not loop.last }}{% endfor %}) THEN false
 {%- if term.sure %}
       WHEN {% for j in range(term.sure) %}{{ text }} ILIKE $t{{ term.i }}_sure{{ j }}{{ " OR " if not loop.last }}{% endfor %} THEN true
 {%- endif %}
       ELSE coalesce(regexp_matches({{ text }}, $t{{ term.i }}_regex), false) END)
+{%- endif -%}
 {%- endmacro -%}
 
 {#- The score of a term held with weight tf, as BM25 saturates it: each further field that holds
