@@ -7,13 +7,15 @@ publisher). Every word of the search helps and rare words count more: each term'
 is the sum of the weights of the fields that hold it (a label more than a quote), saturated as BM25
 does, times its inverse document frequency over the facts (:data:`FIELD_WEIGHTS`, :data:`K1`).
 
-A fact *answers* the search when the terms it holds make up more than half of the search's idf
-(:data:`ANSWER_COVERAGE`; a word no fact holds counts with the highest idf). When no fact does,
-the search says so (:attr:`Search.no_figure`) and shows the sentences of the stored texts that
-come closest, with their offsets, instead of facts. A word that nothing in the record holds is
-looked up in the record's own vocabulary: a shorter form of it that the record has is searched
-instead ("beneficiaries" as "benefi..."), otherwise the closest words by edit distance are offered
-(:attr:`Search.suggestions`, "did you mean").
+The words of a search are looked up first in the record's own words (``core.search_words``, which
+the build cuts from every text and name): a word the record holds nowhere is searched for nowhere;
+a misspelt one gets the closest words ("did you mean", :attr:`Search.suggestions`); another form
+of a word is searched in the record's form ("beneficiaries" as "benefi...", as in "benefiting").
+
+A fact *answers* the search when the terms it holds make up at least half of the search's idf
+(:data:`ANSWER_COVERAGE`; a word no fact holds counts with the highest idf, a misspelt one not at
+all). When no fact does, the search says so (:attr:`Search.no_figure`) and shows the sentences of
+the stored texts that come closest, with their offsets, instead of facts.
 
 The small tables are searched once each and their weights joined to the facts by key; only quotes
 and notes are scanned per fact, with ILIKE patterns, the regular expressions running only where
@@ -152,10 +154,12 @@ class _Ranking:
 
     @property
     def answered(self) -> bool:
-        """Whether some fact holds more than :data:`ANSWER_COVERAGE` of the search's idf."""
+        """Whether some fact holds at least :data:`ANSWER_COVERAGE` of the search's idf (misspelt words left out)."""
         counted = [i for i in range(len(self.idf)) if i not in self.typos]
         total = sum(self.idf[i] for i in counted)
-        return any(sum(self.idf[i] for i in counted if held[i]) > ANSWER_COVERAGE * total for _, _, held in self.hits)
+        return total > 0 and any(
+            sum(self.idf[i] for i in counted if held[i]) >= ANSWER_COVERAGE * total for _, _, held in self.hits
+        )
 
 
 def _rank(rows: Rows, found: Sequence[Term], absent: frozenset[int], domain: str | None, limit: int) -> _Ranking:
@@ -235,7 +239,7 @@ def _vocabulary(
 
 def _max_distance(word: str) -> int:
     """The edit distance within which another word is taken for a misspelling of ``word``."""
-    return 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
+    return 1 if len(word) <= 7 else 2 if len(word) <= 11 else 3
 
 
 def _min_shared(stem: str) -> int:
