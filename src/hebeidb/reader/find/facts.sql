@@ -22,6 +22,32 @@ WITH entries AS (
     WHERE kind = '{{ kind }}'
 ),
 {%- endfor %}
+in_play AS (
+    -- The facts that hold some term at all, found cheaply first: a fact refers to an entry that
+    -- holds one (a key among the entries' keys), or its quote, note, value or period holds one.
+    -- Only these are weighed term by term below.
+    SELECT f.fact_id, f.quote, f.note, f.value, f.period_start, f.period_end
+{%- for kind, column in keyed %}, f.{{ column }}{% endfor %}
+    FROM core.facts AS f
+    WHERE ($domain IS NULL
+           OR f.indicator_id IN (SELECT indicator_id FROM core.indicators WHERE domain_id = $domain))
+      AND (false
+{%- for kind, column in keyed %}
+           OR f.{{ column }} IN (SELECT key FROM {{ kind }}_entries)
+{%- endfor %}
+{%- for t in terms %}
+{%- if t.value %}
+           OR coalesce(f.value = $t{{ t.i }}_value, false)
+{%- endif %}
+{%- if t.year %}
+           OR coalesce(year(f.period_end) = $t{{ t.i }}_year OR year(f.period_start) = $t{{ t.i }}_year, false)
+{%- endif %}
+{%- endfor %}
+{%- for t in terms if t.present %}
+           OR {{ holds("f.quote", t) }}
+           OR {{ holds("f.note", t) }}
+{%- endfor %})
+),
 matched AS (
     -- For each term: its weight from the entries, whether one holds it in a strong field, and
     -- whether the fact's own quote, note, value and period hold it.
@@ -35,12 +61,10 @@ matched AS (
            {% if t.year %}coalesce(year(f.period_end) = $t{{ t.i }}_year OR year(f.period_start) = $t{{ t.i }}_year, false)
            {%- else %}false{% endif %} AS y{{ t.i }}{{ "," if not loop.last }}
 {%- endfor %}
-    FROM core.facts AS f
+    FROM in_play AS f
 {%- for kind, column in keyed %}
     LEFT JOIN {{ kind }}_entries AS {{ kind }} ON {{ kind }}.key = f.{{ column }}
 {%- endfor %}
-    WHERE $domain IS NULL
-       OR f.indicator_id IN (SELECT indicator_id FROM core.indicators WHERE domain_id = $domain)
 ),
 scanned AS (
     -- tf: the term's weight in the fact; s: whether the fact holds it in a strong field.
