@@ -148,8 +148,7 @@ def search(
 @dataclass(frozen=True)
 class _Ranking:
     hits: list[tuple[str, float, list[bool]]]  # fact_id, score, which terms it holds
-    df: list[int]  # facts holding each term
-    idf: list[float]
+    idf: list[float]  # each term's inverse document frequency over the facts
     typos: frozenset[int] = frozenset()  # terms taken for misspellings: they do not count against an answer
 
     @property
@@ -164,7 +163,7 @@ class _Ranking:
 
 def _rank(rows: Rows, found: Sequence[Term], absent: frozenset[int], domain: str | None, limit: int) -> _Ranking:
     if len(absent) == len(found):  # no text of the record holds a word of the search: no fact can
-        return _Ranking(hits=[], df=[0] * len(found), idf=[1.0] * len(found))
+        return _Ranking(hits=[], idf=[1.0] * len(found))
     params = _term_params(found)
     params.update(
         fields=list(FIELD_WEIGHTS),
@@ -187,12 +186,8 @@ def _rank(rows: Rows, found: Sequence[Term], absent: frozenset[int], domain: str
         limit=limit,
     )
     ranked = _run(rows, "facts.sql", found, params, absent, kinds=sorted({kind for kind, _, _, _ in entries}))
-    [(_, _, _, df, idf)] = [row for row in ranked if row[0] is None]
-    return _Ranking(
-        hits=[(fact_id, score, hits) for fact_id, score, hits, _, _ in ranked if fact_id],
-        df=list(df),
-        idf=list(idf),
-    )
+    [(_, _, _, idf)] = [row for row in ranked if row[0] is None]
+    return _Ranking(hits=[(fact_id, score, hits) for fact_id, score, hits, _ in ranked if fact_id], idf=list(idf))
 
 
 def _sentences(rows: Rows, found: Sequence[Term], absent: frozenset[int], ranking: _Ranking) -> list[dict[str, Any]]:

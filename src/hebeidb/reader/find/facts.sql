@@ -5,7 +5,7 @@
     base tables, not the views: a search scans a million facts and reads only the columns it matches.
 
     One row per fact, best first, with the terms it holds; then one row (fact_id NULL) with each
-    term's document frequency and idf. -#}
+    term's idf. -#}
 {% from "match.sql" import holds, saturated %}
 {#- The kinds of entry a fact refers to by a key of its own; only those some entry of the search is of are joined. -#}
 {%- set keyed = [("indicator", "indicator_id"), ("programme", "programme_id"), ("competition", "competition_id"),
@@ -108,10 +108,8 @@ best AS (
     ORDER BY score DESC, c.fact_id
     LIMIT $limit
 )
--- The best facts, then one row that carries each term's df and idf (even when no fact holds a term).
-SELECT fact_id, score, hits, NULL AS df, NULL AS idf FROM best
+-- The best facts, then one row that carries each term's idf (even when no fact holds a term).
+SELECT fact_id, score, hits, NULL AS idf FROM best
 UNION ALL
-SELECT NULL, NULL, NULL,
-       [{% for t in terms %}df{{ t.i }}{{ ", " if not loop.last }}{% endfor %}],
-       [{% for t in terms %}idf{{ t.i }}{{ ", " if not loop.last }}{% endfor %}]
+SELECT NULL, NULL, NULL, [{% for t in terms %}idf{{ t.i }}{{ ", " if not loop.last }}{% endfor %}]
 FROM idf
