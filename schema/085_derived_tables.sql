@@ -39,3 +39,11 @@ COMMENT ON COLUMN core.fact_tokens.token IS 'The number as written in the quote.
 COMMENT ON COLUMN core.fact_tokens.token_start IS 'Character offset (0-based) of the number in the stored text.';
 COMMENT ON COLUMN core.fact_tokens.token_end IS 'Character offset (exclusive) where the number ends.';
 COMMENT ON COLUMN core.fact_tokens.value IS 'Its value, equal to the fact''s value.';
+
+CREATE TABLE core.search_words (
+    word         VARCHAR NOT NULL,
+    occurrences  BIGINT NOT NULL
+);
+COMMENT ON TABLE core.search_words IS 'The record''s own words: every word of the stored texts, of the facts'' notes and the exclusions'' reasons, and of the labels, names, descriptions and titles of the small tables, lower-cased, with how often it occurs; derived by the build. Search looks up the words of a search in it first: a word it does not hold is in no text of the record (a misspelling gets its closest words, "did you mean"; another form of a word is searched in the record''s form). One row per word.';
+COMMENT ON COLUMN core.search_words.word IS 'A word: a run of the letters a to z, three or more, lower-cased; numbers and words in other scripts are not kept.';
+COMMENT ON COLUMN core.search_words.occurrences IS 'How often the word occurs in those texts.';

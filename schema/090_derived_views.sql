@@ -14,6 +14,18 @@ CREATE MACRO core.interval_text(low, low_inclusive, high, high_inclusive) AS
     CASE WHEN low_inclusive THEN '[' ELSE '(' END || coalesce(core.number_text(low), '-inf') || ', '
     || coalesce(core.number_text(high), '+inf') || CASE WHEN high_inclusive THEN ']' ELSE ')' END;
 
+-- A stated value as people read it: the unit's prefix, the symbol of the rule's comparison (for a
+-- criterion) or of the qualifier (none for an exact figure), the number with thousands separators
+-- and the unit's suffix: "> 1,300,000 persons", "97.5%", "rank 2". The facts view shows it; search
+-- shows the facts it finds with it.
+CREATE MACRO core.value_text(value, qualifier, qualifier_symbol, comparison_symbol, prefix, suffix, suffix_one) AS
+    coalesce(prefix, '')
+    || CASE WHEN comparison_symbol IS NOT NULL THEN comparison_symbol || ' '
+            WHEN qualifier = 'exact' THEN '' ELSE qualifier_symbol || ' ' END
+    || CASE WHEN value = round(value) THEN format('{:,}', CAST(value AS BIGINT))
+            ELSE format('{:,}', CAST(value AS DOUBLE)) END
+    || coalesce(CASE WHEN value = 1 THEN suffix_one ELSE suffix END, '');
+
 -- The pattern of every number written in a text, in digits ("96,700", "1.3 million", "12th") or in
 -- words ("nine", "Thirty-one", "second"). It is built from core.number_words, so teaching the
 -- checks a new word is a seed change.
@@ -108,6 +120,47 @@ JOIN core.number_tokens AS t
 WHERE NOT EXISTS (SELECT 1 FROM core.exclusions AS e
                   WHERE e.source_id = t.source_id AND e.token_start = t.token_start AND e.token_end = t.token_end);
 COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
+
+-- (Filled into core.search_words by the build.) The words of every text a search reads: the small
+-- tables' labels, names, descriptions and titles, the facts' notes, the exclusions' reasons and the
+-- stored texts (which hold every quote). A long
+-- text is cut at blanks first (cheap), numbers are left out there, and only the distinct pieces are
+-- cleaned into words: at a million facts this reads the texts once, not once per search.
+CREATE VIEW core.search_words_scan AS
+WITH texts(text) AS (
+    SELECT concat_ws(' ', label_en, population, replace(indicator_id, '_', ' '), description) FROM core.indicators
+    UNION ALL
+    SELECT concat_ws(' ', label, replace(unit_id, '_', ' '), description) FROM core.units
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(domain_id, '_', ' '), description) FROM core.domains
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(programme_id, '_', ' '), description) FROM core.programmes
+    UNION ALL
+    SELECT concat_ws(' ', name_en, official_name_en, replace(kind, '_', ' '), joint_event) FROM core.competitions
+    UNION ALL
+    SELECT concat_ws(' ', name_en, replace(region_id, '_', ' ')) FROM core.regions
+    UNION ALL
+    SELECT concat_ws(' ', title, publisher) FROM core.sources
+    UNION ALL
+    SELECT note FROM core.facts WHERE note IS NOT NULL
+    UNION ALL
+    SELECT reason FROM core.exclusions
+    UNION ALL
+    SELECT text FROM core.source_texts
+),
+pieces AS (
+    SELECT piece, count(*) AS n
+    FROM (SELECT unnest(string_split(replace(replace(replace(text, chr(10), ' '), chr(13), ' '), chr(9), ' '), ' '))
+                     AS piece
+          FROM texts)
+    WHERE piece <> '' AND NOT (ascii(piece) BETWEEN 48 AND 57)
+    GROUP BY piece
+)
+SELECT word, CAST(sum(n) AS BIGINT) AS occurrences
+FROM (SELECT unnest(regexp_extract_all(lower(piece), '[a-z]+')) AS word, n FROM pieces)
+WHERE length(word) >= 3
+GROUP BY word;
+COMMENT ON VIEW core.search_words_scan IS 'Cuts every text of the record into words; the build copies it into core.search_words.';
 
 -- Every number in a document body and what accounts for it.
 CREATE VIEW core.number_coverage AS

@@ -45,12 +45,7 @@ SELECT f.fact_id,
        f.quote_start,
        f.quote_end,
        f.note,
-       coalesce(u.text_prefix, '')
-           || CASE WHEN f.comparison IS NOT NULL THEN c.symbol || ' '
-                   WHEN q.qualifier = 'exact' THEN '' ELSE q.symbol || ' ' END
-           || CASE WHEN f.value = round(f.value) THEN format('{:,}', CAST(f.value AS BIGINT))
-                   ELSE format('{:,}', CAST(f.value AS DOUBLE)) END
-           || coalesce(CASE WHEN f.value = 1 THEN u.text_suffix_one ELSE u.text_suffix END, '') AS value_text,
+       core.value_text(f.value, q.qualifier, q.symbol, c.symbol, u.text_prefix, u.text_suffix, u.text_suffix_one) AS value_text,
        core.interval_text(f.value_low, f.low_inclusive, f.value_high, f.high_inclusive) || ' ' || u.label
            AS interval_text,
        f.precision,

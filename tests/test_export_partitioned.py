@@ -126,7 +126,7 @@ def test_a_files_bytes_do_not_depend_on_the_number_of_threads(
     with hebeidb.open(synth_db) as db:
         db.export(tmp_path / "one-thread")
     every_core, one_thread = tree_bytes(tmp_path / "every-core"), tree_bytes(tmp_path / "one-thread")
-    assert len(every_core) == 34 and every_core == one_thread  # 33 files and datapackage.json
+    assert len(every_core) == 35 and every_core == one_thread  # 34 files and datapackage.json
     assert pq.read_metadata(tmp_path / "every-core" / "core.facts.parquet").num_row_groups > 1
 
 
@@ -183,7 +183,7 @@ def test_the_articles_facts_partition_by_latest_year_not_by_year(
 def readme_recipe() -> tuple[list[list[str]], str]:
     """The shell commands before the recipe and its Python block, as the documentation shows them."""
     text = RECIPE.read_text("utf-8")
-    section = text[text.index("### Spark on a scale-out export") :]
+    section = text[text.index("## Spark on a scale-out export") :]
     shell = section[section.index("```sh") + len("```sh") : section.index("```", section.index("```sh") + 5)]
     python = section[section.index("<!-- spark-recipe -->") : section.index("<!-- /spark-recipe -->")]
     code = python[python.index("```python") + len("```python") : python.rindex("```")]

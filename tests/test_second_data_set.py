@@ -136,3 +136,75 @@ def test_its_site_draws_the_chart_its_report_declares(tiny_db: Path, tmp_path: P
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "Riverside Library in figures" in index
     assert "medal" not in index.lower()  # nothing of the shipped data set
+
+
+# --- search: the facts view of another data set, read from its catalog ----------------------------------
+
+
+def test_its_search_finds_each_fact_by_its_label_and_its_number(tiny_db: Path) -> None:
+    with hebeidb.open(tiny_db) as db:
+        facts = db.sql("SELECT fact_id, label, value FROM facts").fetchall()
+        assert len(facts) == 3
+        for fact_id, label, value in facts:
+            by_label = db.search(label)
+            assert by_label.answered and by_label.fetchall()[0][1] == fact_id, label
+            number = f"{int(value):,}"  # as a reader writes it: "12,400"
+            assert [row[1] for row in db.search(number).fetchall()] == [fact_id], number
+
+
+def test_its_search_shows_the_closest_sentence_when_no_fact_answers(tiny_db: Path) -> None:
+    """A word of the stored note that no fact holds: no figure, and the sentence holding it, at its offsets."""
+    with hebeidb.open(tiny_db) as db:
+        [(text,)] = db.sql("SELECT text FROM core.source_texts").fetchall()
+        held = {
+            w.lower()
+            for row in db.sql("SELECT label, quote, unit FROM facts").fetchall()
+            for w in " ".join(row).split()
+        }
+        word = next(w.strip(".,").lower() for w in text.split() if len(w) > 5 and w.strip(".,").lower() not in held)
+        result = db.search(word)
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.fetchall()]
+    assert not result.answered and result.no_figure and word in result.no_figure
+    assert rows and {row["match"] for row in rows} == {"sentence"}
+    for row in rows:
+        assert text[row["position"] : row["position_end"]] == row["quote"]
+        assert word in row["quote"].lower() and row["matched"] == word
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "said"),
+    [({"domain": "books"}, "no domain column"), ({"numbers": True}, "no excluded numbers")],
+)
+def test_its_search_refuses_what_its_facts_cannot_answer(tiny_db: Path, kwargs: dict, said: str) -> None:
+    with hebeidb.open(tiny_db) as db, pytest.raises(hebeidb.ParameterError, match=said):
+        db.search("books", **kwargs)
+
+
+def test_its_search_command_speaks_on_one_line(tiny_db: Path) -> None:
+    answered = cli_in_process("search", "volunteers", "--format", "json", "--db", str(tiny_db))
+    assert answered.returncode == 0 and answered.stderr == ""
+    assert [row["fact_id"] for row in json.loads(answered.stdout)] == ["volunteers"]
+    refused = cli_in_process("search", "books", "--numbers", "--db", str(tiny_db))
+    assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
+
+
+def test_its_search_names_no_column_twice(tiny_copy: Path, tmp_path: Path) -> None:
+    """A facts view with columns named as the ones search adds (score, matched) keeps them; search's own take a
+    prefix."""
+    views = tiny_copy / "schema" / "020_views.sql"
+    text = views.read_text(encoding="utf-8")
+    text = text.replace(
+        "SELECT fact_id, label, value, unit, year, source_id, quote, quote_start, quote_end\nFROM core.facts",
+        "SELECT fact_id, label, value, unit, year, source_id, quote, quote_start, quote_end, value * 2 AS score,\n"
+        "       'yes' AS matched\nFROM core.facts",
+    )
+    text += "COMMENT ON COLUMN facts.score IS 'Twice the figure.';\nCOMMENT ON COLUMN facts.matched IS 'Always yes.';\n"
+    views.write_text(text, encoding="utf-8")
+    database = hebeidb.build(tmp_path / "t.duckdb", inputs=tiny_copy)
+    with hebeidb.open(database) as db:
+        result = db.search("volunteers")
+        columns = result.columns
+        [row] = [dict(zip(columns, r, strict=True)) for r in result.fetchall()]
+    assert len(columns) == len(set(columns))
+    assert row["score"] == 90 and row["matched"] == "yes"  # the view's own
+    assert row["search_score"] > 0 and row["search_matched"] == "volunteers"

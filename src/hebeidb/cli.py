@@ -261,6 +261,11 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _note(message: str) -> None:
+    """A line for the person at the terminal (not data) on standard error, its control characters shown."""
+    _fail(message, EXIT_OK)
+
+
 def _open(args: argparse.Namespace) -> Any:
     """Open the database read-only; a warning about it becomes one line on standard error."""
     import warnings
@@ -563,9 +568,13 @@ def sql(args: argparse.Namespace) -> int:
 
 @command(
     "search",
-    "Find facts by words in their label, indicator, domain, programme or quote, best matches first.",
-    "hebeidb search children with autism --columns stated,period,quote",
-    arg("words", nargs="+", help="words to find; every word must match (employment also finds employed)"),
+    "Find the facts that answer a question, best first: every word helps, rare words more.",
+    "hebeidb search How many children with autism were served --columns stated,label,quote",
+    arg(
+        "words",
+        nargs="+",
+        help="a question or words to find (shares finds sharing, 11th finds eleventh); a fact need not hold them all",
+    ),
     arg("--numbers", action="store_true", help="also list the article's excluded numbers that match, with reasons"),
     arg("--domain", metavar="D", help="only facts of this domain (see `hebeidb sql 'SELECT * FROM domains'`)"),
     arg("--limit", type=int, default=50, metavar="N", help="at most N facts (and N numbers); default 50"),
@@ -574,11 +583,14 @@ def sql(args: argparse.Namespace) -> int:
     READER,
 )
 def search(args: argparse.Namespace) -> int:
+    """The rows go to standard output; "did you mean" and "no figure in the record matches" to standard error."""
     for word in args.words:
         _require_text("a search word", word)
     with _open(args) as db:
         result = db.search(args.words, numbers=args.numbers, domain=args.domain, limit=args.limit)
         _write(result.columns, result.fetchall(), args, only=args.columns)
+    for line in result.messages():
+        _note(line)
     return EXIT_OK
 
 

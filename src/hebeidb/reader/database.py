@@ -331,15 +331,23 @@ class Database:
         domain: str | None = None,
         limit: int = 50,
         timeout: float | None = None,
-    ) -> Result:
-        """Facts whose label, indicator, domain, programme or quote match every word, best matches first.
+    ) -> SearchResult:
+        """Facts that answer a question or hold its words, best first (BM25: every word helps, rare words more).
 
-        Each hit has its stated value with unit, qualifier, period and quote. With ``numbers=True``
-        the article's excluded numbers whose reason or surrounding words match come too, with their
-        reason. ``domain`` keeps one domain's facts.
+        A fact is searched in its label, what it counts, its indicator, unit, domain, programme,
+        competition, region, source, quote, note, value and period. Each hit has its stated value
+        with unit, qualifier, period, quote, whether it is inferred (``is_inferred``, with ``note``)
+        and the words it holds (``matched``). When no fact answers the question, the result holds
+        the closest sentences of the stored texts instead (``match = 'sentence'``, with offsets) and
+        ``.no_figure`` says so in one line; ``.suggestions`` offers the record's own words for a
+        word nothing in the record holds. With ``numbers=True`` the article's excluded numbers that
+        hold its words come too, with their reason. ``domain`` keeps one domain's facts. A database built
+        from other inputs is searched through its public ``facts`` view (see ``docs/search.md``).
 
-        >>> db.search("children with autism").fetchall()  # doctest: +SKIP
+        >>> db.search("How many children with autism were served?").fetchall()  # doctest: +SKIP
+        >>> db.search("How much was spent on autism?").no_figure  # doctest: +SKIP
         """
+        from hebeidb.reader.find import check_limit, split_words
         from hebeidb.reader.find import search as find
 
         if not isinstance(words, str):
@@ -347,15 +355,22 @@ class Database:
             for word in words:
                 require_type("each word", word, str, "text (str)")
         require_type("numbers", numbers, bool, "True or False")
+        check_limit(limit)
+        split_words(words)  # too many words, or none, are refused before any query runs
         deadline = self._deadline(timeout)
         if domain is not None:
             require_type("domain", domain, str, "a domain name (str) or None")
-            domains = self._dynamic_choices("domains.domain", deadline)
-            if domain not in domains:
-                raise unknown_name(f"no domain named {domain!r}", domain, domains, "domains")
-        query, params = find(lambda sql, values: self._rows(sql, values, deadline), words, numbers=numbers,
-                             domain=domain, limit=limit)  # fmt: skip
-        return self._result(query, params, deadline, timeout)
+        found = find(lambda sql, values: self._rows(sql, values, deadline), words, numbers=numbers,
+                     domain=domain, limit=limit)  # fmt: skip
+        relation = self._run(lambda con: con.sql(found.sql, params=found.params), deadline)
+        return SearchResult(
+            self._guard,
+            relation,
+            timeout if timeout is not None else self.query_timeout,
+            no_figure=found.no_figure,
+            suggestions=found.suggestions,
+            words=found.words,
+        )
 
     # --- exports -----------------------------------------------------------------------------
     def export(
@@ -590,3 +605,42 @@ class Result:
 
     def __repr__(self) -> str:
         return f"<hebeidb result: {', '.join(self.columns)}>"
+
+
+class SearchResult(Result):
+    """The result of :meth:`Database.search`: its rows, and what the search found out on the way.
+
+    ``no_figure`` is one line ("no figure in the record matches ...") when no fact answers the
+    search (the rows are then the closest sentences of the stored texts, ``match = 'sentence'``),
+    else None; ``suggestions`` maps each word the record holds nowhere to its closest words in
+    the record ("did you mean"); ``words`` are the words and numbers searched for;
+    ``messages()`` gives these notes as lines for a person.
+    """
+
+    def __init__(
+        self,
+        guard: Guard,
+        relation: duckdb.DuckDBPyRelation,
+        timeout: float | None,
+        *,
+        no_figure: str | None,
+        suggestions: Mapping[str, tuple[str, ...]],
+        words: tuple[str, ...],
+    ) -> None:
+        super().__init__(guard, relation, timeout)
+        self.no_figure = no_figure
+        self.suggestions = dict(suggestions)
+        self.words = words
+
+    @property
+    def answered(self) -> bool:
+        """Whether some fact answers the search (False when the rows are the closest sentences instead)."""
+        return self.no_figure is None
+
+    def messages(self) -> list[str]:
+        """The notes to read beside the rows, one line each: "did you mean ..." and the "no figure" line."""
+        lines = [
+            f"did you mean {' or '.join(repr(s) for s in suggested)} for {word!r}?"
+            for word, suggested in self.suggestions.items()
+        ]
+        return lines + ([self.no_figure] if self.no_figure else [])
