@@ -325,11 +325,12 @@ restated_figures AS (
     HAVING count(DISTINCT source_id) > 1
 ),
 restated AS (
-    -- Each statement against the first one that rests on no inference.
+    -- Each statement against the first one that rests on no inference (first_value over an ordered window:
+    -- an aggregate with its own ORDER BY over a window is a construct DuckDB 1.1 cannot read from the file).
     SELECT f.*,
-           first(f.fact_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_fact_id,
-           first(f.value ORDER BY f.is_inferred, f.fact_id) OVER same AS first_value,
-           first(f.source_id ORDER BY f.is_inferred, f.fact_id) OVER same AS first_source_id,
+           first_value(f.fact_id) OVER first_in AS first_fact_id,
+           first_value(f.value) OVER first_in AS first_value,
+           first_value(f.source_id) OVER first_in AS first_source_id,
            count(*) OVER same AS statements
     FROM core.facts AS f
     JOIN restated_figures AS g
@@ -337,7 +338,8 @@ restated AS (
      AND g.competition_id IS NOT DISTINCT FROM f.competition_id AND g.programme_id IS NOT DISTINCT FROM f.programme_id
      AND g.period_start IS NOT DISTINCT FROM f.period_start AND g.period_end = f.period_end
     WINDOW same AS (PARTITION BY f.indicator_id, f.region_id, f.competition_id, f.programme_id, f.period_start,
-                                 f.period_end)
+                                 f.period_end),
+           first_in AS (same ORDER BY f.is_inferred, f.fact_id)
 ),
 agreements AS (
     SELECT 'agreement:' || r.fact_id || ':' || r.first_fact_id AS check_id,

@@ -9,6 +9,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,14 @@ from safety import HEBEIDB, tree_digest
 pytestmark = pytest.mark.slow  # real processes, interrupted at random moments
 
 
-def interrupt_at_random(args: list[str], cwd: Path, tries: int, seed: int) -> list[subprocess.CompletedProcess[str]]:
-    """Run ``hebeidb args`` ``tries`` times, each interrupted after a random delay; what each printed and returned."""
+def interrupt_at_random(
+    args: list[str], cwd: Path, tries: int, seed: int, started: Callable[[], bool] | None = None
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run ``hebeidb args`` ``tries`` times, each interrupted after a random delay; what each printed and returned.
+
+    With ``started``, the delay counts from the moment ``started()`` holds (the command has begun writing), so
+    that on a fast machine the interrupt still lands while a short command writes.
+    """
     chooser = random.Random(seed)
     results = []
     for _ in range(tries):
@@ -26,7 +33,12 @@ def interrupt_at_random(args: list[str], cwd: Path, tries: int, seed: int) -> li
             [HEBEIDB, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "COLUMNS": "80"},
         )  # fmt: skip
-        time.sleep(chooser.uniform(0.15, 1.2))
+        if started is None:
+            time.sleep(chooser.uniform(0.15, 1.2))
+        else:
+            while not started() and process.poll() is None:
+                time.sleep(0.002)
+            time.sleep(chooser.uniform(0.0, 0.1))
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
         results.append(subprocess.CompletedProcess(args, process.returncode, out, err))
@@ -58,7 +70,9 @@ def test_an_interrupted_export_says_so_and_leaves_the_earlier_export(built_db: P
     out = tmp_path / "out"
     subprocess.run([HEBEIDB, "export", str(out), "--db", str(built_db)], check=True, capture_output=True)
     before = tree_digest(out)
-    results = interrupt_at_random(["export", str(out), "--db", str(built_db), "--format", "csv"], tmp_path, 6, seed=2)
+    args = ["export", str(out), "--db", str(built_db), "--format", "csv"]
+    # The export writes beside ``out`` (a folder of its own) before it renames: the delay counts from then.
+    results = interrupt_at_random(args, tmp_path, 6, seed=2, started=lambda: len(list(tmp_path.iterdir())) > 1)
     assert_interrupted_cleanly(results)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     if all(r.returncode != 0 for r in results):

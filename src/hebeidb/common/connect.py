@@ -132,8 +132,9 @@ def connect(
     memory = memory_limit or {"reader": reader_memory_limit(), "build": build_memory_limit()}.get(spec.memory)
     paths: list[str] = []
     if attach is not None:
-        path = str(attach.path)
-        paths = [path, f"{path}.wal"] + ([f"{path}.wal.checkpoint"] if not spec.read_only else [])
+        # DuckDB opens a linked file's write-ahead log beside the file the link points to: both names are allowed.
+        for path in dict.fromkeys((str(attach.path), os.path.realpath(attach.path))):
+            paths += [path, f"{path}.wal"] + ([f"{path}.wal.checkpoint"] if not spec.read_only else [])
     folders = [os.path.realpath(folder) for folder in (*reads, *writes)]
     if spill is not None:
         folders.append(str(spill))
