@@ -1,6 +1,6 @@
 """Every reader command runs its queries under the reader's deadline and memory limit: a crafted file whose
-``facts`` view (or the view the command reads first) is endless, or needs more memory than readers may use, stops each command at the limit with one
-line and exit code 2, and nothing is written."""
+``facts`` view (or the view the command reads first) is endless, or needs more memory than readers may use,
+stops each command at the limit with one line and exit code 2, and nothing is written."""
 
 from __future__ import annotations
 
