@@ -18,6 +18,32 @@ from typing import Any
 PUBLIC_SCHEMA = "main"
 # Table functions that read a table named by a value, which no text names: a query using one may read anything.
 DYNAMIC_READS = frozenset({"query", "query_table"})
+# Functions whose result changes from one run to the next over the same rows: what a query calling one returned
+# cannot be carried over to another build.
+VOLATILE = frozenset(
+    {
+        "now",
+        "today",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+        "currenttimestamp",
+        "currentdate",
+        "currenttime",
+        "get_current_time",
+        "get_current_timestamp",
+        "localtime",
+        "localtimestamp",
+        "transaction_timestamp",
+        "random",
+        "rand",
+        "setseed",
+        "uuid",
+        "gen_random_uuid",
+        "uuidv4",
+        "uuidv7",
+    }
+)
 
 
 def _parse(sql: str) -> Any:
@@ -30,10 +56,32 @@ def _parse(sql: str) -> Any:
         return None
 
 
+@dataclass(frozen=True)
+class NamesRead:
+    """What one text names: tables or views (``schema.name`` where it names the schema), functions (which may be
+    macros), every identifier (the columns it reads among them), the tables it reads whole (through a star,
+    ``COLUMNS(...)`` or the row as a value), and whether it calls a volatile function. Names are lower case;
+    those but the tables' are without their schema."""
+
+    tables: frozenset[str]
+    functions: frozenset[str]
+    identifiers: frozenset[str]
+    whole: frozenset[str]
+    volatile: bool
+
+
 def names_read(sql: str) -> tuple[set[str], set[str]] | None:
     """The tables or views ``sql`` names (lower case, without their schema) and the functions it calls (which
     may be macros); None when that cannot be told (the text does not parse, or it reads a table named by a
     value, as ``query_table('t')`` does). Names of its own common table expressions are left out."""
+    named = read_names(sql)
+    if named is None:
+        return None
+    return {name.rpartition(".")[2] for name in named.tables}, set(named.functions)
+
+
+def read_names(sql: str) -> NamesRead | None:
+    """What ``sql`` names (:class:`NamesRead`); None when that cannot be told, as for :func:`names_read`."""
     from sqlglot import exp
 
     trees = _parse(sql)
@@ -41,7 +89,11 @@ def names_read(sql: str) -> tuple[set[str], set[str]] | None:
         return None
     tables: set[str] = set()
     functions: set[str] = set()
+    identifiers: set[str] = set()
+    whole: set[str] = set()
     for tree in trees:
+        identifiers.update(node.name.lower() for node in tree.find_all(exp.Identifier))
+        whole.update(_read_whole(tree))
         ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
         for table in tree.find_all(exp.Table):
             name = table.name.lower()
@@ -55,49 +107,129 @@ def names_read(sql: str) -> tuple[set[str], set[str]] | None:
                     functions.add(called)
                 continue
             if table.db or name not in ctes:
-                tables.add(name)
+                tables.add(f"{table.db.lower()}.{name}" if table.db else name)
         for call in tree.find_all(exp.Func):
             name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
             if name in DYNAMIC_READS:
                 return None
             functions.add(name)
-    return tables, functions
+    return NamesRead(
+        frozenset(tables),
+        frozenset(functions),
+        frozenset(identifiers),
+        frozenset(whole),
+        bool(functions & VOLATILE),
+    )
+
+
+def _read_whole(tree: Any) -> set[str]:
+    """The tables (and views) whose every column a statement may read: the sources of a select that takes a star
+    (``*``, ``t.*``, ``COLUMNS(...)``) or names a source as a value (``SELECT t FROM t``, a struct of its row), and
+    every table it names when it pivots (its columns are chosen by their names)."""
+    from sqlglot import exp
+
+    def sources(select: Any) -> list[Any]:
+        found = []
+        clause = select.args.get("from_") or select.args.get("from")
+        if clause is not None:
+            found.append(clause.this)
+        found += [join.this for join in select.args.get("joins") or []]
+        return [source for source in found if isinstance(source, exp.Table)]
+
+    named = list(tree.find_all(exp.Table))
+    if any(True for _ in tree.find_all(exp.Pivot)):
+        return {table.name.lower() for table in named if table.name}
+    whole: set[str] = set()
+    for node in [*tree.find_all(exp.Star), *tree.find_all(exp.Columns)]:
+        parent = node.parent
+        if isinstance(parent, exp.Count) and isinstance(node, exp.Star):
+            continue  # count(*) counts rows, it reads no column
+        qualifier = parent.table.lower() if isinstance(parent, exp.Column) and parent.table else None
+        select = node.find_ancestor(exp.Select)
+        for source in sources(select) if select is not None else named:
+            if source.name and (qualifier is None or source.alias_or_name.lower() == qualifier):
+                whole.add(source.name.lower())
+    aliases = {table.alias_or_name.lower(): table.name.lower() for table in named if table.name}
+    for column in tree.find_all(exp.Column):
+        if not column.table and isinstance(column.this, exp.Identifier) and column.name.lower() in aliases:
+            whole.add(aliases[column.name.lower()])
+    return whole
 
 
 class TableReads:
     """Which base tables a query may read, following the views and macros it names (recursively).
 
-    ``tables`` are the base tables that matter (lower case); ``definitions`` the text of every view and macro
-    by lower-case name (a name may have several). Names are matched whatever their case and schema, as DuckDB
-    resolves them in the schemas of one database: a name shared by two schemas counts for both, so the answer
-    may hold too many tables, never too few.
+    ``tables`` are the base tables that matter and ``definitions`` the text of every view and macro (a name may
+    have several), each named ``schema.name``, or ``name`` alone for one that every schema may mean. Names are
+    matched whatever their case: a name the query gives with its schema (``core.facts``) means that schema's,
+    a bare name any schema's (DuckDB resolves it along a search path), so the answer may hold too many tables,
+    never too few. Tables are answered by their names alone.
     """
 
     def __init__(self, tables: set[str], definitions: Mapping[str, list[str]]) -> None:
-        self.tables = {name.lower() for name in tables}
-        self.definitions = {name.lower(): texts for name, texts in definitions.items()}
-        self._cache: dict[str, tuple[set[str], set[str]] | None] = {}
+        self.tables: dict[str, set[str | None]] = {}
+        for key in tables:
+            schema, _, name = key.lower().rpartition(".")
+            self.tables.setdefault(name, set()).add(schema or None)
+        self.definitions: dict[str, list[tuple[str | None, list[str]]]] = {}
+        for key, texts in definitions.items():
+            schema, _, name = key.lower().rpartition(".")
+            self.definitions.setdefault(name, []).append((schema or None, texts))
+        self._cache: dict[str, NamesRead | None] = {}
 
-    def _names(self, sql: str) -> tuple[set[str], set[str]] | None:
+    def _names(self, sql: str) -> NamesRead | None:
         if sql not in self._cache:
-            self._cache[sql] = names_read(sql)
+            self._cache[sql] = read_names(sql)
         return self._cache[sql]
 
-    def __call__(self, sql: str) -> set[str] | None:
-        """The base tables of :attr:`tables` that ``sql`` may read; None when that cannot be told."""
+    def _closure(self, sql: str) -> tuple[set[str], list[NamesRead]] | None:
+        """The base tables ``sql`` may read, and what each text it reaches (its own, and those of the views and
+        macros it names, recursively) names; None when that cannot be told."""
         found: set[str] = set()
+        texts: list[NamesRead] = []
         pending, seen = [sql], set()
         while pending:
             named = self._names(pending.pop())
             if named is None:
                 return None
-            tables, functions = named
-            for name in (tables | functions) - seen:
-                seen.add(name)
-                if name in self.tables:
+            texts.append(named)
+            for reference in (named.tables | named.functions) - seen:
+                seen.add(reference)
+                schema, _, name = reference.rpartition(".")
+                if any(_same_schema(schema, s) for s in self.tables.get(name, ())):
                     found.add(name)
-                pending.extend(self.definitions.get(name, []))
-        return found
+                for defined_in, definitions in self.definitions.get(name, []):
+                    if _same_schema(schema, defined_in):
+                        pending.extend(definitions)
+        return found, texts
+
+    def __call__(self, sql: str) -> set[str] | None:
+        """The base tables of :attr:`tables` that ``sql`` may read; None when that cannot be told."""
+        closure = self._closure(sql)
+        return None if closure is None else closure[0]
+
+    def columns(self, sql: str) -> dict[str, frozenset[str] | None] | None:
+        """The base tables ``sql`` may read, each with the columns of it that it may read: None for every column
+        (read through a star or as a row). None when that cannot be told, or when a volatile function (``now()``,
+        ``random()``) makes its result change from one run to the next.
+
+        The columns are every identifier the texts reached name, whatever table they belong to: too many,
+        never too few (a view that renames a column names the original in its own text).
+        """
+        closure = self._closure(sql)
+        if closure is None:
+            return None
+        found, texts = closure
+        if any(named.volatile for named in texts):
+            return None
+        identifiers = frozenset().union(*(named.identifiers for named in texts))
+        whole = set().union(*(named.whole for named in texts))
+        return {table: None if table in whole else identifiers for table in found}
+
+
+def _same_schema(named: str, defined_in: str | None) -> bool:
+    """Whether a reference naming ``named`` as its schema ("" for none) may mean an object of ``defined_in``."""
+    return not named or defined_in is None or named == defined_in
 
 
 def view_reads(definition: str) -> set[str]:
