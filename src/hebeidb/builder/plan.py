@@ -42,6 +42,7 @@ from hebeidb.builder.loading import (
     table_reads,
 )
 from hebeidb.builder.report import CHANGE_AWARE, FULL, QUERIES_ONLY
+from hebeidb.builder.steps import schema_tables
 from hebeidb.builder.texts import TEXTS_QUERY
 from hebeidb.common.lineage import TableReads
 from hebeidb.common.progress import Timings, timed
@@ -172,7 +173,22 @@ def plan_changes(
     Returns a full plan, with the reason, when a difference cannot be measured or applied: a full build then
     reports the seed's problems, located, as it always does.
     """
-    seeds = seed_tables(con)
+    with timed(timings, "schema"):
+        created = schema_tables(inputs)
+    stored = dict(
+        con.execute(
+            "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = $schema",
+            {"schema": SCHEMA},
+        ).fetchall()
+    )
+    if stored != created:
+        differs = sorted(set(stored) ^ set(created)) or sorted(n for n in created if stored[n] != created[n])
+        return _fall_back(plan, f"the previous file's core.{differs[0]} is not the one the schema creates")
+    # In the order a full build creates them (a file opened again lists its tables in another order): a
+    # table's seed hook reads the tables loaded before it as a full build has them.
+    position = {name: index for index, name in enumerate(created)}
+    seeds = sorted(seed_tables(con), key=lambda table: position[table.name])
     by_name = {table.name: table for table in seeds}
     own = _own_changes(plan.files, by_name)
     texts_files = [f for f in plan.files if _part(f.path) == "seeds" and _seed_of(f.path, by_name) is None]
@@ -213,7 +229,8 @@ def plan_changes(
             changes[table.name] = step.difference.touched
     if texts_files:
         plan.texts = f"{_said(texts_files)}"
-    follow(plan, reads, changes, [t.name for t in seeds], derived_tables(con), checks, recorded_checks, public_views)
+    derived = sorted(derived_tables(con), key=position.__getitem__)
+    follow(plan, reads, changes, [t.name for t in seeds], derived, checks, recorded_checks, public_views)
     return plan
 
 

@@ -76,6 +76,23 @@ def create_schema(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: Timin
             run_sql_file(con, path, inputs)
 
 
+def schema_tables(inputs: Inputs) -> dict[str, str]:
+    """The base tables of schema ``core`` that the engine's and the inputs' DDL create, in the order a full build
+    creates them (the order it loads and fills them in), each with its definition (DuckDB's ``CREATE TABLE``)."""
+    con = connect("build", reads=[inputs.root])
+    try:
+        create_schema(con, inputs, Timings())
+        return dict(
+            con.execute(
+                """SELECT table_name, sql FROM duckdb_tables()
+                   WHERE database_name = current_database() AND schema_name = $schema ORDER BY table_oid""",
+                {"schema": SCHEMA},
+            ).fetchall()
+        )
+    finally:
+        con.close()
+
+
 def open_build(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> duckdb.DuckDBPyConnection:
     """A sandboxed build connection (role ``build``) writing ``temporary`` (in ``storage_version`` when given), or
     an in-memory one when there is no file to write (a check). The inputs may read files inside their own
