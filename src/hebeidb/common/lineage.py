@@ -11,6 +11,7 @@ sqlglot is imported inside each function, so that a plain report or query never 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,8 +81,10 @@ def names_read(sql: str) -> tuple[set[str], set[str]] | None:
     return {name.rpartition(".")[2] for name in named.tables}, set(named.functions)
 
 
+@functools.lru_cache(maxsize=4096)
 def read_names(sql: str) -> NamesRead | None:
-    """What ``sql`` names (:class:`NamesRead`); None when that cannot be told, as for :func:`names_read`."""
+    """What ``sql`` names (:class:`NamesRead`); None when that cannot be told, as for :func:`names_read`. Kept
+    for the texts read before: a build asks about the same views and checks many times."""
     from sqlglot import exp
 
     trees = _parse(sql)
@@ -92,10 +95,14 @@ def read_names(sql: str) -> NamesRead | None:
     identifiers: set[str] = set()
     whole: set[str] = set()
     for tree in trees:
-        identifiers.update(node.name.lower() for node in tree.find_all(exp.Identifier))
-        whole.update(_read_whole(tree))
-        ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-        for table in tree.find_all(exp.Table):
+        found: dict[type, list[Any]] = {}
+        for node in tree.walk():
+            found.setdefault(type(node), []).append(node)
+        identifiers.update(node.name.lower() for node in found.get(exp.Identifier, ()))
+        named = found.get(exp.Table, [])
+        whole.update(_read_whole(found, named))
+        ctes = {cte.alias_or_name.lower() for cte in found.get(exp.CTE, ())}
+        for table in named:
             name = table.name.lower()
             if not name:
                 # a table function: query_table('t'), read_csv(...), range(3)
@@ -108,11 +115,14 @@ def read_names(sql: str) -> NamesRead | None:
                 continue
             if table.db or name not in ctes:
                 tables.add(f"{table.db.lower()}.{name}" if table.db else name)
-        for call in tree.find_all(exp.Func):
-            name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
-            if name in DYNAMIC_READS:
-                return None
-            functions.add(name)
+        for kind, nodes in found.items():
+            if not issubclass(kind, exp.Func):
+                continue
+            for call in nodes:
+                name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
+                if name in DYNAMIC_READS:
+                    return None
+                functions.add(name)
     return NamesRead(
         frozenset(tables),
         frozenset(functions),
@@ -122,10 +132,11 @@ def read_names(sql: str) -> NamesRead | None:
     )
 
 
-def _read_whole(tree: Any) -> set[str]:
+def _read_whole(found: dict[type, list[Any]], named: list[Any]) -> set[str]:
     """The tables (and views) whose every column a statement may read: the sources of a select that takes a star
     (``*``, ``t.*``, ``COLUMNS(...)``) or names a source as a value (``SELECT t FROM t``, a struct of its row), and
-    every table it names when it pivots (its columns are chosen by their names)."""
+    every table it names when it pivots (its columns are chosen by their names). ``found`` holds the statement's
+    nodes by type, ``named`` its tables."""
     from sqlglot import exp
 
     def sources(select: Any) -> list[Any]:
@@ -136,11 +147,10 @@ def _read_whole(tree: Any) -> set[str]:
         found += [join.this for join in select.args.get("joins") or []]
         return [source for source in found if isinstance(source, exp.Table)]
 
-    named = list(tree.find_all(exp.Table))
-    if any(True for _ in tree.find_all(exp.Pivot)):
+    if found.get(exp.Pivot):
         return {table.name.lower() for table in named if table.name}
     whole: set[str] = set()
-    for node in [*tree.find_all(exp.Star), *tree.find_all(exp.Columns)]:
+    for node in [*found.get(exp.Star, ()), *found.get(exp.Columns, ())]:
         parent = node.parent
         if isinstance(parent, exp.Count) and isinstance(node, exp.Star):
             continue  # count(*) counts rows, it reads no column
@@ -150,7 +160,7 @@ def _read_whole(tree: Any) -> set[str]:
             if source.name and (qualifier is None or source.alias_or_name.lower() == qualifier):
                 whole.add(source.name.lower())
     aliases = {table.alias_or_name.lower(): table.name.lower() for table in named if table.name}
-    for column in tree.find_all(exp.Column):
+    for column in found.get(exp.Column, ()):
         if not column.table and isinstance(column.this, exp.Identifier) and column.name.lower() in aliases:
             whole.add(aliases[column.name.lower()])
     return whole
