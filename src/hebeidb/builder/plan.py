@@ -44,7 +44,7 @@ from hebeidb.builder.loading import (
 from hebeidb.builder.report import CHANGE_AWARE, FULL, QUERIES_ONLY
 from hebeidb.builder.steps import schema_tables
 from hebeidb.builder.texts import TEXTS_QUERY
-from hebeidb.common.lineage import TableReads
+from hebeidb.common.lineage import TableReads, narrowed_view
 from hebeidb.common.progress import Timings, timed
 from hebeidb.common.sqltext import error_first_line, quote_identifier
 
@@ -264,9 +264,17 @@ def follow(
             plan.kept_checks.append(check.name)
         else:
             plan.checks[check.name] = why
+    # What the contract reads of each view: its key, its references' columns and the columns others refer to.
+    needed: dict[str, set[str]] = {name: set(key) for name, (key, _references) in public_views.items()}
+    for name, (_key, references) in public_views.items():
+        for ref in references:
+            needed[name].update(ref.columns)
+            needed.setdefault(ref.view, set()).update(ref.view_columns)
     changed_rows = {}
     for name in public_views:
-        why = touches(reads.columns(f"SELECT * FROM main.{quote_identifier(name)}"), changes)
+        texts = [narrowed_view(text, needed[name]) for text in reads.defined(name, "main")]
+        query = texts[0] if len(texts) == 1 and texts[0] else f"SELECT * FROM main.{quote_identifier(name)}"
+        why = touches(reads.columns(query), changes)
         if why is not None:
             changed_rows[name] = f"reads {why}"
     referring = {}

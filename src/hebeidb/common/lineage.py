@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,6 +213,15 @@ class TableReads:
                         pending.extend(definitions)
         return found, texts
 
+    def defined(self, name: str, schema: str) -> list[str]:
+        """The texts of the views and macros named ``name`` in ``schema`` (or in any schema)."""
+        return [
+            text
+            for defined_in, texts in self.definitions.get(name.lower(), [])
+            if _same_schema(schema.lower(), defined_in)
+            for text in texts
+        ]
+
     def __call__(self, sql: str) -> set[str] | None:
         """The base tables of :attr:`tables` that ``sql`` may read; None when that cannot be told."""
         closure = self._closure(sql)
@@ -240,6 +249,55 @@ class TableReads:
 def _same_schema(named: str, defined_in: str | None) -> bool:
     """Whether a reference naming ``named`` as its schema ("" for none) may mean an object of ``defined_in``."""
     return not named or defined_in is None or named == defined_in
+
+
+def narrowed_view(definition: str, columns: Collection[str]) -> str | None:
+    """The query of a view (``CREATE VIEW ... AS query``) keeping only the output ``columns``: what tells which
+    columns those and the view's rows depend on (its joins, filters and groups are kept whole). None when its
+    output cannot be narrowed so: a set operation, DISTINCT, a star. A projection that makes rows (``unnest``)
+    or whose name the query uses elsewhere (DuckDB lets ``WHERE`` and ``GROUP BY`` name an output column) is
+    kept. The text is for the lineage engine, not to be run."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(definition, read="duckdb")
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return None
+    query = tree.expression if isinstance(tree, exp.Create) else tree
+    if not isinstance(query, exp.Select) or query.args.get("distinct"):
+        return None
+    projections = list(query.expressions)
+    if any(isinstance(p, exp.Star) or isinstance(p.this, exp.Star) for p in projections):
+        return None
+    elsewhere = {
+        node.name.lower()
+        for node in query.walk()
+        if isinstance(node, exp.Identifier) and not any(node is p or _within(node, p) for p in projections)
+    }
+    wanted = {column.lower() for column in columns}
+    kept = [
+        p
+        for p in projections
+        if p.alias_or_name.lower() in wanted | elsewhere
+        or any(True for _ in p.find_all(exp.Unnest, exp.Explode))
+        or any(isinstance(f, exp.Anonymous) and f.name.lower() == "unnest" for f in p.find_all(exp.Anonymous))
+    ]
+    narrowed = query.copy()
+    narrowed.set("expressions", [p.copy() for p in kept] or [exp.Literal.number(1)])
+    try:
+        return narrowed.sql(dialect="duckdb")
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return None
+
+
+def _within(node: Any, ancestor: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
 
 
 def view_reads(definition: str) -> set[str]:
