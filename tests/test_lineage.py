@@ -115,8 +115,8 @@ def test_the_columns_a_query_may_read(sql: str, expected: dict | None) -> None:
         return
     assert found is not None and set(found) == set(expected)
     for table, columns in expected.items():
-        if columns is ...:
-            assert (found[table] is not None and "label_en" in found[table]) or table != "indicators"
+        if columns is ...:  # reached through a view or macro, whose identifiers count
+            assert found[table] is not None and ("label_en" in found[table] or "label" in found[table])
         else:
             assert found[table] == (None if columns is None else frozenset(columns)), table
 
