@@ -100,7 +100,7 @@ def test_a_label_change_reads_one_table_again_and_runs_the_checks_that_read_labe
     assert (step.difference.deleted, step.difference.updated, step.difference.inserted) == (0, 1, 0)
     assert step.difference.columns == ("label_en",)
     assert plan.texts is None
-    assert list(plan.derived) == ["search_words"]  # the only table derived from labels
+    assert list(plan.derived) == ["search_words"]  # the only table derived from labels (not text_words)
     assert plan.checks["labels"] == "it reads core.indicators.label_en, changed"
     assert "facts" not in {s.table for s in plan.tables}, "the facts' hook reads no label"
     assert {"source_hash", "quotes", "coverage"} <= set(plan.kept_checks)
@@ -219,7 +219,7 @@ def test_a_changed_stored_text_reads_the_texts_again(previous: Path, inputs: Pat
     plan = plan_build(previous, inputs=inputs)
     assert plan.texts == f"seeds/sources/{text.name} changed"
     assert plan.tables == []
-    assert {"number_tokens", "fact_tokens", "search_words"} <= set(plan.derived)
+    assert {"number_tokens", "fact_tokens", "text_words", "search_words"} <= set(plan.derived)
     assert plan.checks["source_hash"].startswith("it reads core.source_texts")
 
 
