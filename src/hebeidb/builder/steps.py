@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 from collections.abc import Collection, Sequence
@@ -79,10 +80,17 @@ def create_schema(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: Timin
 def schema_tables(inputs: Inputs) -> dict[str, str]:
     """The base tables of schema ``core`` that the engine's and the inputs' DDL create, in the order a full build
     creates them (the order it loads and fills them in), each with its definition (DuckDB's ``CREATE TABLE``)."""
+    texts = tuple(path.read_bytes() for path in [*sorted(ENGINE_SCHEMA_DIR.glob("*.sql")), *inputs.schema_files()])
+    return dict(_schema_tables(inputs, texts))
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_tables(inputs: Inputs, texts: tuple[bytes, ...]) -> tuple[tuple[str, str], ...]:
+    """:func:`schema_tables`, kept for the same DDL (``texts``): a process that builds again asks again."""
     con = connect("build", reads=[inputs.root])
     try:
         create_schema(con, inputs, Timings())
-        return dict(
+        return tuple(
             con.execute(
                 """SELECT table_name, sql FROM duckdb_tables()
                    WHERE database_name = current_database() AND schema_name = $schema ORDER BY table_oid""",
