@@ -38,13 +38,14 @@ def replace_linked(path: Path, text: str) -> None:
 
 
 def edit_label(inputs: Path) -> str:
-    """One word of the first indicator's label ("measure" becomes "indicator")."""
+    """One word of the first indicator's label ("measure" becomes "indicator", and back)."""
     path = inputs / "seeds" / "indicators.csv"
     header, first, *rest = path.read_text(encoding="utf-8").split("\n", 2)
     row = next(csv.reader([first]))
     column = header.split(",").index("label_en")
     before = row[column]
-    row[column] = before.replace("measure", "indicator", 1) if "measure" in before else before + " (edited)"
+    words = ("measure", "indicator") if "measure" in before else ("indicator", "measure")
+    row[column] = before.replace(*words, 1) if words[0] in before else before + " revised"
     out = io.StringIO()
     csv.writer(out, lineterminator="").writerow(row)
     replace_linked(path, "\n".join([header, out.getvalue(), *rest]))
