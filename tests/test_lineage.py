@@ -104,6 +104,14 @@ READS = TableReads(
         ("SELECT label FROM core.labelled", {"facts": ..., "indicators": ...}),  # through the view
         ("SELECT core.in_unit('a')", {"units": ...}),  # through the macro
         ("SELECT * FROM core.indicators_copy", {}),  # no such table
+        # A star whose columns are then named one by one reads those: their names count.
+        (
+            "WITH r AS (SELECT f.* FROM core.facts AS f) SELECT r.fact_id FROM r",
+            {"facts": {"r", "f", "fact_id", "core", "facts"}},
+        ),
+        # A star that flows into the output reads every column, through a common table expression or a subquery.
+        ("WITH r AS (SELECT f.* FROM core.facts AS f) SELECT * FROM r", {"facts": None}),
+        ("SELECT * FROM (SELECT * FROM core.facts) UNION ALL SELECT 1", {"facts": None}),
         ("SELECT now(), fact_id FROM core.facts", None),  # a different result every time
         ("SELECT * FROM query_table('facts')", None),  # a table named by a value
     ],
@@ -142,3 +150,16 @@ def test_a_view_narrowed_to_some_columns_keeps_what_makes_its_rows() -> None:
     assert narrowed_view("CREATE VIEW v AS SELECT DISTINCT a FROM t", ["a"]) is None
     assert narrowed_view("CREATE VIEW v AS SELECT * FROM t", ["a"]) is None
     assert narrowed_view("CREATE VIEW v AS SELECT a FROM t UNION ALL SELECT b FROM u", ["a"]) is None
+
+
+def test_a_view_that_passes_another_through_is_narrowed_through_it() -> None:
+    reads = TableReads(
+        {"core.facts"},
+        {
+            "core.checked": ["CREATE VIEW core.checked AS SELECT f.fact_id, f.note AS shown FROM core.facts AS f"],
+            "main.checked": ["CREATE VIEW checked AS SELECT * FROM core.checked ORDER BY fact_id"],
+        },
+    )
+    narrowed = reads.narrowed("checked", "main", ["fact_id"])
+    assert narrowed is not None and "note" not in narrowed and "fact_id" in narrowed
+    assert "note" in reads.columns("SELECT * FROM main.checked")["facts"]

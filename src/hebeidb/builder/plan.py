@@ -44,7 +44,7 @@ from hebeidb.builder.loading import (
 from hebeidb.builder.report import CHANGE_AWARE, FULL, QUERIES_ONLY
 from hebeidb.builder.steps import schema_tables
 from hebeidb.builder.texts import TEXTS_QUERY
-from hebeidb.common.lineage import TableReads, narrowed_view
+from hebeidb.common.lineage import TableReads
 from hebeidb.common.progress import Timings, timed
 from hebeidb.common.sqltext import error_first_line, quote_identifier
 
@@ -272,8 +272,7 @@ def follow(
             needed.setdefault(ref.view, set()).update(ref.view_columns)
     changed_rows = {}
     for name in public_views:
-        texts = [narrowed_view(text, needed[name]) for text in reads.defined(name, "main")]
-        query = texts[0] if len(texts) == 1 and texts[0] else f"SELECT * FROM main.{quote_identifier(name)}"
+        query = reads.narrowed(name, "main", needed[name]) or f"SELECT * FROM main.{quote_identifier(name)}"
         why = touches(reads.columns(query), changes)
         if why is not None:
             changed_rows[name] = f"reads {why}"

@@ -100,7 +100,7 @@ def read_names(sql: str) -> NamesRead | None:
             found.setdefault(type(node), []).append(node)
         identifiers.update(node.name.lower() for node in found.get(exp.Identifier, ()))
         named = found.get(exp.Table, [])
-        whole.update(_read_whole(found, named))
+        whole.update(_read_whole(tree, found, named))
         ctes = {cte.alias_or_name.lower() for cte in found.get(exp.CTE, ())}
         for table in named:
             name = table.name.lower()
@@ -132,38 +132,116 @@ def read_names(sql: str) -> NamesRead | None:
     )
 
 
-def _read_whole(found: dict[type, list[Any]], named: list[Any]) -> set[str]:
-    """The tables (and views) whose every column a statement may read: the sources of a select that takes a star
-    (``*``, ``t.*``, ``COLUMNS(...)``) or names a source as a value (``SELECT t FROM t``, a struct of its row), and
-    every table it names when it pivots (its columns are chosen by their names). ``found`` holds the statement's
-    nodes by type, ``named`` its tables."""
+def _read_whole(tree: Any, found: dict[type, list[Any]], named: list[Any]) -> set[str]:
+    """The tables (and views) whose every column a statement may read: the sources of a select whose output is
+    the statement's (or flows into it through stars) and that takes a star (``*``, ``t.*``, ``COLUMNS(...)``);
+    the sources named as a value (``SELECT t FROM t``, a struct of its row); every table it names when it pivots
+    (its columns are chosen by their names). A star of a common table expression or a subquery whose columns the
+    statement then names one by one reads only those: their names count as identifiers. ``found`` holds the
+    statement's nodes by type, ``named`` its tables."""
     from sqlglot import exp
-
-    def sources(select: Any) -> list[Any]:
-        found = []
-        clause = select.args.get("from_") or select.args.get("from")
-        if clause is not None:
-            found.append(clause.this)
-        found += [join.this for join in select.args.get("joins") or []]
-        return [source for source in found if isinstance(source, exp.Table)]
 
     if found.get(exp.Pivot):
         return {table.name.lower() for table in named if table.name}
     whole: set[str] = set()
-    for node in [*found.get(exp.Star, ()), *found.get(exp.Columns, ())]:
-        parent = node.parent
-        if isinstance(parent, exp.Count) and isinstance(node, exp.Star):
-            continue  # count(*) counts rows, it reads no column
-        qualifier = parent.table.lower() if isinstance(parent, exp.Column) and parent.table else None
-        select = node.find_ancestor(exp.Select)
-        for source in sources(select) if select is not None else named:
-            if source.name and (qualifier is None or source.alias_or_name.lower() == qualifier):
-                whole.add(source.name.lower())
     aliases = {table.alias_or_name.lower(): table.name.lower() for table in named if table.name}
     for column in found.get(exp.Column, ()):
         if not column.table and isinstance(column.this, exp.Identifier) and column.name.lower() in aliases:
             whole.add(aliases[column.name.lower()])
+    stars = [
+        node
+        for node in [*found.get(exp.Star, ()), *found.get(exp.Columns, ())]
+        if not (isinstance(node, exp.Star) and isinstance(node.parent, exp.Count))  # count(*) reads no column
+    ]
+    if not stars:
+        return whole
+    ctes = {cte.alias_or_name.lower(): cte.this for cte in found.get(exp.CTE, ())}
+    query = tree.expression if isinstance(tree, exp.Create) and tree.expression is not None else tree
+    tops = _branches(query)
+    counted: set[int] | None = None
+    if tops is not None:  # the selects whose output is the statement's, and those their stars read from
+        counted = set()
+        pending = list(tops)
+        while pending:
+            select = pending.pop()
+            if id(select) in counted:
+                continue
+            counted.add(id(select))
+            if not any(star.find_ancestor(exp.Select) is select for star in stars):
+                continue
+            for source in _sources(select):
+                inner = None
+                if isinstance(source, exp.Subquery):
+                    inner = source.this
+                elif isinstance(source, exp.Table) and source.name and not source.db:
+                    inner = ctes.get(source.name.lower())
+                if inner is not None:
+                    branches = _branches(inner)
+                    if branches is None:
+                        counted = None
+                        break
+                    pending += branches
+            if counted is None:
+                break
+    for node in stars:
+        select = node.find_ancestor(exp.Select)
+        if counted is not None and (select is None or id(select) not in counted):
+            continue
+        parent = node.parent
+        qualifier = parent.table.lower() if isinstance(parent, exp.Column) and parent.table else None
+        for source in _sources(select) if select is not None else named:
+            named_here = isinstance(source, exp.Table) and source.name
+            if named_here and (qualifier is None or source.alias_or_name.lower() == qualifier):
+                whole.add(source.name.lower())
     return whole
+
+
+def _sources(select: Any) -> list[Any]:
+    """What a select reads from: its FROM and its joins (tables, subqueries, functions)."""
+    found = []
+    clause = select.args.get("from_") or select.args.get("from")
+    if clause is not None:
+        found.append(clause.this)
+    found += [join.this for join in select.args.get("joins") or []]
+    return found
+
+
+def _branches(query: Any) -> list[Any] | None:
+    """The selects whose rows a query returns: itself, or each branch of a set operation; None for another shape."""
+    from sqlglot import exp
+
+    if isinstance(query, exp.Select):
+        return [query]
+    if isinstance(query, exp.Subquery):
+        return _branches(query.this)
+    if isinstance(query, getattr(exp, "SetOperation", exp.Union)):
+        left, right = _branches(query.left), _branches(query.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def _star_over(definition: str) -> tuple[str, str] | None:
+    """The (schema, name) of the one relation a view passes through whole (``SELECT * FROM x``, perhaps ordered),
+    or None."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(definition, read="duckdb")
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        return None
+    query = tree.expression if isinstance(tree, exp.Create) else tree
+    if not isinstance(query, exp.Select) or len(query.expressions) != 1:
+        return None
+    star = query.expressions[0]
+    if not isinstance(star, exp.Star) or any(star.args.get(k) for k in ("except", "except_", "replace", "rename")):
+        return None
+    if any(query.args.get(k) for k in ("joins", "where", "group", "having", "qualify", "limit", "offset", "distinct")):
+        return None
+    sources = _sources(query)
+    if query.args.get("with") or len(sources) != 1 or not isinstance(sources[0], exp.Table) or not sources[0].name:
+        return None
+    return sources[0].db.lower(), sources[0].name.lower()
 
 
 class TableReads:
@@ -221,6 +299,18 @@ class TableReads:
             if _same_schema(schema.lower(), defined_in)
             for text in texts
         ]
+
+    def narrowed(self, name: str, schema: str, columns: Collection[str], depth: int = 0) -> str | None:
+        """The view ``schema.name`` narrowed to ``columns`` (:func:`narrowed_view`), through the views it passes
+        through whole (``SELECT * FROM x``); None when that cannot be done."""
+        texts = self.defined(name, schema)
+        if len(texts) != 1 or depth > 20:
+            return None
+        narrowed = narrowed_view(texts[0], columns)
+        if narrowed is not None:
+            return narrowed
+        inner = _star_over(texts[0])
+        return None if inner is None else self.narrowed(inner[1], inner[0], columns, depth + 1)
 
     def __call__(self, sql: str) -> set[str] | None:
         """The base tables of :attr:`tables` that ``sql`` may read; None when that cannot be told."""
