@@ -23,6 +23,7 @@ from hebeidb.common.sqltext import quote_identifier, quote_literal
 CHANGE = "__hebeidb_change"
 CHANGED_COLUMNS = "__hebeidb_columns"
 NEW, OLD = "__hebeidb_new", "__hebeidb_old"
+DIGEST = "__hebeidb_digest"
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,13 @@ def changes_table(table: Table) -> str:
     return f"temp.{quote_identifier('changes_' + table.name)}"
 
 
-def measure(con: duckdb.DuckDBPyConnection, table: Table) -> Difference:
+def measure(con: duckdb.DuckDBPyConnection, table: Table, *, exact: bool = True) -> Difference:
     """Compare ``rows_<table>`` with ``core.<table>`` by primary key into ``changes_<table>``.
+
+    ``exact``: every row is compared value by value (a build: the join of the new rows with the stored ones spills
+    to disk when it must). Otherwise (a plan, which writes nothing, not even a spill file) the keys and a 64-bit
+    hash of each row's values are compared first, and only the rows whose key or hash differ value by value:
+    a change whose hash is unchanged (a chance of one in 2^64 a row) goes unseen by the plan.
 
     Raises :class:`duckdb.Error` when DuckDB cannot read the rows (a value of the wrong type, say), and
     :class:`DuplicateKeys` when two new rows share a key with a stored row (a full build refuses them).
@@ -107,20 +113,35 @@ def measure(con: duckdb.DuckDBPyConnection, table: Table) -> Difference:
         else f"n.{quote_identifier(c)}"
         for c in columns
     )
+    new_rows, old_rows = (
+        f"(SELECT {selected}, true AS {NEW} FROM {rows})",
+        f"(SELECT {selected}, true AS {OLD} FROM {stored})",
+    )
+    if exact:
+        count = _count(con, rows)
+    else:
+        count, candidates = _candidates(con, table, rows, stored)
+        new_rows, old_rows = (
+            f"(SELECT {selected}, true AS {flag} FROM {relation} AS r WHERE EXISTS (SELECT 1 FROM {candidates} AS k "
+            f"WHERE k.{CHANGE} <> {quote_literal(other)} AND "
+            + " AND ".join(f"k.{quote_identifier(k)} = r.{quote_identifier(k)}" for k in keys)
+            + "))"
+            for flag, relation, other in ((NEW, rows, "delete"), (OLD, stored, "insert"))
+        )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {quote_identifier("changes_" + table.name)} AS
             SELECT CASE WHEN o.{OLD} IS NULL THEN 'insert' WHEN n.{NEW} IS NULL THEN 'delete' ELSE 'update' END
                        AS {CHANGE},
                    CASE WHEN o.{OLD} AND n.{NEW} THEN {changed} END AS {CHANGED_COLUMNS},
                    {values}
-            FROM (SELECT {selected}, true AS {NEW} FROM {rows}) AS n
-            FULL OUTER JOIN (SELECT {selected}, true AS {OLD} FROM {stored}) AS o ON {on}
+            FROM {new_rows} AS n
+            FULL OUTER JOIN {old_rows} AS o ON {on}
             WHERE n.{NEW} IS NULL OR o.{OLD} IS NULL{"".join(" OR " + d for d in differs)}"""
     )
     counts = dict(con.execute(f"SELECT {CHANGE}, count(*) FROM {changes_table(table)} GROUP BY ALL").fetchall())
     deleted, updated, inserted = (int(counts.get(kind, 0)) for kind in ("delete", "update", "insert"))
     # A stored key given twice matches twice: the new rows then outnumber what the table would hold.
-    if _count(con, rows) != _count(con, stored) - deleted + inserted:
+    if count != _count(con, stored) - deleted + inserted:
         raise DuplicateKeys(table.name)
     names: list[str] = []
     if updated:
@@ -132,6 +153,33 @@ def measure(con: duckdb.DuckDBPyConnection, table: Table) -> Difference:
         }
         names = [c for c in others if c in found]
     return Difference(table.name, deleted, updated, inserted, tuple(names))
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, table: Table, rows: str, stored: str) -> tuple[int, str]:
+    """The keys whose rows were added, removed or may have changed (their hashes differ), compared on the keys and
+    a hash of each row alone; with how many new rows there are."""
+    keys = ", ".join(quote_identifier(k) for k in table.primary_key)
+    digest = "hash(" + ", ".join(quote_identifier(c) for c in table.columns) + ")"
+    digests = quote_identifier("digests_" + table.name)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {digests} AS SELECT {keys}, {digest} AS {DIGEST} FROM {rows}")
+    on = " AND ".join(f"n.{quote_identifier(k)} = o.{quote_identifier(k)}" for k in table.primary_key)
+    found = ", ".join(
+        f"coalesce(n.{quote_identifier(k)}, o.{quote_identifier(k)}) AS {quote_identifier(k)}"
+        for k in table.primary_key
+    )
+    candidates = quote_identifier("candidates_" + table.name)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {candidates} AS
+            SELECT CASE WHEN o.{DIGEST} IS NULL THEN 'insert' WHEN n.{DIGEST} IS NULL THEN 'delete' ELSE 'update' END
+                       AS {CHANGE},
+                   {found}
+            FROM temp.{digests} AS n
+            FULL OUTER JOIN (SELECT {keys}, {digest} AS {DIGEST} FROM {stored}) AS o ON {on}
+            WHERE n.{DIGEST} IS DISTINCT FROM o.{DIGEST}"""
+    )
+    count = _count(con, f"temp.{digests}")
+    con.execute(f"DROP TABLE temp.{digests}")
+    return count, f"temp.{candidates}"
 
 
 class DuplicateKeys(Exception):
@@ -183,7 +231,8 @@ def apply_deletes(con: duckdb.DuckDBPyConnection, table: Table, difference: Diff
 def drop_changes(con: duckdb.DuckDBPyConnection, tables: list[Table]) -> None:
     for table in tables:
         con.execute(f"DROP VIEW IF EXISTS temp.{quote_identifier('inserts_' + table.name)}")
-        con.execute(f"DROP TABLE IF EXISTS {changes_table(table)}")
+        for kind in ("changes", "candidates", "digests"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{quote_identifier(kind + '_' + table.name)}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:

@@ -211,7 +211,7 @@ def plan_changes(
             if problems:
                 return _fall_back(plan, f"{problems[0].file} cannot be read into core.{table.name}")
             try:
-                step.difference = diff.measure(con, table)
+                step.difference = diff.measure(con, table, exact=apply)
             except diff.DuplicateKeys:
                 return _fall_back(plan, f"seeds/{table.name}.csv gives a key twice")
             except duckdb.Error as error:
