@@ -11,6 +11,7 @@ sqlglot is imported inside each function, so that a plain report or query never 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,14 @@ def names_read(sql: str) -> tuple[set[str], set[str]] | None:
     """The tables or views ``sql`` names (lower case, without their schema) and the functions it calls (which
     may be macros); None when that cannot be told (the text does not parse, or it reads a table named by a
     value, as ``query_table('t')`` does). Names of its own common table expressions are left out."""
+    named = _names_read(sql)
+    return None if named is None else (set(named[0]), set(named[1]))
+
+
+# A text's names do not change: a process that builds again (a test run, a long-lived caller of the API)
+# parses each schema statement once.
+@functools.lru_cache(maxsize=4096)
+def _names_read(sql: str) -> tuple[frozenset[str], frozenset[str]] | None:
     from sqlglot import exp
 
     trees = _parse(sql)
@@ -61,7 +70,7 @@ def names_read(sql: str) -> tuple[set[str], set[str]] | None:
             if name in DYNAMIC_READS:
                 return None
             functions.add(name)
-    return tables, functions
+    return frozenset(tables), frozenset(functions)
 
 
 class TableReads:
