@@ -20,7 +20,9 @@ Each figure has its module beside this one:
    from the same inputs (``dbt_peer.py``; seed route and ``read_csv`` route), cold processes, order rotated;
 7. a bad row (``figure_bad_row.py``): an unknown qualifier in seeds/facts.csv: time to the error, what it
    names, what is left;
-8. a queries-only rebuild (``figure_rebuild.py``): one ``queries/*.sql`` edited, the same target rebuilt;
+8. a queries-only rebuild (``figure_rebuild.py``): one ``queries/*.sql`` edited, the same target rebuilt; and
+   change-aware rebuilds (``figure_changes.py``): one label, one fact, one report edited in turn, each rebuild
+   beside the full build and beside ``dbt build -s <model>+``;
 9. with ``--tests`` (``figure_tests.py``): the README's test command.
 
 With ``--search-and-site DB`` only search and site latency are measured, on databases already built
@@ -53,6 +55,7 @@ import figure_cli
 from common import SHIPPED, Results, child, fmt_s, machine, peak_rss, remove_database, run_child, size_label
 from figure_bad_row import bench_bad_row
 from figure_build import bench_build, child_anchor, child_build
+from figure_changes import bench_changes
 from figure_cli import bench_cli, bench_cli_size, child_modules
 from figure_export import bench_export
 from figure_growth import growth
@@ -155,6 +158,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-peers", action="store_true", help="skip figures 6 and 7 (dbt)")
     parser.add_argument("--skip-rebuild", action="store_true", help="skip figure 8 (queries-only rebuild)")
     parser.add_argument(
+        "--changes-sizes",
+        default="1000000,10000000",
+        help="sizes of the change-aware rebuilds (figure 8, continued); --quick drops 10^7 (default: %(default)s)",
+    )
+    parser.add_argument("--skip-changes", action="store_true", help="skip the change-aware rebuilds")
+    parser.add_argument(
         "--tests", action="store_true", help="also time the README's test command (figure 9; minutes of both cores)"
     )
     parser.add_argument(
@@ -189,6 +198,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.bad_row_sizes = [] if args.skip_peers else size_list("--bad-row-sizes", args.bad_row_sizes)
     args.rebuild_sizes = [] if args.skip_rebuild else size_list("--rebuild-sizes", args.rebuild_sizes)
     args.rebuild_sizes = [n for n in args.rebuild_sizes if n != SHIPPED and not (args.quick and n >= 10_000_000)]
+    args.changes_sizes = [] if args.skip_changes else size_list("--changes-sizes", args.changes_sizes)
+    args.changes_sizes = [n for n in args.changes_sizes if n != SHIPPED and not (args.quick and n >= 10_000_000)]
     return args
 
 
@@ -277,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         os.chdir(work)
         figure_cli.use_bytecode_cache(work)
         try:
-            peer = Peer(args, results) if args.peer_sizes or args.bad_row_sizes else None
+            peer = Peer(args, results) if args.peer_sizes or args.bad_row_sizes or args.changes_sizes else None
             if peer is not None and SHIPPED in args.peer_sizes + args.bad_row_sizes:
                 print("== shipped inputs: hebeidb and dbt", flush=True)
                 if SHIPPED in args.peer_sizes:
@@ -285,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 if SHIPPED in args.bad_row_sizes:
                     bench_bad_row(results, SHIPPED, None, work, args, peer)
             synthetic_sizes = set(args.sizes) | set(args.peer_sizes) | set(args.bad_row_sizes) | set(args.rebuild_sizes)
+            synthetic_sizes |= set(args.changes_sizes)
             for facts in sorted(synthetic_sizes - {SHIPPED}):
                 print(f"== {facts:,} facts", flush=True)
                 inputs = synthetic_inputs(work, facts, args.seed)
@@ -305,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                     bench_bad_row(results, facts, inputs, work, args, peer)
                 if facts in args.rebuild_sizes:
                     bench_rebuild(results, facts, inputs, work, args)
+                if facts in args.changes_sizes:
+                    bench_changes(results, facts, inputs, work, args, peer)
                 if not args.keep:
                     for leftover in work.glob(f"*-{size_label(facts)}"):
                         shutil.rmtree(leftover, ignore_errors=True)

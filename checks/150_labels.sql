@@ -37,7 +37,10 @@ done AS (
                                                        '\b(establish|creat|provid|graduat|receiv|help)', 1))) AS stem
         FROM core.facts AS f
         JOIN core.indicators AS i USING (indicator_id)
-        JOIN (SELECT fact_id, min(token_start) AS token_start FROM core.fact_tokens GROUP BY fact_id) AS t
+        -- The first number of each running total's quote (only theirs: the other facts' numbers are most of them).
+        JOIN (SELECT fact_id, min(token_start) AS token_start FROM core.fact_tokens
+              WHERE fact_id IN (SELECT fact_id FROM core.facts WHERE aggregation = 'running_total')
+              GROUP BY fact_id) AS t
           USING (fact_id)
         WHERE f.aggregation = 'running_total'
     ) AS d

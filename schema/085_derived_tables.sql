@@ -40,6 +40,14 @@ COMMENT ON COLUMN core.fact_tokens.token_start IS 'Character offset (0-based) of
 COMMENT ON COLUMN core.fact_tokens.token_end IS 'Character offset (exclusive) where the number ends.';
 COMMENT ON COLUMN core.fact_tokens.value IS 'Its value, equal to the fact''s value.';
 
+CREATE TABLE core.text_words (
+    word         VARCHAR NOT NULL,
+    occurrences  BIGINT NOT NULL
+);
+COMMENT ON TABLE core.text_words IS 'The words of the stored texts alone, with how often each occurs, counted as core.search_words counts them; derived by the build. Kept apart from the words of the labels and names: the texts hold most of the words and change least often, so a new label counts its words again without cutting every text. One row per word.';
+COMMENT ON COLUMN core.text_words.word IS 'A word of the stored texts: a run of the letters a to z, three or more, lower-cased.';
+COMMENT ON COLUMN core.text_words.occurrences IS 'How often the word occurs in the stored texts.';
+
 CREATE TABLE core.search_words (
     word         VARCHAR NOT NULL,
     occurrences  BIGINT NOT NULL

@@ -121,11 +121,28 @@ WHERE NOT EXISTS (SELECT 1 FROM core.exclusions AS e
                   WHERE e.source_id = t.source_id AND e.token_start = t.token_start AND e.token_end = t.token_end);
 COMMENT ON VIEW core.fact_tokens_scan IS 'Matches facts to the numbers of their quotes; the build copies it into core.fact_tokens.';
 
--- (Filled into core.search_words by the build.) The words of every text a search reads: the small
--- tables' labels, names, descriptions and titles, the facts' notes, the exclusions' reasons and the
--- stored texts (which hold every quote). A long
+-- (Filled into core.text_words by the build.) The words of the stored texts (which hold every quote). A long
 -- text is cut at blanks first (cheap), numbers are left out there, and only the distinct pieces are
 -- cleaned into words: at a million facts this reads the texts once, not once per search.
+CREATE VIEW core.text_words_scan AS
+WITH pieces AS (
+    SELECT piece, count(*) AS n
+    FROM (SELECT unnest(string_split(replace(replace(replace(text, chr(10), ' '), chr(13), ' '), chr(9), ' '), ' '))
+                     AS piece
+          FROM core.source_texts)
+    WHERE piece <> '' AND NOT (ascii(piece) BETWEEN 48 AND 57)
+    GROUP BY piece
+)
+SELECT word, CAST(sum(n) AS BIGINT) AS occurrences
+FROM (SELECT unnest(regexp_extract_all(lower(piece), '[a-z]+')) AS word, n FROM pieces)
+WHERE length(word) >= 3
+GROUP BY word;
+COMMENT ON VIEW core.text_words_scan IS 'Cuts the stored texts into words; the build copies it into core.text_words.';
+
+-- (Filled into core.search_words by the build.) The words of every text a search reads: the small
+-- tables' labels, names, descriptions and titles, the facts' notes and the exclusions' reasons, cut as
+-- core.text_words cuts the stored texts, and the stored texts' words from core.text_words (counts add up
+-- text by text: the sum is what cutting all of them at once gives).
 CREATE VIEW core.search_words_scan AS
 WITH texts(text) AS (
     SELECT concat_ws(' ', label_en, population, replace(indicator_id, '_', ' '), description) FROM core.indicators
@@ -145,8 +162,6 @@ WITH texts(text) AS (
     SELECT note FROM core.facts WHERE note IS NOT NULL
     UNION ALL
     SELECT reason FROM core.exclusions
-    UNION ALL
-    SELECT text FROM core.source_texts
 ),
 pieces AS (
     SELECT piece, count(*) AS n
@@ -155,12 +170,18 @@ pieces AS (
           FROM texts)
     WHERE piece <> '' AND NOT (ascii(piece) BETWEEN 48 AND 57)
     GROUP BY piece
+),
+words AS (
+    SELECT word, n
+    FROM (SELECT unnest(regexp_extract_all(lower(piece), '[a-z]+')) AS word, n FROM pieces)
+    WHERE length(word) >= 3
+    UNION ALL
+    SELECT word, occurrences FROM core.text_words
 )
 SELECT word, CAST(sum(n) AS BIGINT) AS occurrences
-FROM (SELECT unnest(regexp_extract_all(lower(piece), '[a-z]+')) AS word, n FROM pieces)
-WHERE length(word) >= 3
+FROM words
 GROUP BY word;
-COMMENT ON VIEW core.search_words_scan IS 'Cuts every text of the record into words; the build copies it into core.search_words.';
+COMMENT ON VIEW core.search_words_scan IS 'Cuts every text of the record but the stored texts into words, and adds the stored texts'' words (core.text_words); the build copies it into core.search_words.';
 
 -- Every number in a document body and what accounts for it.
 CREATE VIEW core.number_coverage AS

@@ -158,7 +158,7 @@ COMMENT ON COLUMN build_info.inputs_origin IS 'installed (the package''s own inp
 COMMENT ON COLUMN build_info.duckdb_version IS 'Version of DuckDB that wrote the file.';
 COMMENT ON COLUMN build_info.storage_version IS 'DuckDB storage format version of the file, for example v1.5.0.';
 COMMENT ON COLUMN build_info.built_at IS 'When the build finished (from SOURCE_DATE_EPOCH when set, for reproducible builds).';
-COMMENT ON COLUMN build_info.n_checks IS 'Number of checks the build ran; all passed, or the file would not exist.';
+COMMENT ON COLUMN build_info.n_checks IS 'Number of checks whose results the file records; all passed, or the file would not exist.';
 COMMENT ON COLUMN build_info.n_numbers IS 'Numbers found in the bodies of the document sources.';
 COMMENT ON COLUMN build_info.n_facts_covering IS 'Of those, numbers captured by a fact.';
 COMMENT ON COLUMN build_info.n_excluded IS 'Of those, numbers listed as exclusions with a reason.';
@@ -166,3 +166,4 @@ COMMENT ON COLUMN build_info.schema_sha256 IS 'sha256 over the schema/ files alo
 COMMENT ON COLUMN build_info.seeds_sha256 IS 'sha256 over the seeds/ files alone.';
 COMMENT ON COLUMN build_info.queries_sha256 IS 'sha256 over the queries/ files alone.';
 COMMENT ON COLUMN build_info.checks_sha256 IS 'sha256 over the check files of the package that built the file.';
+COMMENT ON COLUMN build_info.build_kind IS 'Which kind of build wrote the file: full, change-aware (only what the changed inputs touch built again on the previous file) or queries-only (the reports replaced); every kind holds the same rows as a full build.';

@@ -205,6 +205,8 @@ EXPENSIVE_FIXTURES = {
     "site": "site",  # the site of the session database, in test_site.py and (for the browser) test_site_browser.py
     "browser": "site",
     "base": "rebuild",  # test_rebuild.py's first build
+    "plan_base": "plan",  # test_build_plan.py's
+    "changes_base": "changes",  # test_build_changes.py's
     "old_version_db": "old_version_db",
     "oldest_duckdb": "oldest_duckdb",  # a virtual environment with the oldest DuckDB the README promises
 }

@@ -45,7 +45,7 @@ def test_the_tokens_fill_while_the_facts_load_and_the_fact_tokens_wait_for_them(
 ) -> None:
     events: list[tuple[str, object]] = []
     tokens_filled = threading.Event()
-    fill, insert = builder.fill_derived_table, loading._insert
+    fill, insert = builder.fill_derived_table, loading.insert_rows
 
     def filling(cursor: duckdb.DuckDBPyConnection, name: str) -> int:
         rows = fill(cursor, name)
@@ -62,7 +62,7 @@ def test_the_tokens_fill_while_the_facts_load_and_the_fact_tokens_wait_for_them(
         return inserted
 
     monkeypatch.setattr(builder, "fill_derived_table", filling)
-    monkeypatch.setattr(loading, "_insert", inserting)
+    monkeypatch.setattr(loading, "insert_rows", inserting)
     report = build_database(tmp_path / "beside.duckdb", inputs=inputs_copy)
 
     assert ("tokens in before the facts", True) in events
@@ -83,7 +83,7 @@ def test_a_problem_of_the_seeds_interrupts_the_step_beside_and_is_the_one_report
     lines = facts.read_text("utf-8").splitlines(keepends=True)
     facts.write_text("".join([*lines, lines[1]]), "utf-8")  # the first fact again: a repeated fact_id
     started, outcome = threading.Event(), []
-    insert = loading._insert
+    insert = loading.insert_rows
 
     def endless(cursor: duckdb.DuckDBPyConnection, name: str) -> int:
         started.set()
@@ -101,7 +101,7 @@ def test_a_problem_of_the_seeds_interrupts_the_step_beside_and_is_the_one_report
         return insert(con, table, rows)
 
     monkeypatch.setattr(builder, "fill_derived_table", endless)
-    monkeypatch.setattr(loading, "_insert", inserting)
+    monkeypatch.setattr(loading, "insert_rows", inserting)
     with pytest.raises(BuildError) as caught:
         build_database(tmp_path / "beside.duckdb", inputs=inputs_copy)
     assert [p.file for p in caught.value.problems] == ["seeds/facts.csv"], str(caught.value)

@@ -57,6 +57,7 @@ def role_cases(f: dict[str, Path]) -> dict[str, dict[str, Any]]:
         "export": {"attach": Attach(f["db"]), "writes": [f["out"]], "threads": 1},
         "build": {"attach": Attach(f["new"], "v1.0.0"), "reads": [f["inputs"]], "spill": f["spill"]},
         "probe": {"attach": Attach(f["db"])},
+        "plan": {"attach": Attach(f["db"]), "reads": [f["inputs"]]},
         "synth": {"reads": [f["inputs"]], "writes": [f["out"]], "extra": {"preserve_insertion_order": True}},
     }
 

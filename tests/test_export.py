@@ -92,9 +92,10 @@ def test_export_has_one_file_per_view_and_table(db: hebeidb.Database, parquet_ex
     tables = {
         "core." + r[0] for r in db.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name='core'").fetchall()
     }
-    # build_info, the contract tables and the record of the input files describe the file: they go into
-    # the metadata, not into files.
+    # build_info, the contract tables and the records of the input files and check results describe the file:
+    # they go into the metadata, not into files.
     described = {"build_info", "core.build_info", "core.dataset", "core.public_views", "core.input_files"}
+    described |= {"core.check_results"}
     described |= {"core.public_view_references", "core.reports", "core.report_parameters"}
     expected = (views | tables) - described
     assert set(exported_names(parquet_export, ".parquet")) == expected

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import same_rows
 from safety import copy_database, tree_digest
 
 import hebeidb
+from hebeidb.builder import build_database
+from hebeidb.builder.inputs import INPUT_DIRS, Inputs
 from hebeidb.reader.export.files import _replaceable
 
 BUILD_POINTS = ["build:written", "replace-file:before-fsync", "replace-file:before-rename", "replace-file:after-rename"]
@@ -76,7 +81,7 @@ def test_a_build_killed_at_any_step_leaves_the_old_or_the_new_database(built_db:
         result = subprocess.run(
             [sys.executable, "-m", "hebeidb", "build", "--db", str(target)],
             capture_output=True,
-            env={**__import__("os").environ, "HEBEIDB_FAULT": point},
+            env={**os.environ, "HEBEIDB_FAULT": point},
         )
         assert result.returncode == -signal.SIGKILL, (point, result.stderr)
         if point == "replace-file:after-rename":
@@ -177,3 +182,44 @@ def test_a_build_killed_at_random_times_never_damages_the_previous_database(buil
         landed += process.wait() == -signal.SIGKILL  # killed while it ran, not after it finished
         assert facts_count(target) == expected
     assert landed >= 3, f"only {landed} of 5 kills landed while the build ran: the test proved little"
+
+
+# The steps of a change-aware build, in order: the previous file copied beside the target, the changed rows
+# applied to the copy, its checks run, then the same steps as a full build's.
+CHANGE_POINTS = ["changes:copied", "changes:applied", "changes:checked", *BUILD_POINTS]
+
+
+def label(path: Path) -> str:
+    with hebeidb.open(path) as db:
+        return db.sql("SELECT label_en FROM core.indicators WHERE indicator_id = 'persons_benefiting'").fetchall()[0][0]
+
+
+def test_a_change_aware_build_killed_at_any_step_leaves_the_old_or_the_new_database(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    for name in INPUT_DIRS:
+        shutil.copytree(Inputs.installed().root / name, inputs / name)
+    target = tmp_path / "db" / "h.duckdb"
+    target.parent.mkdir()
+    hebeidb.build(target, inputs)
+    seed = inputs / "seeds" / "indicators.csv"
+    old = label(target)
+    seed.write_text(seed.read_text("utf-8").replace(old, old.replace("targeted ", ""), 1), "utf-8")
+    for point in CHANGE_POINTS:
+        before = sha256(target)
+        result = subprocess.run(
+            [sys.executable, "-m", "hebeidb", "build", "--db", str(target), "--inputs", str(inputs)],
+            capture_output=True,
+            env={**os.environ, "HEBEIDB_FAULT": point},
+        )
+        assert result.returncode == -signal.SIGKILL, (point, result.stderr)
+        if point == "replace-file:after-rename":
+            assert label(target) == old.replace("targeted ", ""), "the new build is in place"
+        else:
+            assert sha256(target) == before, point
+            assert label(target) == old, point
+            assert leftovers(target.parent, target.name), f"a kill at {point} leaves the temporary behind"
+    report = build_database(target, inputs=inputs)
+    assert report.build_path == "queries-only"  # the killed build had written the change
+    assert leftovers(target.parent, target.name) == []
+    hebeidb.build(tmp_path / "full.duckdb", inputs)
+    assert same_rows.differences(target, tmp_path / "full.duckdb") == []

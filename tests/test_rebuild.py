@@ -1,8 +1,9 @@
-"""Change-aware builds: a rebuild after a change to queries/ alone reuses the previous file's data.
+"""Builds that reuse the previous file: a rebuild after a change to queries/ alone reuses its data.
 
 The rebuilt file must equal a full build of the same inputs (every table, every view, build_info
-apart from its time), must run the checks a report change can affect, must fail located and leave
-the previous file alone when a report is broken, and any other change must take the full path.
+apart from its time and kind), must run the checks a report change can affect, must fail located and leave
+the previous file alone when a report is broken; a change to the schema takes the full path, a change to a
+seed or a check the change-aware one (tests/test_build_plan.py follows what it does).
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import same_rows
 
-from hebeidb.builder import FULL, QUERIES_ONLY, build_database
+from hebeidb.builder import CHANGE_AWARE, FULL, QUERIES_ONLY, build_database
 from hebeidb.builder import checks as checks_module
 from hebeidb.builder.inputs import INPUT_DIRS, Inputs
 from hebeidb.common.errors import BuildError
-
-# Written by the build itself, so a rebuild and a full build may differ in them.
-BUILD_TIME_COLUMNS = ("built_at",)
 
 
 @pytest.fixture(scope="module")
@@ -67,43 +66,6 @@ def _edit_reports(inputs: Path) -> None:
     template.write_text(text.replace("SELECT f.fact_id,", "SELECT /* reworded */ f.fact_id,", 1), encoding="utf-8")
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return con.execute(
-        """SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()
-           UNION ALL
-           SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
-           ORDER BY ALL"""
-    ).fetchall()
-
-
-def _rows(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple]:
-    columns = [
-        c
-        for (c,) in con.execute(
-            """SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()
-               AND schema_name = $s AND table_name = $t ORDER BY column_index""",
-            {"s": schema, "t": name},
-        ).fetchall()
-        if not (name == "build_info" and c in BUILD_TIME_COLUMNS)
-        and not (name == "input_files" and c == "hashed_ns")  # when each file was read: a time, like built_at
-    ]
-    select = ", ".join(f'"{c}"' for c in columns)
-    return sorted(con.execute(f'SELECT {select} FROM "{schema}"."{name}"').fetchall(), key=repr)
-
-
-def _catalog(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Every view's SQL and comment, and every column's name, type and comment."""
-    views = con.execute(
-        """SELECT schema_name, view_name, sql, comment FROM duckdb_views()
-           WHERE database_name = current_database() AND NOT internal ORDER BY ALL"""
-    ).fetchall()
-    columns = con.execute(
-        """SELECT schema_name, table_name, column_name, data_type, comment FROM duckdb_columns()
-           WHERE database_name = current_database() ORDER BY ALL"""
-    ).fetchall()
-    return views + columns
-
-
 def test_queries_only_rebuild_equals_a_full_build(previous: Path, inputs_copy: Path, tmp_path: Path) -> None:
     _edit_reports(inputs_copy)
     rebuilt = build_database(previous, inputs=inputs_copy)
@@ -119,17 +81,10 @@ def test_queries_only_rebuild_equals_a_full_build(previous: Path, inputs_copy: P
     assert rebuilt.tables == full.tables
     assert rebuilt.inputs_sha256 == full.inputs_sha256
     assert rebuilt.coverage == full.coverage
+    assert same_rows.differences(previous, tmp_path / "full.duckdb") == []
 
-    with (
-        duckdb.connect(str(previous), read_only=True) as a,
-        duckdb.connect(str(tmp_path / "full.duckdb"), read_only=True) as b,
-    ):
-        relations = _relations(a)
-        assert relations == _relations(b)
-        assert ("main", "report_medals") in relations
-        for schema, name in relations:
-            assert _rows(a, schema, name) == _rows(b, schema, name), f"{schema}.{name} differs"
-        assert _catalog(a) == _catalog(b)
+    with duckdb.connect(str(previous), read_only=True) as a:
+        assert ("main", "report_medals") in same_rows.relations(a)
         ((title,),) = a.execute("SELECT title FROM core.reports WHERE name = 'medals'").fetchall()
         assert title == "Medal tallies, edited"
         # Every check of a full build holds on the rebuilt file: each check query finds nothing.
@@ -186,18 +141,20 @@ def _edit_seed_text(root: Path) -> None:
     path.write_text(text.replace("[", "[Reviewed: ", 1), encoding="utf-8")
 
 
-CHANGES = {
-    "seed csv": _edit_seed_text,
-    "seed hook": lambda root: _append(root / "seeds" / "facts.sql", "\n-- reviewed\n"),
+FULL_CHANGES = {
     "schema file": lambda root: _append(root / "schema" / "020_vocabularies.sql", "\n-- reviewed\n"),
     "contract file": lambda root: _append(root / "schema" / "public_views.toml", "\n# reviewed\n"),
     "new schema file": lambda root: (root / "schema" / "999_note.sql").write_text("-- a note\n", encoding="utf-8"),
     "schema and queries": lambda root: (_edit_reports(root), _append(root / "schema" / "000_schemas.sql", "\n")),
 }
+CHANGE_AWARE_CHANGES = {
+    "seed csv": _edit_seed_text,
+    "seed hook": lambda root: _append(root / "seeds" / "facts.sql", "\n-- reviewed\n"),
+}
 
 
-def test_an_edited_stored_text_takes_the_full_path_and_its_checks(previous: Path, inputs_copy: Path) -> None:
-    # The short path would not look at the text; the full one finds it no longer matches its pinned hash.
+def test_an_edited_stored_text_is_read_again_and_checked(previous: Path, inputs_copy: Path) -> None:
+    # The text is read again, and the check of its hash runs again and finds it no longer matches.
     before = _digest(previous)
     _append(next((inputs_copy / "seeds" / "sources").glob("*.txt")), "\n")
     with pytest.raises(BuildError, match=r"does not match its pinned sha256.*\[source_hash\]"):
@@ -205,22 +162,34 @@ def test_an_edited_stored_text_takes_the_full_path_and_its_checks(previous: Path
     assert _digest(previous) == before
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
-def test_any_other_change_takes_the_full_path(previous: Path, inputs_copy: Path, change: str) -> None:
-    CHANGES[change](inputs_copy)
+@pytest.mark.parametrize("change", sorted(FULL_CHANGES))
+def test_a_schema_change_takes_the_full_path(previous: Path, inputs_copy: Path, change: str) -> None:
+    FULL_CHANGES[change](inputs_copy)
     report = build_database(previous, inputs=inputs_copy)
     assert report.build_path == FULL
-    assert "changed" in report.reason
+    assert "a change to the schema takes a full build" in report.reason
     assert "derive" in report.timings and "copy" not in report.timings
     assert len(report.checks) > 2
 
 
-def test_a_changed_check_takes_the_full_path(previous: Path, inputs_copy: Path) -> None:
+@pytest.mark.parametrize("change", sorted(CHANGE_AWARE_CHANGES))
+def test_a_seed_change_takes_the_change_aware_path(previous: Path, inputs_copy: Path, change: str) -> None:
+    CHANGE_AWARE_CHANGES[change](inputs_copy)
+    report = build_database(previous, inputs=inputs_copy)
+    assert report.build_path == CHANGE_AWARE
+    assert "changed" in report.reason
+    assert "copy" in report.timings
+
+
+def test_a_changed_check_runs_again_alone(previous: Path, inputs_copy: Path) -> None:
     first = sorted((inputs_copy / "checks").glob("*.sql"))[0]
     _append(first, "\n-- reviewed\n")
     report = build_database(previous, inputs=inputs_copy)
-    assert report.build_path == FULL
-    assert report.reason == "checks/ changed"
+    assert report.build_path == CHANGE_AWARE
+    assert report.reason.startswith(f"checks/{first.name} changed")
+    name = first.stem.split("_", 1)[1]
+    assert [c.name for c in report.checks] == [name, "documentation", "contract"]  # in the order of their files
+    assert name not in report.kept_checks
 
 
 @pytest.mark.slow

@@ -333,8 +333,8 @@ def _require_text(what: str, value: str) -> None:
 
 @command(
     "build",
-    "Build the database from the schema, seeds and queries, running every check. When only queries/ changed "
-    "since the file was built, its data is reused and only the reports are replaced (--full rebuilds all).",
+    "Build the database from the schema, seeds and queries, running every check. When the file was built from "
+    "the same schema, only what the changed inputs touch is made again (--plan shows what; --full rebuilds all).",
     "hebeidb build --db hebei.duckdb --timings build-timings.json",
     arg("--db", metavar="PATH", help="file to write (default: $HEBEIDB_DATABASE or ./hebei.duckdb)"),
     arg(
@@ -352,7 +352,13 @@ def _require_text(what: str, value: str) -> None:
     arg(
         "--full",
         action="store_true",
-        help="build everything from the inputs, reading every input file again, even when only queries/ changed",
+        help="build everything from the inputs, reading every input file again, rather than only what changed",
+    ),
+    arg(
+        "--plan",
+        action="store_true",
+        help="print what the build would do (what changed, what would be made again and why, what would be kept) "
+        "and write nothing",
     ),
     arg(
         "--timings",
@@ -377,6 +383,18 @@ def build(args: argparse.Namespace) -> int:
     inputs, said = _inputs(args)
     if args.format != "json":
         print(said, flush=True)
+    if args.plan:
+        from hebeidb.builder.pipeline import plan_build
+        from hebeidb.common.output import build_plan_text
+
+        plan = plan_build(
+            args.db,
+            inputs=inputs,
+            storage_version=args.storage_version or DEFAULT_STORAGE_VERSION,
+            full=args.full,
+        ).as_dict()
+        print(json.dumps(plan, indent=2) if args.format == "json" else build_plan_text(plan))
+        return EXIT_OK
     with progress_line("building") as progress:
         report = build_database(
             args.db,

@@ -4,7 +4,18 @@ It reads the inputs (``schema/``, ``seeds/``, ``queries/``, ``checks/``), loads 
 finished file into place. It stands on :mod:`hebeidb.common` and never imports :mod:`hebeidb.reader`.
 """
 
-from hebeidb.builder.pipeline import build, build_database, check_inputs
-from hebeidb.builder.report import FULL, QUERIES_ONLY, BuildReport
+from hebeidb.builder.pipeline import build, build_database, check_inputs, plan_build
+from hebeidb.builder.plan import Plan
+from hebeidb.builder.report import CHANGE_AWARE, FULL, QUERIES_ONLY, BuildReport
 
-__all__ = ["FULL", "QUERIES_ONLY", "BuildReport", "build", "build_database", "check_inputs"]
+__all__ = [
+    "CHANGE_AWARE",
+    "FULL",
+    "QUERIES_ONLY",
+    "BuildReport",
+    "Plan",
+    "build",
+    "build_database",
+    "check_inputs",
+    "plan_build",
+]

@@ -14,7 +14,6 @@ from hebeidb.builder.inputs import Inputs
 from hebeidb.builder.loading import (
     PATTERN_QUERY,
     PATTERN_VIEW,
-    SCHEMA,
     SET_PATTERN,
     Table,
     derived_tables,
@@ -22,7 +21,7 @@ from hebeidb.builder.loading import (
     fill_derived_table,
     table_reads,
 )
-from hebeidb.builder.texts import load_source_texts, on_their_lines
+from hebeidb.builder.texts import TEXTS_QUERY, load_source_texts, on_their_lines
 from hebeidb.common.errors import BuildError, Problem
 from hebeidb.common.progress import Timings, timed
 from hebeidb.common.sqltext import quote_identifier
@@ -49,7 +48,7 @@ class Beside:
             return names if read is None else read & names
 
         self._steps: list[tuple[set[str], Callable[[duckdb.DuckDBPyConnection], None]]] = [
-            (needs(f"SELECT * FROM {SCHEMA}.sources"), self._texts),
+            (needs(TEXTS_QUERY), self._texts),
         ]
         if PATTERN_VIEW in reads.definitions:  # a schema that tokenises its texts defines the pattern
             self._steps.append((needs(PATTERN_QUERY), lambda cursor: cursor.execute(SET_PATTERN)))

@@ -37,7 +37,7 @@ from hebeidb.common.sqltext import (
 
 SCHEMA = "core"
 # Tables the build fills itself rather than from a CSV file.
-BUILD_FILLED_TABLES = ("source_texts", "input_files", *CONTRACT_TABLES)
+BUILD_FILLED_TABLES = ("source_texts", "input_files", "check_results", *CONTRACT_TABLES)
 CSV_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, nullstr = ''"
 )
@@ -219,12 +219,8 @@ def load_seeds(
     """
     timings = timings if timings is not None else {}
     tables = seed_tables(con) if tables is None else tables
-    problems: list[Problem] = []
     with timed(timings, "stage"):
-        for table in tables:
-            problems += _stage(con, inputs, table)
-    if problems:
-        raise BuildError(problems)
+        stage_seeds(con, inputs, tables)
     for index, table in enumerate(tables):
         outcome = _validate_and_insert(con, inputs, table, timings)
         if isinstance(outcome, Refused):
@@ -239,6 +235,16 @@ def load_seeds(
         if loaded is not None:
             loaded(table.name)
     return tables
+
+
+def stage_seeds(con: duckdb.DuckDBPyConnection, inputs: Inputs, tables: list[Table]) -> None:
+    """Make the view ``stage_<table>`` over each table's CSV (reading only its header); raise the problems of every
+    file that cannot be staged (missing, empty, an unknown or repeated column) together."""
+    problems: list[Problem] = []
+    for table in tables:
+        problems += _stage(con, inputs, table)
+    if problems:
+        raise BuildError(problems)
 
 
 def stage_lines(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
@@ -305,16 +311,19 @@ def table_reads(con: duckdb.DuckDBPyConnection) -> TableReads:
     from the catalog as it is now: the tables, and the text of every view and macro, for the lineage engine.
 
     Told from the text, not from a plan (a plan over empty tables may leave a join out): every table the
-    query names, or a view or macro it names reads, recursively, whatever their case.
+    query names, or a view or macro it names reads, recursively, whatever their case. Temporary views count
+    (the staged seeds, the rows the checks read beside the tables).
     """
+    # Each named with its schema (a temporary view by its name alone: it is found first whatever schema is named).
     catalog = con.execute(
-        """SELECT table_name, 'table', NULL FROM duckdb_tables()
+        """SELECT schema_name || '.' || table_name, 'table', NULL FROM duckdb_tables()
            WHERE database_name = current_database() AND schema_name = $schema
            UNION ALL
-           SELECT view_name, 'view', sql FROM duckdb_views()
-           WHERE database_name = current_database() AND NOT internal
+           SELECT CASE WHEN temporary THEN view_name ELSE schema_name || '.' || view_name END, 'view', sql
+           FROM duckdb_views()
+           WHERE (database_name = current_database() OR temporary) AND NOT internal
            UNION ALL
-           SELECT function_name, 'macro',
+           SELECT schema_name || '.' || function_name, 'macro',
                   CASE WHEN function_type = 'table_macro' THEN macro_definition
                        ELSE 'SELECT ' || macro_definition END
            FROM duckdb_functions()
@@ -464,14 +473,14 @@ def _validate_and_insert(
 ) -> list[Problem] | Refused:
     """Insert the table's rows; returns the problems found before inserting (none when the rows
     went in), or :class:`Refused` (then :func:`_refusal_problems` locates why)."""
-    problems = _rows_view(con, inputs, table)
+    problems = rows_view(con, inputs, table)
     if problems:
         return problems
     # DuckDB enforces every constraint of the DDL on insert, so clean rows go straight in; only when
     # the insert is refused do the validation queries run, to name each bad row's line and column.
     with timed(timings, "insert"):
         try:
-            inserted = _insert(con, table, f"rows_{table.name}")
+            inserted = insert_rows(con, table, f"rows_{table.name}")
         except duckdb.Error as error:
             return Refused(error_first_line(error))
         if inserted is None:
@@ -481,7 +490,7 @@ def _validate_and_insert(
     return []
 
 
-def _rows_view(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
+def rows_view(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Table) -> list[Problem]:
     """The view ``rows_<table>`` of the rows to insert: the seed hook's query over ``stage_<table>``,
     or the staged rows themselves."""
     rel = inputs.relative(seed_file(inputs, table.name))
@@ -522,7 +531,7 @@ def _refusal_problems(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Tab
     by now). The build fails, so whatever rows went in go with it."""
     rel = inputs.relative(seed_file(inputs, table.name))
     rows = f"rows_{table.name}"
-    problems = _rows_view(con, inputs, table) or _constraint_problems(con, table, rows, rel)
+    problems = rows_view(con, inputs, table) or _constraint_problems(con, table, rows, rel)
     if problems:
         return problems
     if refused.error is not None:
@@ -669,7 +678,7 @@ def _pending(table: Table) -> str:
     )
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> int | None:
+def insert_rows(con: duckdb.DuckDBPyConnection, table: Table, rows: str) -> int | None:
     """Insert every row; returns how many, or None when rows are left that refer to each other in a cycle."""
     columns = ", ".join(quote_identifier(c) for c in table.columns)
     target = f"{SCHEMA}.{quote_identifier(table.name)}"

@@ -17,12 +17,13 @@ from pathlib import Path
 import duckdb
 
 from hebeidb.builder import incremental, steps
+from hebeidb.builder import plan as planning
 from hebeidb.builder.beside import Beside
 from hebeidb.builder.checks import run_checks
 from hebeidb.builder.contract import create_report_views, write_contract
 from hebeidb.builder.inputs import InputHashes, Inputs
 from hebeidb.builder.loading import SCHEMA, drop_stages, load_seeds, seed_tables
-from hebeidb.builder.report import FULL, QUERIES_ONLY, BuildReport
+from hebeidb.builder.report import CHANGE_AWARE, FULL, QUERIES_ONLY, BuildReport
 from hebeidb.common.atomic import (
     exclusive_lock,
     fault_point,
@@ -31,12 +32,29 @@ from hebeidb.common.atomic import (
     resolve_target,
     temporary_name,
 )
-from hebeidb.common.errors import BuildError, EngineError, ParameterError, TargetError, require_type
+from hebeidb.common.connect import Attach, connect
+from hebeidb.common.errors import (
+    BuildError,
+    DatabaseError,
+    EngineError,
+    ParameterError,
+    TargetError,
+    require_type,
+)
 from hebeidb.common.paths import default_path
 from hebeidb.common.progress import Listener, Timings, timed
 from hebeidb.common.sqltext import error_first_line
 
-__all__ = ["FULL", "QUERIES_ONLY", "BuildReport", "build", "build_database", "check_inputs"]
+__all__ = [
+    "CHANGE_AWARE",
+    "FULL",
+    "QUERIES_ONLY",
+    "BuildReport",
+    "build",
+    "build_database",
+    "check_inputs",
+    "plan_build",
+]
 
 # The oldest storage format DuckDB 2.0 writes. A file in it opens, and every view reads, in each DuckDB
 # from OLDEST_READER on (the duckdb-cli shell from PyPI, 1.4.4 and later, included), but not in 1.0:
@@ -84,9 +102,10 @@ def build_database(
 ) -> BuildReport:
     """Build into a temporary file and rename it over ``path`` once every check passed.
 
-    When only ``queries/`` changed since ``path`` was built (same hebeidb, DuckDB and storage
-    version, same origin of the inputs), the previous file's data is reused: it is copied to the
-    temporary file, whose report views and report rows are replaced and checked. ``full`` forces a
+    When ``path`` was built by the same hebeidb, DuckDB and storage version from inputs of the same origin
+    and the same schema, the previous file is reused: it is copied to the temporary file, where only what the
+    changed inputs touch is made again (:mod:`hebeidb.builder.plan`: the changed rows of the seeds, the source
+    texts, the derived tables and the checks that read them, the reports) and checked. ``full`` forces a
     build from scratch. ``listener`` hears of each phase as it starts and ends (of the source texts and
     the derived tables from a second thread: they are filled while the seeds load).
     """
@@ -120,32 +139,32 @@ def build_database(
             copying: concurrent.futures.Future[None] | None = None
             try:
                 if full:
-                    reason = "--full given"
+                    plan = planning.Plan(FULL, "--full given")
                     hashes = steps.hash_beside(source, {})  # every input file read again
                 else:
                     with timed(timings, "compare"):
                         previous = incremental.previous_build(target, source, storage_version)
                         # Files unchanged since the previous build keep the sha256 it recorded.
                         hashes = steps.hash_beside(source, previous.files)
-                        reason = previous.reason
-                        if reason is None:
+                        if previous.reason is None:
                             # The copy needs the disk, the hashes of the inputs the processor: while the
-                            # hashes tell whether the data can be reused, the copy is already under way.
+                            # hashes tell what changed, the copy is already under way.
                             copying = incremental.copy_beside(target, temporary)
-                            reason = incremental.changed_parts(previous.parts, hashes.result())
-                    if reason is not None and copying is not None:
+                        files = planning.file_changes(previous.files, hashes.result())
+                        plan = planning.first_plan(previous.reason, files)
+                    if plan.kind == FULL and copying is not None:
                         copying.exception()  # wait for it; its file goes, whatever became of it
                         steps.remove(temporary)
-                if reason is None and copying is not None:
-                    report = incremental.rebuild_reports(temporary, source, hashes, timings, copying)
-                    report.reason = (
-                        "only queries/ changed; data reused from the previous file"
-                        if report.reason
-                        else "no input changed; data reused from the previous file"
-                    )
-                else:
+                if plan.kind != FULL and copying is not None:
+                    built = incremental.build_changes(temporary, source, plan, previous, hashes, timings, copying)
+                    if isinstance(built, planning.Plan):  # a change the copy cannot take: build it all
+                        plan = built
+                        steps.remove(temporary)
+                    else:
+                        report = built
+                if plan.kind == FULL:
                     report = _build_into(temporary, source, storage_version, hashes, timings)
-                    report.reason = reason
+                    report.reason = plan.reason
                 fault_point("build:written")
                 replace_file(temporary, target)
             finally:
@@ -159,6 +178,49 @@ def build_database(
     report.path = target
     report.seconds = time.perf_counter() - started
     return report
+
+
+def plan_build(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    inputs: str | os.PathLike[str] | Inputs | None = None,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
+    full: bool = False,
+) -> planning.Plan:
+    """What :func:`build_database` would do with the same arguments, without writing anything (no lock, no
+    temporary file): the kind of build and why, and for a change-aware build what changed (each changed seed's
+    rows measured against the previous file), what would be made again and why, and what would be kept.
+
+    >>> from hebeidb.builder import plan_build
+    >>> plan_build("hebei.duckdb").as_dict()["build"]  # doctest: +SKIP
+    'change-aware'
+    """
+    source = _inputs(inputs)
+    if storage_version not in STORAGE_VERSIONS:
+        raise ParameterError(f"unknown storage version {storage_version!r}; versions: " + ", ".join(STORAGE_VERSIONS))
+    target = resolve_target(path if path is not None else default_path())
+    if full:
+        return planning.Plan(FULL, "--full given")
+    previous = incremental.previous_build(target, source, storage_version)
+    plan = planning.first_plan(
+        previous.reason, planning.file_changes(previous.files, source.hash_files(previous.files))
+    )
+    if plan.kind == FULL:
+        return plan
+    timings = Timings()
+    try:
+        con = connect("plan", attach=Attach(target), reads=[source.root])
+    except DatabaseError as error:
+        return planning.Plan(FULL, f"cannot read the previous file: {error}", plan.files)
+    try:
+        declared = steps.declarations(source, timings)
+        return planning.plan_changes(
+            con, source, plan, declared.checks, previous.checks, declared.contract.views, timings, apply=False
+        )
+    except duckdb.Error as error:
+        raise EngineError(f"DuckDB: {error_first_line(error)}") from None
+    finally:
+        con.close()
 
 
 def check_inputs(inputs: str | os.PathLike[str] | Inputs | None = None) -> BuildReport:
@@ -204,7 +266,7 @@ def _build_into(
             write_contract(con, declared.contract, declared.reports, SCHEMA)
         timings.count("reports", len(declared.reports))
         origin = {"inputs_origin": inputs.origin, "storage_version": storage_version or "in-memory"}
-        report = steps.finish(con, inputs, declared, results, hashes, timings, origin, data=True)
+        report = steps.finish(con, inputs, declared, results, hashes, timings, origin, kind=FULL)
         drop_stages(con, tables)
         if temporary is not None:
             with timed(timings, "write"):

@@ -12,8 +12,10 @@ from typing import Any
 
 from hebeidb.builder.checks import CheckResult
 
-# The two ways a build can go: everything from the inputs, or the previous file's data with new reports.
-FULL, QUERIES_ONLY = "full", "queries-only"
+# The ways a build can go: everything from the inputs; the previous file with what the changed inputs touch built
+# again; the previous file's data with new reports (build_info.build_kind names them).
+FULL, CHANGE_AWARE, QUERIES_ONLY = "full", "change-aware", "queries-only"
+BUILD_KINDS = (FULL, CHANGE_AWARE, QUERIES_ONLY)
 
 
 @dataclass
@@ -29,8 +31,10 @@ class BuildReport:
     interval_checks: int | None = 0  # each fact against its own interval (check_scope within_fact)
     timings: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # rows per phase, where known
-    build_path: str = FULL  # FULL or QUERIES_ONLY
+    build_path: str = FULL  # FULL, CHANGE_AWARE or QUERIES_ONLY
     reason: str = ""  # why that path was taken
+    kept_checks: list[str] = field(default_factory=list)  # checks whose recorded result was carried over
+    plan: dict[str, Any] | None = None  # what a change-aware build did (Plan.as_dict), None for the others
     seconds: float = 0.0  # the whole build, lock to rename
     input_files: int = 0  # input files hashed
     files_read: int = 0  # of those, read to hash them (the others were unchanged since the previous build)

@@ -10,19 +10,29 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from hebeidb.builder.checks import Check, CheckResult, coverage_counts, load_checks
+from hebeidb.builder.checks import (
+    CONTRACT_CHECK,
+    Check,
+    CheckResult,
+    check_file,
+    check_sha256,
+    coverage_counts,
+    load_checks,
+)
 from hebeidb.builder.contract import CONTRACT_FILE, DeclaredContract, check_contract, load_declared
 from hebeidb.builder.inputs import InputHashes, Inputs
 from hebeidb.builder.loading import BUILD_FILLED_TABLES, SCHEMA, core_tables, derived_tables, run_sql_file
-from hebeidb.builder.report import FULL, BuildReport
+from hebeidb.builder.report import FULL, QUERIES_ONLY, BuildReport
 from hebeidb.common.connect import ALIAS, Attach, connect
 from hebeidb.common.errors import BuildError, DatabaseError, Problem, TemplateError
 from hebeidb.common.progress import Timings, timed
@@ -65,6 +75,30 @@ def create_schema(con: duckdb.DuckDBPyConnection, inputs: Inputs, timings: Timin
             con.execute(path.read_text(encoding="utf-8"))
         for path in inputs.schema_files():
             run_sql_file(con, path, inputs)
+
+
+def schema_tables(inputs: Inputs) -> dict[str, str]:
+    """The base tables of schema ``core`` that the engine's and the inputs' DDL create, in the order a full build
+    creates them (the order it loads and fills them in), each with its definition (DuckDB's ``CREATE TABLE``)."""
+    texts = tuple(path.read_bytes() for path in [*sorted(ENGINE_SCHEMA_DIR.glob("*.sql")), *inputs.schema_files()])
+    return dict(_schema_tables(inputs, texts))
+
+
+@functools.lru_cache(maxsize=8)
+def _schema_tables(inputs: Inputs, texts: tuple[bytes, ...]) -> tuple[tuple[str, str], ...]:
+    """:func:`schema_tables`, kept for the same DDL (``texts``): a process that builds again asks again."""
+    con = connect("build", reads=[inputs.root])
+    try:
+        create_schema(con, inputs, Timings())
+        return tuple(
+            con.execute(
+                """SELECT table_name, sql FROM duckdb_tables()
+                   WHERE database_name = current_database() AND schema_name = $schema ORDER BY table_oid""",
+                {"schema": SCHEMA},
+            ).fetchall()
+        )
+    finally:
+        con.close()
 
 
 def open_build(temporary: Path | None, inputs: Inputs, storage_version: str | None) -> duckdb.DuckDBPyConnection:
@@ -112,31 +146,42 @@ def finish(
     timings: Timings,
     build_info: dict[str, Any],
     *,
-    data: bool,
+    kind: str,
+    contract_views: Collection[str] | None = None,
+    kept: Sequence[str] = (),
+    count_cross_checks: bool = True,
 ) -> BuildReport:
-    """The tail both build paths share: hold the contract against the views (and, when ``data``, the rows),
-    record the input files, write ``build_info`` (a new row, or the previous one updated with
-    ``build_info``'s values) and make the report."""
+    """The tail every build path shares: hold the contract against the views (and, unless the build is
+    queries-only, the rows: of every public view, or of ``contract_views``), record the input files and the
+    checks passed (those run and those ``kept`` from the previous build), write ``build_info`` (a new row for a
+    full build, the previous one updated with ``build_info``'s values otherwise) and make the report."""
     with timed(timings, "contract"):
-        contract_problems = check_contract(con, declared.contract, data=data)
+        contract_problems = check_contract(con, declared.contract, data=kind != QUERIES_ONLY, views=contract_views)
     if contract_problems:
         raise BuildError(contract_problems)
     results.append(CheckResult("contract", [], timings["contract"]))
     current = hashes.result()
     record_files(con, current)
+    record_checks(con, inputs, declared)
     parts = {f"{part}_sha256": current[part] for part in ("schema", "seeds", "queries", "checks")}
     values = {"inputs_sha256": current["inputs"], "built_at": build_time(), **parts, **build_info}
-    if data:
+    values |= {"build_kind": kind, "n_checks": len(declared.checks) + 1}
+    cross_checks: int | None = None
+    interval_checks: int | None = None
+    if kind == QUERIES_ONLY:
+        n_facts, n_excluded = con.execute(f"SELECT n_facts_covering, n_excluded FROM {SCHEMA}.build_info").fetchall()[0]
+        coverage = {} if n_facts is None else {"fact": n_facts, "excluded": n_excluded}
+    else:
         coverage = coverage_counts(con)
-        cross_checks, interval_checks = _cross_checks(con)
+        if count_cross_checks:
+            cross_checks, interval_checks = _cross_checks(con)
         values |= {
-            "package_version": __version__,
-            "duckdb_version": duckdb.__version__,
-            "n_checks": len(results),
             "n_numbers": sum(coverage.values()) if coverage else None,
             "n_facts_covering": coverage.get("fact"),
             "n_excluded": coverage.get("excluded"),
         }
+    if kind == FULL:
+        values |= {"package_version": __version__, "duckdb_version": duckdb.__version__}
         columns = list(values)
         con.execute(
             f"INSERT INTO {SCHEMA}.build_info ({', '.join(columns)}) VALUES ({', '.join('$' + c for c in columns)})",
@@ -147,9 +192,6 @@ def finish(
             f"UPDATE {SCHEMA}.build_info SET " + ", ".join(f"{c} = ${c}" for c in values),
             values,
         )
-        n_facts, n_excluded = con.execute(f"SELECT n_facts_covering, n_excluded FROM {SCHEMA}.build_info").fetchall()[0]
-        coverage = {} if n_facts is None else {"fact": n_facts, "excluded": n_excluded}
-        cross_checks = interval_checks = None
     return BuildReport(
         None,
         current["inputs"],
@@ -162,7 +204,29 @@ def finish(
         interval_checks=interval_checks,
         timings=timings,
         rows=timings.rows,
-        build_path=FULL if data else "queries-only",
+        build_path=kind,
+        kept_checks=list(kept),
+    )
+
+
+def record_checks(con: duckdb.DuckDBPyConnection, inputs: Inputs, declared: Declarations) -> None:
+    """Write every check of the build, and the contract, into core.check_results (replacing what was there): each
+    passed, or the build would have stopped. Which of them ran in this build does not matter: a change-aware build
+    and a full build of the same inputs record the same rows."""
+    con.execute(f"DELETE FROM {SCHEMA}.check_results")
+    names = [check.name for check in declared.checks] + [CONTRACT_CHECK]
+    files = [check_file(inputs, check) for check in declared.checks] + [declared.contract.file]
+    digests = [check_sha256(check) for check in declared.checks] + [None]
+    con.execute(
+        f"""INSERT INTO {SCHEMA}.check_results (check_name, position, origin, file, sql_sha256, problems, passed)
+            SELECT unnest($names), unnest(range(1, len($names) + 1)), unnest($origins), unnest($files),
+                   unnest($digests), 0, true""",
+        {
+            "names": names,
+            "origins": [check.origin for check in declared.checks] + ["engine"],
+            "files": files,
+            "digests": digests,
+        },
     )
 
 

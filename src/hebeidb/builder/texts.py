@@ -17,14 +17,15 @@ from hebeidb.builder.inputs import Inputs
 from hebeidb.builder.loading import SCHEMA, core_tables, stage_lines
 from hebeidb.common.errors import BuildError, Problem
 
+# The document sources whose stored text the build reads: what the texts depend on, for the lineage engine too.
+TEXTS_QUERY = f"SELECT source_id, text_path FROM {SCHEMA}.sources WHERE kind = 'document' ORDER BY source_id"
+
 
 def load_source_texts(con: duckdb.DuckDBPyConnection, inputs: Inputs) -> int | list[tuple[str, Problem]]:
     """Insert the stored text of every document source; returns how many, or the problems of ``sources.csv``
     rows (each with its source_id, for :func:`on_their_lines`: ``con`` may be a cursor, which does not see
     the staged seeds)."""
-    documents = con.execute(
-        f"SELECT source_id, text_path FROM {SCHEMA}.sources WHERE kind = 'document' ORDER BY source_id"
-    ).fetchall()
+    documents = con.execute(TEXTS_QUERY).fetchall()
     rel_sources = inputs.relative(inputs.seeds_dir / "sources.csv")
     problems: list[tuple[str, Problem]] = []  # with the row's source_id: its line is looked up if need be
     paths = {}

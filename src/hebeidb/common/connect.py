@@ -13,6 +13,8 @@ extension or reach a file.
 - ``build``: the only writer: the temporary file it builds (in a given storage version), the inputs folder
   to read, a spill folder beside the target, the build memory limit.
 - ``probe``: the build reading what the file it replaces says of itself, read-only.
+- ``plan``: ``hebeidb build --plan``: the file it would replace, read-only, and the inputs folder to read, with
+  the build memory limit and nowhere to spill (a plan writes nothing).
 - ``synth``: the synthetic-data generator: reads the installed seeds, writes the generated ones.
 """
 
@@ -77,6 +79,7 @@ ROLES: dict[str, Role] = {
     "export": Role("export", read_only=True, memory="reader"),
     "build": Role("build", read_only=False, memory="build"),
     "probe": Role("probe", read_only=True, memory="default"),
+    "plan": Role("plan", read_only=True, memory="build"),
     "synth": Role("synth", read_only=False, memory="default"),
 }
 

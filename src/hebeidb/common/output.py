@@ -371,10 +371,12 @@ def build_summary(report: Any) -> str:
     lines.append(
         f"tables: {len(report.tables)} with {rows} rows ({', '.join(f'{n} {c}' for n, c in report.tables.items())})"
     )
+    if report.plan is not None and report.build_path == "change-aware":
+        lines += _made_again(report.plan)
     passed = sum(result.passed for result in report.checks)
     line = f"checks: {passed} of {len(report.checks)} passed ({', '.join(r.name for r in report.checks)})"
-    if report.build_path == "queries-only":
-        line += "; the data checks passed when the reused data was built"
+    if report.kept_checks:
+        line += f"; {len(report.kept_checks)} kept, passed on the same data when the previous file was built"
     lines.append(line)
     if report.coverage:
         total = sum(report.coverage.values())
@@ -387,6 +389,46 @@ def build_summary(report: Any) -> str:
             f"cross-checks: {report.cross_checks} between claims passed; "
             f"{report.interval_checks or 0} of a fact against its own interval passed"
         )
+    return "\n".join(lines)
+
+
+def _made_again(plan: dict[str, Any]) -> list[str]:
+    """What a change-aware build made again: the seed tables read again (with how their rows differed), the
+    source texts and the derived tables."""
+    tables = [f"core.{t['table']} ({t['difference']})" for t in plan["tables"]]
+    refilled = [f"core.{d['table']}" for d in plan["derived"]]
+    if plan["source_texts"]:
+        refilled.insert(0, "core.source_texts")
+    lines = [f"read again: {', '.join(tables) or 'no seed table'}"]
+    if refilled:
+        lines.append(f"filled again: {', '.join(refilled)}")
+    return lines
+
+
+def build_plan_text(plan: dict[str, Any]) -> str:
+    """A build plan (:meth:`hebeidb.builder.plan.Plan.as_dict`) for the terminal: the kind of build and why, what
+    changed, what would be made again and why, and what would be kept."""
+    lines = [f"plan: {plan['build']} build ({plan['reason']})"]
+    if plan["files"]:
+        changed = [f"{f['path']} ({f['change']})" for f in plan["files"]]
+        lines.append(
+            f"changed: {', '.join(changed[:10])}" + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        )
+    if plan["build"] == "full":
+        lines.append("made again: everything, from the inputs")
+        return "\n".join(lines)
+    for table in plan["tables"]:
+        lines.append(f"read again: core.{table['table']}: {table['difference']} ({table['why']})")
+    if plan["source_texts"]:
+        lines.append(f"read again: core.source_texts ({plan['source_texts']})")
+    for derived in plan["derived"]:
+        lines.append(f"filled again: core.{derived['table']} ({derived['why']})")
+    for check in plan["checks"]["run"]:
+        lines.append(f"run again: check {check['check']} ({check['why']})")
+    lines.append(f"made again: the reports ({plan['reports']})")
+    kept_checks, kept_tables = plan["checks"]["kept"], plan["kept_tables"]
+    lines.append(f"kept: {len(kept_tables)} tables ({', '.join(kept_tables)})")
+    lines.append(f"kept: {len(kept_checks)} checks' results ({', '.join(kept_checks)})")
     return "\n".join(lines)
 
 
@@ -426,4 +468,6 @@ def build_results_document(report: Any) -> dict[str, Any]:
         ],
         "tables": report.tables,
         "inputs": {"files": report.input_files, "read": report.files_read},
+        "kept_checks": list(report.kept_checks),
+        "plan": report.plan,
     }

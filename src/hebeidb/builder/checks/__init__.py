@@ -15,6 +15,7 @@ Two sets of checks run, merged in the order of their file names:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import tomllib
@@ -55,6 +56,16 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return not self.problems
+
+
+def check_file(inputs: Inputs, check: Check) -> str:
+    """Where ``check`` is written, as messages and core.check_results name it."""
+    return inputs.relative(check.path) if check.origin == "inputs" else f"hebeidb: {check.path.name}"
+
+
+def check_sha256(check: Check) -> str:
+    """sha256 of the check's SQL: a check whose SQL changed runs again, whatever its tables."""
+    return hashlib.sha256(check.sql.encode("utf-8")).hexdigest()
 
 
 def check_name(path: Path) -> str:
@@ -159,6 +170,8 @@ def load_checks(inputs: Inputs) -> list[Check]:
 # The checks that read the catalog rather than the rows: a build that only replaces the report views
 # runs these again (the data checks passed in the build whose rows it reuses).
 CATALOG_CHECKS = ("documentation",)
+# The check the build makes of the public views' contract (keys unique, references resolved), run last.
+CONTRACT_CHECK = "contract"
 
 
 def run_checks(
@@ -183,8 +196,7 @@ def run_checks(
             missing = [c for c in REQUIRED_COLUMNS if c not in columns]
             rows = [] if missing else relation.fetchall()
         except duckdb.Error as error:
-            file = inputs.relative(check.path) if check.origin == "inputs" else f"hebeidb: {check.path.name}"
-            raise BuildError([sql_problem(file, check.sql, 0, error)]) from None
+            raise BuildError([sql_problem(check_file(inputs, check), check.sql, 0, error)]) from None
         if missing:
             raise BuildError(
                 [

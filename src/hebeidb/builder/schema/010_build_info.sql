@@ -15,7 +15,8 @@ CREATE TABLE core.build_info (
     schema_sha256    VARCHAR NOT NULL,
     seeds_sha256     VARCHAR NOT NULL,
     queries_sha256   VARCHAR NOT NULL,
-    checks_sha256    VARCHAR NOT NULL
+    checks_sha256    VARCHAR NOT NULL,
+    build_kind       VARCHAR NOT NULL CHECK (build_kind IN ('full', 'change-aware', 'queries-only'))
 );
 COMMENT ON TABLE core.build_info IS 'One row describing the build that wrote this file: package version, hash of its inputs, time, and what the checks measured.';
 COMMENT ON COLUMN core.build_info.package_version IS 'Version of the hebeidb package that built the file.';
@@ -24,7 +25,7 @@ COMMENT ON COLUMN core.build_info.inputs_origin IS 'installed: the inputs shippe
 COMMENT ON COLUMN core.build_info.duckdb_version IS 'Version of DuckDB that wrote the file.';
 COMMENT ON COLUMN core.build_info.storage_version IS 'DuckDB storage format version of the file, for example v1.5.0.';
 COMMENT ON COLUMN core.build_info.built_at IS 'When the build finished (from SOURCE_DATE_EPOCH when set, for reproducible builds).';
-COMMENT ON COLUMN core.build_info.n_checks IS 'Number of checks the build ran; all passed, or the file would not exist.';
+COMMENT ON COLUMN core.build_info.n_checks IS 'Number of checks whose results the file records (core.check_results); all passed, or the file would not exist.';
 COMMENT ON COLUMN core.build_info.n_numbers IS 'Numbers found in the bodies of the document sources; NULL when the data set does not tokenise its texts (no core.number_tokens).';
 COMMENT ON COLUMN core.build_info.n_facts_covering IS 'Of those, numbers captured by a fact.';
 COMMENT ON COLUMN core.build_info.n_excluded IS 'Of those, numbers listed as exclusions with a reason.';
@@ -32,3 +33,4 @@ COMMENT ON COLUMN core.build_info.schema_sha256 IS 'sha256 over the schema/ file
 COMMENT ON COLUMN core.build_info.seeds_sha256 IS 'sha256 over the seeds/ files alone (computed like inputs_sha256).';
 COMMENT ON COLUMN core.build_info.queries_sha256 IS 'sha256 over the queries/ files alone (computed like inputs_sha256).';
 COMMENT ON COLUMN core.build_info.checks_sha256 IS 'sha256 over the checks/ files of the data set alone (computed like inputs_sha256); the engine''s own checks change with package_version.';
+COMMENT ON COLUMN core.build_info.build_kind IS 'Which kind of build wrote the file: full (everything from the inputs), change-aware (the previous file with what the changed inputs touch built again) or queries-only (the previous file with its reports replaced). Every kind holds the same rows as a full build of the same inputs.';

@@ -60,7 +60,7 @@ TABLE_ROW_GROUP_ROWS = 122_880  # rows per row group of a DuckDB table, the unit
 # Objects that describe the file rather than hold data: their content goes into the metadata. The
 # input files' record describes the building machine's files (inodes, times): the metadata carries
 # the inputs' hash taken over it, so that two builds of the same inputs export the same bytes.
-NOT_EXPORTED = ("build_info", "core.input_files", *(f"core.{name}" for name in CONTRACT_TABLES))
+NOT_EXPORTED = ("build_info", "core.input_files", "core.check_results", *(f"core.{name}" for name in CONTRACT_TABLES))
 FRICTIONLESS_TYPES = {
     "VARCHAR": "string",
     "BOOLEAN": "boolean",
