@@ -177,10 +177,10 @@ def spark():
     session.stop()
 
 
-# Property tests (hypothesis) try 70 random examples each in the full run; the quick loop
+# Property tests (hypothesis) try 40 random examples each in the full run; the quick loop
 # (-m "not slow") tries 20 fixed ones, the same on every run. No example has a deadline: speed is the
 # benchmark's business, not a test's.
-hypothesis.settings.register_profile("full", max_examples=70, deadline=None)
+hypothesis.settings.register_profile("full", max_examples=40, deadline=None)
 hypothesis.settings.register_profile("quick", max_examples=20, derandomize=True, deadline=None)
 
 

@@ -1293,6 +1293,7 @@ def test_broken_inputs_fail_the_build_and_keep_the_good_database(
     built_db: Path,
     tmp_path: Path,
     run_cli: Callable[..., subprocess.CompletedProcess[str]],
+    request: pytest.FixtureRequest,
 ) -> None:
     folder = tmp_path / "db"
     folder.mkdir()
@@ -1317,6 +1318,13 @@ def test_broken_inputs_fail_the_build_and_keep_the_good_database(
     assert any(all(phrase in line for phrase in expect.phrases) for line in located), (
         f"no problem at {expect.location!r} says all of {expect.phrases!r}; stderr:\n{result.stderr}"
     )
+    # The case the quick loop keeps for a check is found by that check itself, not only by another one that
+    # finds the same input broken: breaking the check must fail the quick loop.
+    case = request.node.callspec.id
+    for check in sorted(name for name, kept in QUICK_CASES.items() if kept == case):
+        assert any(line.endswith(f"[{check}]") for line in problem_lines(result.stderr)), (
+            f"the quick case of {check!r} is not found by {check}; stderr:\n{result.stderr}"
+        )
 
 
 # --- broken inputs found by the check, in process: each names its file and line ------------------------------

@@ -82,6 +82,34 @@ def test_the_exit_code_table_lists_every_error_class_with_its_code() -> None:
         assert classes[name].exit_code == code, name
 
 
+@pytest.mark.parametrize("command", ["sql", "build"])
+@pytest.mark.parametrize(("name", "code"), sorted(exit_code_table().items()))
+def test_the_command_line_exits_with_the_code_of_the_tables_row(
+    name: str, code: int, command: str, built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each error class the table lists, raised where a reader command and the build do their work, ends the
+    command with its row's code and one line on standard error."""
+    from conftest import cli_in_process
+
+    from hebeidb.builder import pipeline
+    from hebeidb.reader import database
+
+    cls = getattr(errors, name)
+    error = cls("queries/x.sql", "a crafted failure") if cls is errors.TemplateError else cls("a crafted failure")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error
+
+    if command == "sql":
+        monkeypatch.setattr(database, "open", fail)
+        result = cli_in_process("sql", "SELECT 1", "--db", str(built_db))
+    else:
+        monkeypatch.setattr(pipeline, "build_database", fail)
+        result = cli_in_process("build", "--db", str(tmp_path / "h.duckdb"))
+    assert result.returncode == code, (name, result.stderr)
+    assert result.stderr.splitlines() == [f"hebeidb: {error}"], result.stderr
+
+
 @pytest.mark.parametrize("name", sorted(error_classes()))
 def test_every_error_class_declares_its_own_exit_code(name: str) -> None:
     """Declared in the class itself, not inherited by accident, and one the documentation explains."""

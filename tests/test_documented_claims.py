@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import json
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 
 import pytest
@@ -100,16 +105,103 @@ def test_open_waits_for_a_build_of_the_missing_file_as_long_as_its_timeout(tmp_p
         assert time.monotonic() - started >= 0.5  # it waited for the build before saying the file is missing
 
 
-def test_the_build_memory_limit_defaults_to_3_gb_or_60_percent_of_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
+@pytest.fixture
+def moved_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[], ContextManager[list[float]]]:
+    """A clock that only sleeping moves (``time.monotonic`` and ``time.sleep``), for as long as the context lasts:
+    a wait of seconds is counted without being waited."""
 
+    @contextlib.contextmanager
+    def moved() -> Iterator[list[float]]:
+        import time
+
+        clock = [0.0]
+        with monkeypatch.context() as patch:
+            patch.setattr(time, "monotonic", lambda: clock[0])
+            patch.setattr(time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+            yield clock
+
+    return moved
+
+
+def test_open_given_no_timeout_waits_10_seconds_for_a_build_of_the_missing_file(tmp_path: Path, moved_clock) -> None:
+    """docs/using.md: ``timeout=10``: a missing file whose build holds its lock is waited for 10 s, then missing."""
+    import fcntl
+
+    with (tmp_path / ".h.duckdb.lock").open("wb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # a build of the missing file is running
+        with moved_clock() as clock, pytest.raises(hebeidb.DatabaseNotFoundError):
+            hebeidb.open(tmp_path / "h.duckdb")
+    assert 10 <= clock[0] < 10.5, clock
+
+
+def test_open_given_no_timeout_waits_10_seconds_for_a_file_another_process_writes(
+    built_db: Path, tmp_path: Path, moved_clock
+) -> None:
+    """docs/using.md: ``timeout=10``: a file another process holds for writing is retried for 10 s, then refused."""
+    target = tmp_path / "h.duckdb"
+    shutil.copyfile(built_db, target)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print(1, flush=True); input()",
+            target,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "1"  # it holds the file
+        with moved_clock() as clock, pytest.raises(hebeidb.DatabaseError, match="lock"):
+            hebeidb.open(target)
+    finally:
+        writer.communicate("\n", timeout=60)
+    assert 10 <= clock[0] < 10.5, clock
+
+
+@pytest.mark.parametrize("gigabytes", [2, 4, 64])
+def test_a_build_runs_under_3_gb_or_60_percent_of_the_machine_whichever_is_less(
+    gigabytes: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/builds.md: a build's DuckDB memory limit is 3 GB or 60% of the machine's memory, whichever is less,
+    unless $HEBEIDB_MEMORY_LIMIT says otherwise. The machine's size is faked; the limit is read back from the
+    build's own connection."""
+    import duckdb
+
+    from hebeidb.builder import steps
     from hebeidb.common import connect
 
+    page = 4096
+    machine = {"SC_PAGE_SIZE": page, "SC_PHYS_PAGES": gigabytes * 10**9 // page}
+    real_sysconf = connect.os.sysconf
+    monkeypatch.setattr(connect.os, "sysconf", lambda name: machine.get(name) or real_sysconf(name))
+    seen: list[str] = []
+    real_connect = steps.connect
+
+    def spy(role: str, **kwargs):
+        con = real_connect(role, **kwargs)
+        if role == "build":
+            seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return con
+
+    monkeypatch.setattr(steps, "connect", spy)
+    tiny = Path(__file__).parent / "data" / "tiny"
+
+    def printed(megabytes: int | str) -> str:
+        """A memory size as DuckDB prints it."""
+        with duckdb.connect() as scratch:
+            scratch.execute("SET memory_limit = $v", {"v": f"{megabytes}MB"})
+            return scratch.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
     monkeypatch.delenv("HEBEIDB_MEMORY_LIMIT", raising=False)
-    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert connect.build_memory_limit() == f"{min(3000, int(physical * 0.6 / 1_000_000))}MB"
+    hebeidb.build(tmp_path / "t.duckdb", tiny)
+    physical = machine["SC_PAGE_SIZE"] * machine["SC_PHYS_PAGES"]
+    assert seen and set(seen) == {printed(min(3000, int(physical * 0.6 / 1_000_000)))}, (gigabytes, seen)
+    seen.clear()
     monkeypatch.setenv("HEBEIDB_MEMORY_LIMIT", "700MB")
-    assert connect.build_memory_limit() == "700MB"
+    hebeidb.build(tmp_path / "t.duckdb", tiny)
+    assert seen and set(seen) == {printed(700)}
 
 
 def test_the_command_lines_default_timeout_is_60_seconds(built_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

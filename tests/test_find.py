@@ -9,6 +9,7 @@ test_find_questions.py, the command in test_cli_search.py.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import shutil
 import warnings
@@ -328,6 +329,76 @@ def test_a_second_word_lifts_a_fact_above_the_better_field_of_one(crafted: Datab
     # The school's span holds both words (in its region's name); the totals hold only the one, in their label.
     assert ids(crafted, f"{WORD} baoding")[0] == "autism_school_span"
     assert ids(crafted, f"{WORD} schooling")[0] == "autism_school_span"
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+@pytest.fixture(scope="module")
+def fields_crafted(tmp_path_factory: pytest.TempPathFactory, inputs_root: Path) -> Iterator[tuple[Database, dict]]:
+    """The record with WORD added to one indicator's label, one programme's name and one domain's name, chosen
+    so that no fact holds it in two of them nor in a quote (WORD's one quote stays): each fact holding it holds
+    it in one field. Yields the database and, for each field, the facts that hold WORD there."""
+    root = tmp_path_factory.mktemp("fields") / "inputs"
+    for name in ("schema", "seeds", "queries", "checks"):
+        shutil.copytree(inputs_root / name, root / name)
+    seeds = root / "seeds"
+    facts, programmes = _csv(seeds / "facts.csv"), _csv(seeds / "programmes.csv")
+    domain_of = {row["indicator_id"]: row["domain_id"] for row in _csv(seeds / "indicators.csv")}
+    label_of = {row["indicator_id"]: row["label_en"] for row in _csv(seeds / "indicators.csv")}
+    [quoted] = [row for row in facts if re.search(rf"\b{WORD}\b", row["quote"], re.I)]
+    taken_domains = {domain_of[quoted["indicator_id"]]}
+    # The label: the shortest among indicators whose facts are not the quoted fact's domain.
+    indicator = min(
+        (i for i in {row["indicator_id"] for row in facts} if domain_of[i] not in taken_domains),
+        key=lambda i: (len(label_of[i].split()), i),
+    )
+    taken_domains.add(domain_of[indicator])
+    # The programme: one of its own (no member, no group), whose facts are in other domains.
+    groups = {row["part_of_programme_id"] for row in programmes} | {
+        row["programme_id"] for row in programmes if row["part_of_programme_id"]
+    }
+    programme = next(
+        p["programme_id"]
+        for p in programmes
+        if p["programme_id"] not in groups
+        and (held := [row for row in facts if row["programme_id"] == p["programme_id"]])
+        and not {domain_of[row["indicator_id"]] for row in held} & taken_domains
+        and quoted not in held
+    )
+    taken_domains |= {domain_of[row["indicator_id"]] for row in facts if row["programme_id"] == programme}
+    domain = next(d for d in sorted({domain_of[row["indicator_id"]] for row in facts}) if d not in taken_domains)
+    _append_word(seeds / "indicators.csv", "indicator_id", indicator, "label_en")
+    _append_word(seeds / "programmes.csv", "programme_id", programme, "name_en")
+    _append_word(seeds / "domains.csv", "domain_id", domain, "name_en")
+    holders = {
+        "label": {row["fact_id"] for row in facts if row["indicator_id"] == indicator},
+        "programme": {row["fact_id"] for row in facts if row["programme_id"] == programme},
+        "domain": {row["fact_id"] for row in facts if domain_of[row["indicator_id"]] == domain},
+        "quote": {quoted["fact_id"]},
+    }
+    path = hebeidb.build(root.parent / "fields.duckdb", inputs=root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the inputs are not the installed ones
+        database = hebeidb.open(path)
+    with database:
+        yield database, holders
+
+
+def test_a_label_outranks_a_programme_which_outranks_a_domain_which_outranks_a_quote(fields_crafted) -> None:
+    """docs/search.md: a word in a fact's label weighs most, then its programme, then its domain, then its quote."""
+    db, holders = fields_crafted
+    field_of = {fact: field for field, facts in holders.items() for fact in facts}
+    assert all(holders.values()) and len(field_of) == sum(map(len, holders.values()))  # one field per fact
+    hits = [h for h in records(db, WORD, limit=500) if h["matched"] == WORD]
+    assert {h["fact_id"] for h in hits} == set(field_of)
+    order = [field_of[h["fact_id"]] for h in hits]
+    assert order == sorted(order, key=list(holders).index), order
+    scores = {field: [h["score"] for h in hits if field_of[h["fact_id"]] == field] for field in holders}
+    for higher, lower in itertools.pairwise(holders):
+        assert min(scores[higher]) > max(scores[lower]), (higher, lower, scores)
 
 
 # --- what is refused ----------------------------------------------------------------------------

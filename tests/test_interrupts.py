@@ -9,7 +9,6 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,25 @@ pytestmark = pytest.mark.slow  # real processes, interrupted at random moments
 
 
 def interrupt_at_random(
-    args: list[str], cwd: Path, tries: int, seed: int, started: Callable[[], bool] | None = None
+    args: list[str], cwd: Path, tries: int, seed: int, watch: Path | None = None
 ) -> list[subprocess.CompletedProcess[str]]:
     """Run ``hebeidb args`` ``tries`` times, each interrupted after a random delay; what each printed and returned.
 
-    With ``started``, the delay counts from the moment ``started()`` holds (the command has begun writing), so
-    that on a fast machine the interrupt still lands while a short command writes.
+    With ``watch``, the delay counts from the moment a new entry appears in that folder (the command has begun
+    writing beside its target), so that on a fast machine the interrupt still lands while a short command writes.
     """
     chooser = random.Random(seed)
     results = []
     for _ in range(tries):
+        before = set(watch.iterdir()) if watch is not None else set()
         process = subprocess.Popen(
             [HEBEIDB, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "COLUMNS": "80"},
         )  # fmt: skip
-        if started is None:
+        if watch is None:
             time.sleep(chooser.uniform(0.15, 1.2))
         else:
-            while not started() and process.poll() is None:
+            while set(watch.iterdir()) <= before and process.poll() is None:
                 time.sleep(0.002)
             time.sleep(chooser.uniform(0.0, 0.1))
         process.send_signal(signal.SIGINT)
@@ -72,7 +72,7 @@ def test_an_interrupted_export_says_so_and_leaves_the_earlier_export(built_db: P
     before = tree_digest(out)
     args = ["export", str(out), "--db", str(built_db), "--format", "csv"]
     # The export writes beside ``out`` (a folder of its own) before it renames: the delay counts from then.
-    results = interrupt_at_random(args, tmp_path, 6, seed=2, started=lambda: len(list(tmp_path.iterdir())) > 1)
+    results = interrupt_at_random(args, tmp_path, 6, seed=2, watch=tmp_path)
     assert_interrupted_cleanly(results)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     if all(r.returncode != 0 for r in results):

@@ -89,3 +89,71 @@ def test_a_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(value: str, 
     result = run_cli("sql", "SELECT 1", "--db", str(built_db), env={"HEBEIDB_TIMEOUT": value})
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "timeout" in result.stderr.lower(), result.stderr
+
+
+# A report whose SQL takes seconds to analyse (4,000 output columns, within the template size limit): a
+# template cannot loop or compute (tests/test_reports.py), but what is done with its SQL in Python (the
+# translation for another engine, the lineage of each column, the SQLite export's canned query) runs under the
+# same deadline as a query. (The site analyses the stored views, not the templates.)
+HEAVY_TEMPLATE = "SELECT " + ", ".join(f"f.fact_id AS c{i}" for i in range(4000)) + " FROM facts AS f"
+ANALYSING = {
+    "render": ("render", "provenance", "--dialect", "postgres"),
+    "lineage": ("lineage", "provenance"),
+    "export-sqlite": ("export", "{out}", "--format", "sqlite"),
+}
+
+
+def with_template(built_db: Path, folder: Path, report: str, template: str) -> Path:
+    """A copy of the database whose report ``report`` stores ``template`` as its template."""
+    database = copy_database(built_db, folder)
+    with duckdb.connect(str(database)) as con:
+        con.execute("UPDATE core.reports SET template = $t WHERE name = $r", {"t": template, "r": report})
+    return database
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=() if n == "render" else pytest.mark.slow) for n in ANALYSING])
+def test_a_report_too_long_to_analyse_stops_every_command_at_the_timeout(
+    name: str, built_db: Path, tmp_path: Path, run_cli
+) -> None:
+    database = with_template(built_db, tmp_path / "db", "provenance", HEAVY_TEMPLATE)
+    before = tree_digest(tmp_path)
+    args = [part.format(out=tmp_path / "out") for part in ANALYSING[name]]
+    result = run_cli(*args, "--db", str(database), "--timeout", "1")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "interrupted after 1 s" in result.stderr, result.stderr
+    assert tree_digest(tmp_path) == before
+
+
+def test_describe_never_runs_a_view_so_an_endless_one_does_not_stop_it(built_db: Path, tmp_path: Path, run_cli) -> None:
+    """describe reads the catalog and the file's own descriptions, never a view's rows: an endless view is
+    described at once, under a timeout it would not meet if it ran the view."""
+    database = crafted(built_db, tmp_path / "db", SLOW)
+    for args in (("describe",), ("describe", "facts")):
+        result = run_cli(*args, "--db", str(database), "--timeout", "1")
+        assert result.returncode == 0, result.stderr
+        assert "fact_id" in result.stdout or "facts" in result.stdout
+
+
+# A stored template that would render for ever (10^12 steps): the file is read as strictly as the inputs are,
+# so no reader renders it.
+ENDLESS_TEMPLATE = (
+    "{% for a in 'x' * 9999 %}{% for b in 'x' * 9999 %}{% for c in 'x' * 9999 %}{% endfor %}{% endfor %}"
+    "{% endfor %}SELECT 1 AS n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("report", "provenance", "--param", "fact_id=tokyo2020_hebei_gold"), ("render", "provenance"),
+     ("lineage", "provenance")],
+    ids=["report", "render", "lineage"],
+)  # fmt: skip
+def test_a_stored_template_that_loops_is_refused_by_every_reader(
+    args: tuple[str, ...], built_db: Path, tmp_path: Path, run_cli
+) -> None:
+    database = with_template(built_db, tmp_path / "db", "provenance", ENDLESS_TEMPLATE)
+    before = tree_digest(tmp_path)
+    result = run_cli(*args, "--db", str(database), "--timeout", "5")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "a for loop is not allowed" in result.stderr, result.stderr
+    assert tree_digest(tmp_path) == before

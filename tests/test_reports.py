@@ -803,6 +803,32 @@ def test_template_sandbox_escape_is_refused(medals_copy: Path, escape: str) -> N
     assert "__class__" in message or "unsafe" in message or "a call is not allowed" in message, message
 
 
+# What a template may not hold, whatever it is for: a construct whose rendering time does not follow the
+# template's length (a loop, a macro calling itself, arithmetic on strings) or that computes values.
+REFUSED_CONSTRUCTS = {
+    "a for loop": "{% for a in 'xy' %}{% for b in 'xy' %}1{% endfor %}{% endfor %}",
+    "a macro": "{% macro m(n) %}{{ m(n) }}{% endmacro %}",
+    "arithmetic": "{% if ('x' * 999999999) == 'y' %}1{% endif %}",
+    "an assignment": "{% set s = 'x' %}",
+    "a filter": "{% if kind | length > 1 %}1{% endif %}",
+    "a call": "{% if range(9) %}1{% endif %}",
+    "a concatenation": "{% if kind ~ 'x' %}1{% endif %}",
+    "an include": "{% include 'medals.sql' %}",
+}
+
+
+@pytest.mark.parametrize("construct", sorted(REFUSED_CONSTRUCTS))
+def test_a_template_construct_beyond_if_and_identifiers_is_refused_on_its_line(
+    medals_copy: Path, construct: str
+) -> None:
+    rewrite(medals_copy, "WHERE 1 = 1", "WHERE 1 = 1\n\n" + REFUSED_CONSTRUCTS[construct])
+    message = template_error(medals_copy)
+    assert f"{construct} is not allowed in a report template" in message, message
+    lines = medals_copy.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if REFUSED_CONSTRUCTS[construct][:8] in text)
+    assert f"medals.sql, line {line}" in message, message
+
+
 # --- report metadata: queries/<name>.toml beside its template ---------------------------------------
 
 

@@ -13,10 +13,12 @@ column instead of as a bare constraint error.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -547,27 +549,29 @@ def _refusal_problems(con: duckdb.DuckDBPyConnection, inputs: Inputs, table: Tab
 
 
 def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str, rel: str) -> list[Problem]:
-    constraints = con.execute(
-        """
-        SELECT constraint_type, expression, constraint_column_names, referenced_table, referenced_column_names
-        FROM duckdb_constraints()
-        WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
-        ORDER BY CASE constraint_type WHEN 'NOT NULL' THEN 0 WHEN 'PRIMARY KEY' THEN 1 WHEN 'UNIQUE' THEN 2
-                                      WHEN 'FOREIGN KEY' THEN 3 ELSE 4 END, constraint_index
-        """,
-        {"schema": SCHEMA, "table": table.name},
-    ).fetchall()
+    constraints = [
+        Constraint(*row)
+        for row in con.execute(
+            """
+            SELECT constraint_type, expression, constraint_column_names, referenced_table, referenced_column_names
+            FROM duckdb_constraints()
+            WHERE database_name = current_database() AND schema_name = $schema AND table_name = $table
+            ORDER BY CASE constraint_type WHEN 'NOT NULL' THEN 0 WHEN 'PRIMARY KEY' THEN 1 WHEN 'UNIQUE' THEN 2
+                                          WHEN 'FOREIGN KEY' THEN 3 ELSE 4 END, constraint_index
+            """,
+            {"schema": SCHEMA, "table": table.name},
+        ).fetchall()
+    ]
     problems: list[Problem] = []
-    limit = MAX_PROBLEMS_PER_CONSTRAINT
-    suspects = _screen_constraints(con, rows, constraints)
-    for index, (kind, expression, columns, referenced, referenced_columns) in enumerate(constraints):
-        if index not in suspects:
-            continue
-        cols = [quote_identifier(c) for c in columns]
+    for constraint in _screen_constraints(con, rows, constraints):
+        kind, columns, referenced = constraint.kind, constraint.columns, constraint.referenced_columns
+        parent = constraint.referenced_table
+        if parent is not None:  # a reference: to the staged rows themselves, or to a table already loaded
+            parent = rows if parent == table.name else f"{SCHEMA}.{quote_identifier(parent)}"
+        sql = _sql("constraint_lines.sql", rows=rows, parent=parent, **vars(constraint))
+        found = con.execute(sql, {"limit": MAX_PROBLEMS_PER_CONSTRAINT}).fetchall()
         if kind == "NOT NULL":
-            for (line,) in con.execute(
-                f"SELECT csv_line FROM {rows} WHERE {cols[0]} IS NULL ORDER BY csv_line LIMIT {limit}"
-            ).fetchall():
+            for (line,) in found:
                 problems.append(
                     Problem(
                         "not_null",
@@ -579,13 +583,7 @@ def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str
                     )
                 )
         elif kind in ("PRIMARY KEY", "UNIQUE"):
-            key = " || '/' || ".join(f"CAST({c} AS VARCHAR)" for c in cols)
-            not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-            for line, value, first in con.execute(
-                f"SELECT csv_line, key, first_line FROM ("
-                f"  SELECT csv_line, {key} AS key, min(csv_line) OVER (PARTITION BY {', '.join(cols)}) AS first_line"
-                f"  FROM {rows} WHERE {not_null}) WHERE csv_line > first_line ORDER BY csv_line LIMIT {limit}"
-            ).fetchall():
+            for line, value, first in found:
                 problems.append(
                     Problem(
                         "unique",
@@ -598,33 +596,20 @@ def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str
                     )
                 )
         elif kind == "FOREIGN KEY":
-            parent = rows if referenced == table.name else f"{SCHEMA}.{quote_identifier(referenced)}"
-            join = " AND ".join(
-                f"p.{quote_identifier(rc)} = r.{c}" for rc, c in zip(referenced_columns, cols, strict=True)
-            )
-            not_null = " AND ".join(f"r.{c} IS NOT NULL" for c in cols)
-            value = " || '/' || ".join(f"CAST(r.{c} AS VARCHAR)" for c in cols)
-            for line, found in con.execute(
-                f"SELECT r.csv_line, {value} FROM {rows} AS r WHERE {not_null} "
-                f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE {join}) ORDER BY r.csv_line LIMIT {limit}"
-            ).fetchall():
+            for line, value in found:
                 problems.append(
                     Problem(
                         "foreign_key",
                         rel,
-                        f"unknown {'/'.join(referenced_columns)}",
+                        f"unknown {'/'.join(referenced)}",
                         line=line,
                         column="/".join(columns),
-                        value=found,
-                        expected=f"a {'/'.join(referenced_columns)} listed in seeds/{referenced}.csv",
+                        value=value,
+                        expected=f"a {'/'.join(referenced)} listed in seeds/{constraint.referenced_table}.csv",
                     )
                 )
         elif kind == "CHECK":
-            involved = ", ".join(f"CAST({c} AS VARCHAR)" for c in cols) or "NULL"
-            for line, *values in con.execute(
-                f"SELECT csv_line, {involved} FROM {rows} WHERE NOT coalesce(({expression}), true) "
-                f"ORDER BY csv_line LIMIT {limit}"
-            ).fetchall():
+            for line, *values in found:
                 shown = ", ".join(f"{c}={v if v is not None else ''}" for c, v in zip(columns, values, strict=False))
                 problems.append(
                     Problem(
@@ -634,34 +619,49 @@ def _constraint_problems(con: duckdb.DuckDBPyConnection, table: Table, rows: str
                         line=line,
                         column="/".join(columns),
                         value=shown,
-                        expected=_plain_rule(expression),
+                        expected=_plain_rule(constraint.expression),
                     )
                 )
     return problems
 
 
-def _screen_constraints(con: duckdb.DuckDBPyConnection, rows: str, constraints: list[tuple]) -> set[int]:
-    """Which constraints some row breaks, found in one pass over the rows for all row-wise rules.
+@dataclass(frozen=True)
+class Constraint:
+    """A constraint of a table as ``duckdb_constraints()`` lists it."""
 
-    Only those get the detailed query that lists lines: a clean table costs one scan for its NOT
-    NULL and CHECK rules together, one per key and one anti-join per reference.
-    """
-    conditions = []
-    for index, (kind, expression, columns, *_rest) in enumerate(constraints):
-        cols = [quote_identifier(c) for c in columns]
-        if kind == "NOT NULL":
-            conditions.append((index, f"count(*) FILTER (WHERE {cols[0]} IS NULL)"))
-        elif kind == "CHECK":
-            conditions.append((index, f"count(*) FILTER (WHERE NOT coalesce(({expression}), true))"))
-        elif kind in ("PRIMARY KEY", "UNIQUE"):
-            key = "(" + ", ".join(cols) + ")" if len(cols) > 1 else cols[0]
-            not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
-            conditions.append((index, f"count(*) FILTER (WHERE {not_null}) - count(DISTINCT {key})"))
-    if not conditions:
-        return {index for index, (kind, *_rest) in enumerate(constraints) if kind == "FOREIGN KEY"}
-    counts = con.execute(f"SELECT {', '.join(c for _, c in conditions)} FROM {rows}").fetchall()[0]
-    suspects = {index for (index, _), count in zip(conditions, counts, strict=True) if count}
-    return suspects | {index for index, (kind, *_rest) in enumerate(constraints) if kind == "FOREIGN KEY"}
+    kind: str
+    expression: str | None
+    columns: list[str]
+    referenced_table: str | None
+    referenced_columns: list[str]
+
+
+def _screen_constraints(con: duckdb.DuckDBPyConnection, rows: str, constraints: list[Constraint]) -> list[Constraint]:
+    """The constraints some row may break, found in one pass over the rows for all row-wise rules and keys
+    (see sql/constraint_screen.sql); every reference is kept (each is one anti-join)."""
+    screened = [i for i, c in enumerate(constraints) if c.kind in ("NOT NULL", "CHECK", "PRIMARY KEY", "UNIQUE")]
+    broken: set[int] = set()
+    if screened:
+        sql = _sql("constraint_screen.sql", rows=rows, constraints=[constraints[i] for i in screened])
+        (counts,) = con.execute(sql).fetchall()
+        broken = {i for i, count in zip(screened, counts, strict=True) if count}
+    return [c for i, c in enumerate(constraints) if i in broken or c.kind == "FOREIGN KEY"]
+
+
+def _sql(template: str, **shape: Any) -> str:
+    """One of this package's SQL templates (``sql/``), shaped by ``shape``; values are bound, never written."""
+    return _templates().get_template(template).render(**shape)
+
+
+@functools.cache
+def _templates() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("sql")), undefined=StrictUndefined, autoescape=False
+    )
+    environment.filters["ident"] = quote_identifier
+    return environment
 
 
 def _plain_rule(expression: str) -> str:

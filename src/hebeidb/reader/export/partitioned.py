@@ -14,13 +14,13 @@ file's work at row group boundaries, so one large file still feeds several tasks
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from hebeidb.common.atomic import file_sha256
 from hebeidb.common.errors import ParameterError
 from hebeidb.common.sqltext import is_plain_name, quote_identifier, quote_literal
 
@@ -100,7 +100,7 @@ def describe_partitioned(folder: Path, root: Path) -> dict[str, Any]:
     partition_by = [part.split("=", 1)[0] for part in files[0].relative_to(folder).parts[:-1]] if files else []
     parts = []
     for path in files:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         parts.append({"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "hash": digest})
     return {
         "path": [part["path"] for part in parts],

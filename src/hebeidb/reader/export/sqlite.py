@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from hebeidb.common.atomic import file_sha256
 from hebeidb.common.contract import View
 from hebeidb.common.errors import SHORT_LIST, ExportError
 from hebeidb.common.reports import ReportSpec, parse_spec, render, validate
@@ -552,7 +553,6 @@ def export_sqlite(
 
 def sqlite_datapackage(files: Sequence[Path]) -> dict[str, Any]:
     """The resources of a SQLite export's ``datapackage.json``: the SQLite file and datasette's metadata."""
-    import hashlib
 
     kinds = {".sqlite": ("sqlite", "application/vnd.sqlite3"), ".json": ("json", "application/json")}
     resources = []
@@ -565,7 +565,7 @@ def sqlite_datapackage(files: Sequence[Path]) -> dict[str, Any]:
                 "format": fmt,
                 "mediatype": mediatype,
                 "bytes": path.stat().st_size,
-                "hash": "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest(),
+                "hash": "sha256:" + file_sha256(path),
             }
         )
     return {"resources": resources}
