@@ -93,12 +93,16 @@ class Schema:
 
 
 def read_schema(inputs: Path) -> Schema:
-    """Run ``schema/*.sql`` in an in-memory DuckDB and read back the tables, constraints and views."""
+    """Run the engine's DDL and ``schema/*.sql`` in an in-memory DuckDB and read back the tables, constraints and
+    views (the engine's tables, such as build_info, which the build writes from its own state, are left out of the
+    project: they have neither a seed nor a _scan view)."""
     import duckdb
+
+    from hebeidb.builder.steps import ENGINE_SCHEMA_DIR
 
     con = duckdb.connect()
     try:
-        for path in sorted((inputs / "schema").glob("*.sql")):
+        for path in [*sorted(ENGINE_SCHEMA_DIR.glob("*.sql")), *sorted((inputs / "schema").glob("*.sql"))]:
             try:
                 con.execute(path.read_text(encoding="utf-8"))
             except duckdb.Error as error:

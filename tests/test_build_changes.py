@@ -128,8 +128,8 @@ def _outcome(target: Path, inputs: Path, full: bool) -> str:
 def test_any_sequence_of_edits_builds_the_same_file_or_fails_the_same_way(
     changes_base: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # Each example builds the shipped data twice per edit: a tenth of the profile's examples (2 in the quick loop).
-    examples = max(2, hypothesis.settings.default.max_examples // 10)
+    # Each example builds the shipped data twice per edit: 2 examples in the quick loop, 5 in the full run.
+    examples = max(2, hypothesis.settings.default.max_examples // 14)
 
     @settings(
         max_examples=examples,
@@ -167,21 +167,11 @@ SLOW = pytest.mark.slow
         pytest.param(  # a note set, then removed
             [Edit("copy", "facts.csv", 3, 16, 1), Edit("blank", "facts.csv", 3, 16)], id="note", marks=SLOW
         ),
-        pytest.param(
-            [Edit("add row", "number_words.csv", 5), Edit("remove row", "number_words.csv", 55)],
-            id="number words",
-            marks=SLOW,
-        ),
         # A number no longer accounted for: the coverage check fails.
         pytest.param([Edit("remove row", "exclusions.csv", 0)], id="coverage"),
         pytest.param([Edit("copy", "facts.csv", 1, 0, 2)], id="repeated key", marks=SLOW),
         pytest.param([Edit("append", "facts.csv", 4, 8)], id="bad value", marks=SLOW),  # not a number
         pytest.param([Edit("remove row", "indicators.csv", 0)], id="parent removed"),  # the facts still name it
-        pytest.param(
-            [Edit("check comment", row=3), Edit("report title", row=1), Edit("schema comment", row=2)],
-            id="others",
-            marks=SLOW,
-        ),
     ],
 )
 def test_chosen_edits_build_the_same_file_or_fail_the_same_way(

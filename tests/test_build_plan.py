@@ -276,3 +276,17 @@ def test_the_command_prints_the_plan_as_text_and_json(run_cli, previous: Path, i
         "plan: full build (--full given)",
         "made again: everything, from the inputs",
     ]
+
+
+def test_a_hook_that_reads_a_table_losing_rows_is_built_in_full(previous: Path, inputs: Path, tmp_path: Path) -> None:
+    # The rows a seed loses leave the table last (children's before parents'): a hook reading that table while
+    # its removed rows are still there might compute what a full build would not, so the build is a full one.
+    units = inputs / "seeds" / "units.csv"
+    edit_csv(units, lambda rows: rows.append({**rows[0], "unit_id": "widgets", "label": "widgets"}))
+    assert build_database(previous, inputs=inputs).build_path == CHANGE_AWARE  # a unit no indicator uses yet
+    edit_csv(units, lambda rows: rows.pop())
+    report = build_database(previous, inputs=inputs)
+    assert report.build_path == FULL
+    assert report.reason.startswith("the seed hook of core.facts reads rows removed from core.units")
+    build_database(tmp_path / "full.duckdb", inputs=inputs, full=True)
+    assert same_rows.differences(previous, tmp_path / "full.duckdb") == []

@@ -256,3 +256,26 @@ def test_cli_timings_as_table_and_json(run_cli, previous: Path, inputs_copy: Pat
     assert document["reason"].startswith("no input changed")
     rows = {r["phase"]: r["rows"] for r in json.loads(out.read_text(encoding="utf-8"))["results"]}
     assert rows["reports"] == len(list((inputs_copy / "queries").glob("*.toml")))
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("UPDATE core.check_results SET passed = false WHERE check_name = 'labels'", "records a failed check (labels)"),
+        ("DROP TABLE core.check_results", "records no check results"),
+        (
+            "ALTER TABLE core.exclusions ADD COLUMN reviewed BOOLEAN",
+            "core.exclusions is not the one the schema creates",
+        ),
+    ],
+    ids=["failed check", "no check results", "another table"],
+)
+def test_a_previous_file_that_cannot_be_trusted_takes_the_full_path(
+    previous: Path, inputs_copy: Path, change: str, reason: str
+) -> None:
+    with duckdb.connect(str(previous)) as con:
+        con.execute(change)
+    _edit_seed_text(inputs_copy)
+    report = build_database(previous, inputs=inputs_copy)
+    assert report.build_path == FULL
+    assert reason in report.reason

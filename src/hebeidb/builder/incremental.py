@@ -44,11 +44,6 @@ from hebeidb.common.progress import Timings, timed
 from hebeidb.common.sqltext import error_first_line, quote_identifier
 from hebeidb.common.version import __version__
 
-# Parts of the inputs whose hashes build_info records beside the whole.
-DATA_PARTS = ("schema", "seeds", "checks")
-# What the previous file must hold, beyond the contract tables, for its data to be reused.
-RECORD_TABLES = ("input_files", "check_results")
-
 
 @dataclass
 class PreviousBuild:

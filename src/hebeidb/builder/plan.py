@@ -197,10 +197,21 @@ def plan_changes(
         prepare_checks(con)
     reads = table_reads(con)
     changes: Changes = {}
+    removed: set[str] = set()  # tables whose removed rows wait for apply_deletes
     for table in seeds:
-        why = own.get(table.name) or _hook_reads_changed(inputs, table, reads, changes)
+        hook_reads = _hook_reads(inputs, table, reads) if changes else {}
+        why = own.get(table.name) or _hook_reads_changed(hook_reads, changes)
         if why is None:
             continue
+        stale = sorted(removed & set(hook_reads or {}))
+        if apply and removed and (hook_reads is None or stale):
+            # Its hook would read rows that a full build would not have: those removed, still there until the end.
+            return _fall_back(
+                plan,
+                f"the seed hook of core.{table.name} reads rows removed from core.{stale[0]}"
+                if stale
+                else f"what the seed hook of core.{table.name} reads cannot be told",
+            )
         step = TableStep(table.name, why)
         plan.tables.append(step)
         if table.name not in own and not apply:
@@ -227,6 +238,8 @@ def plan_changes(
             timings.count("insert", step.difference.updated + step.difference.inserted)
         if not step.difference.empty:
             changes[table.name] = step.difference.touched
+        if step.difference.deleted and not step.difference.replaced:
+            removed.add(table.name)
     if texts_files:
         plan.texts = f"{_said(texts_files)}"
     derived = sorted(derived_tables(con), key=position.__getitem__)
@@ -346,15 +359,22 @@ def _own_changes(files: list[FileChange], seeds: Mapping[str, Table]) -> dict[st
     return {table: _said(found) for table, found in own.items()}
 
 
-def _hook_reads_changed(inputs: Inputs, table: Table, reads: TableReads, changes: Changes) -> str | None:
+def _hook_reads(inputs: Inputs, table: Table, reads: TableReads) -> Mapping[str, frozenset[str] | None] | None:
+    """What the seed hook of ``table`` reads ({} when it has none; None when that cannot be told)."""
     hook = inputs.seeds_dir / f"{table.name}.sql"
-    if not changes or not hook.is_file():
-        return None
+    if not hook.is_file():
+        return {}
     try:
         text = hook.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return "its seed hook cannot be read"
-    why = touches(reads.columns(text), changes)
+        return None
+    return reads.columns(text)
+
+
+def _hook_reads_changed(hook_reads: Mapping[str, frozenset[str] | None] | None, changes: Changes) -> str | None:
+    if hook_reads == {}:
+        return None
+    why = touches(hook_reads, changes)
     return None if why is None else f"its seed hook reads {why}"
 
 
