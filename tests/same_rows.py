@@ -7,9 +7,13 @@ records the build itself may differ: when it finished and which kind of build it
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
+
+from hebeidb.builder import FULL, build_database
+from hebeidb.builder.inputs import INPUT_DIRS, Inputs
 
 # Written by the build about itself, so two builds of the same inputs may differ in them.
 BUILD_RECORD_COLUMNS = {"build_info": ("built_at", "build_kind"), "input_files": ("hashed_ns",)}
@@ -66,3 +70,14 @@ def differences(first: Path, second: Path) -> list[str]:
         if catalog(a) != catalog(b):
             differ.append("catalog")
         return differ
+
+
+def pristine_build(root: Path) -> tuple[Path, Path]:
+    """A copy of the installed inputs under ``root`` and a full build of them: the base a test of change-aware
+    builds copies before changing anything."""
+    inputs = root / "inputs"
+    for name in INPUT_DIRS:
+        shutil.copytree(Inputs.installed().root / name, inputs / name)
+    database = root / "hebei.duckdb"
+    assert build_database(database, inputs=inputs).build_path == FULL
+    return inputs, database

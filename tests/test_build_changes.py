@@ -22,8 +22,8 @@ import same_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hebeidb.builder import CHANGE_AWARE, FULL, build_database
-from hebeidb.builder.inputs import INPUT_DIRS, Inputs
+from hebeidb.builder import CHANGE_AWARE, build_database
+from hebeidb.builder.inputs import Inputs
 from hebeidb.common.errors import HebeidbError
 
 SEEDS = Inputs.installed().seeds_dir
@@ -33,13 +33,7 @@ SEED_FILES = sorted(path.name for path in SEEDS.glob("*.csv"))
 @pytest.fixture(scope="module")
 def changes_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Pristine custom inputs and a full build of them; each example copies both."""
-    root = tmp_path_factory.mktemp("changes-base")
-    inputs = root / "inputs"
-    for name in INPUT_DIRS:
-        shutil.copytree(Inputs.installed().root / name, inputs / name)
-    database = root / "hebei.duckdb"
-    assert build_database(database, inputs=inputs).build_path == FULL
-    return inputs, database
+    return same_rows.pristine_build(tmp_path_factory.mktemp("changes-base"))
 
 
 @dataclass(frozen=True)

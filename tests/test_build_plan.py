@@ -20,20 +20,14 @@ import pytest
 import same_rows
 
 from hebeidb.builder import CHANGE_AWARE, FULL, QUERIES_ONLY, build_database, plan_build
-from hebeidb.builder.inputs import INPUT_DIRS, Inputs
+from hebeidb.builder.inputs import Inputs
 from hebeidb.common.errors import BuildError
 
 
 @pytest.fixture(scope="module")
 def plan_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Pristine custom inputs and a full build of them; tests copy both before changing anything."""
-    root = tmp_path_factory.mktemp("plan-base")
-    inputs = root / "inputs"
-    for name in INPUT_DIRS:
-        shutil.copytree(Inputs.installed().root / name, inputs / name)
-    database = root / "hebei.duckdb"
-    assert build_database(database, inputs=inputs).build_path == FULL
-    return inputs, database
+    return same_rows.pristine_build(tmp_path_factory.mktemp("plan-base"))
 
 
 @pytest.fixture
