@@ -477,7 +477,8 @@ def _plot(
                 },
             ],
         }
-    unit = chart.unit
+    # A channel's title goes into the renderer's own tooltip expression, where a line break ends the string: one line.
+    unit = " ".join(_xml_text(chart.unit).split()) if chart.unit else ""
     x = {"field": "v", "type": "quantitative", "title": unit[:1].upper() + unit[1:] if unit else None}
     x["axis"] = {"format": "~s" if _large(values) else ",~r", "tickCount": 5 if layout is NARROW else 8}
     encoding: dict[str, Any] = {"y": y_axis, "x": x, "color": color}
